@@ -1,0 +1,159 @@
+// FuseFs: the libfuse3 low-level operations of alluxio-fuse over an
+// alluxio::FileSystem.
+//
+// Every kernel request is served in two steps: a FuseFs method does the work
+// and returns 0 or an errno (filling the reply's data), then the callback in
+// fuse_fs.cc replies. No exception leaves a callback: bad_alloc becomes
+// ENOMEM, anything else EIO.
+//
+// Writes and errors: a file written through the mount is committed by the
+// flush that close(2) sends, so close(2) returns a failed commit's errno (see
+// open_file.h and docs/FUSE.md).
+#ifndef ALLUXIO_FUSE_FUSE_FS_H_
+#define ALLUXIO_FUSE_FUSE_FS_H_
+
+#ifndef FUSE_USE_VERSION
+#define FUSE_USE_VERSION 35
+#endif
+
+#include <fuse_lowlevel.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "alluxio/file_system.h"
+#include "inode_table.h"
+#include "mount_options.h"
+
+namespace alluxio::fuse {
+
+// Sends cache invalidations to the kernel from its own thread: a
+// notification must never be sent from inside a request of the same inode
+// (the kernel may hold locks that request waits on).
+class Invalidator {
+ public:
+  Invalidator() = default;
+  ~Invalidator();
+
+  // Starts the thread. `se` must outlive Stop().
+  void Start(fuse_session* se);
+  // Drops pending notifications and joins the thread. Idempotent.
+  void Stop();
+
+  // Queues "attributes changed" (data_too: and cached data) for a node.
+  void Inode(uint64_t ino, bool data_too);
+
+ private:
+  void Run();
+
+  std::mutex mu_;  // guards the members below
+  std::condition_variable cv_;
+  std::deque<std::pair<uint64_t, bool>> queue_;
+  bool stop_ = false;
+  fuse_session* se_ = nullptr;
+  std::thread thread_;
+};
+
+// A directory opened with opendir: the listing at that moment, so readdir
+// offsets stay valid however the directory changes.
+struct OpenDir {
+  std::string path;
+  std::vector<FileInfo> entries;
+};
+
+class FuseFs {
+ public:
+  // Serves `root_path` (an existing Alluxio directory) of `fs` as the mount's
+  // root; nothing above it can be reached.
+  FuseFs(std::shared_ptr<FileSystem> fs, std::string root_path, MountOptions opts);
+  ~FuseFs();
+
+  FuseFs(const FuseFs&) = delete;
+  FuseFs& operator=(const FuseFs&) = delete;
+
+  // The complete operation table; the session's userdata must be a FuseFs.
+  static const fuse_lowlevel_ops& Operations();
+
+  // Starts kernel cache invalidation for this session; StopSession() before
+  // the session is destroyed.
+  void StartSession(fuse_session* se) { invalidator_.Start(se); }
+  void StopSession() { invalidator_.Stop(); }
+
+  const MountOptions& options() const { return opts_; }
+  InodeTable& inodes() { return inodes_; }
+
+  // The work of each operation: 0 or an errno. Arguments as in
+  // fuse_lowlevel_ops; results through the out parameters.
+  void Init(fuse_conn_info* conn);
+  int Lookup(fuse_ino_t parent, const char* name, fuse_entry_param* e);
+  void Forget(fuse_ino_t ino, uint64_t nlookup);
+  int GetAttr(fuse_ino_t ino, fuse_file_info* fi, struct stat* st);
+  int SetAttr(fuse_req_t req, fuse_ino_t ino, const struct stat& attr, int to_set,
+              fuse_file_info* fi, struct stat* st);
+  int MkDir(const fuse_ctx& ctx, fuse_ino_t parent, const char* name, mode_t mode,
+            fuse_entry_param* e);
+  int MkNod(const fuse_ctx& ctx, fuse_ino_t parent, const char* name, mode_t mode,
+            fuse_entry_param* e);
+  int Unlink(fuse_ino_t parent, const char* name);
+  int RmDir(fuse_ino_t parent, const char* name);
+  int Rename(fuse_ino_t parent, const char* name, fuse_ino_t newparent,
+             const char* newname, unsigned int flags);
+  int Create(const fuse_ctx& ctx, fuse_ino_t parent, const char* name, mode_t mode,
+             fuse_file_info* fi, fuse_entry_param* e);
+  int Open(fuse_ino_t ino, fuse_file_info* fi);
+  int Read(fuse_file_info* fi, size_t size, off_t off, char* buf, size_t* n);
+  int Write(fuse_file_info* fi, const char* buf, size_t size, off_t off, size_t* n);
+  int Flush(fuse_file_info* fi);
+  int Fsync(fuse_file_info* fi);
+  // Always succeeds towards the kernel; a commit error is logged.
+  void Release(fuse_file_info* fi);
+  int OpenDirectory(fuse_ino_t ino, fuse_file_info* fi);
+  // Fills `buf` (capacity `size`) with entries from offset `off`.
+  int ReadDir(fuse_req_t req, fuse_file_info* fi, size_t size, off_t off, bool plus,
+              char* buf, size_t* used);
+  void ReleaseDirectory(fuse_file_info* fi);
+  int StatFs(fuse_ino_t ino, struct statvfs* out);
+
+  // Undoes a successful Create/Open whose reply the kernel did not take.
+  void AbandonOpen(fuse_file_info* fi, bool forget_entry);
+
+ private:
+  // Path of a node, or an errno (ESTALE: unknown id; ENOENT: unlinked).
+  int PathOf(fuse_ino_t ino, InodeView* view);
+  // Path of `name` in directory `parent`, or an errno.
+  int ChildPath(fuse_ino_t parent, const char* name, std::string* path);
+  // Attributes of `path` as the kernel should see them (an open writer's
+  // staged size wins), or an errno.
+  int AttrOf(const std::string& path, const std::shared_ptr<OpenFile>& writer,
+             FileAttr* attr);
+  // Registers a kernel reference to `path` and fills the entry reply.
+  void FillEntry(const std::string& path, const FileAttr& attr, fuse_entry_param* e);
+  void FillStat(const FileAttr& attr, struct stat* st) const;
+  // open/create: the fuse_file_info flags and the per-open state.
+  void FinishOpen(uint64_t ino, std::shared_ptr<FileHandle> handle,
+                  const OpenOptions& opts, bool dirty, fuse_file_info* fi);
+  // After a commit of `of`: remember the new content version, tell the
+  // kernel its attributes (and, on failure, its data) are stale.
+  void AfterCommit(const OpenFile& of, const Status& st);
+
+  const std::shared_ptr<FileSystem> fs_;
+  const std::string root_path_;
+  const MountOptions opts_;
+  InodeTable inodes_;
+  // Created files and directories belong to the calling user; only a root
+  // daemon can give them away.
+  const bool set_owner_;
+  Invalidator invalidator_;
+};
+
+}  // namespace alluxio::fuse
+
+#endif  // ALLUXIO_FUSE_FUSE_FS_H_
