@@ -1,0 +1,180 @@
+// alluxio::FileSystem: the one interface every front end (the LD_PRELOAD
+// shim, the FUSE daemon, the CLI, the worker) calls.
+//
+// Synchronous and thread-safe. Paths are Alluxio paths (absolute, '/'-
+// separated); they are normalized here, so "/a/./b/../c" means "/a/c" and ".."
+// never climbs above "/". Errors carry POSIX meaning (Status::ToErrno()), and
+// each method lists the codes a caller can rely on beyond kIoError.
+//
+// Consistency: the UFS is the source of truth. Metadata is cached for
+// alluxio.user.metadata.cache.expiration.time; any change made through any
+// FileSystem on this node (any process) invalidates the affected entries at
+// once, so a client always sees its own and its node's writes.
+#ifndef ALLUXIO_FILE_SYSTEM_H_
+#define ALLUXIO_FILE_SYSTEM_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "alluxio/config.h"
+#include "alluxio/file_info.h"
+#include "alluxio/status.h"
+#include "alluxio/ufs.h"
+
+namespace alluxio {
+
+struct OpenOptions {
+  bool read = true;
+  bool write = false;
+  bool create = false;     // O_CREAT: create when missing
+  bool exclusive = false;  // O_EXCL: with create, fail when it exists
+  bool truncate = false;   // O_TRUNC
+  bool append = false;     // O_APPEND: writes go to the end
+  uint32_t mode = 0644;    // of a created file; the caller applied its umask
+  std::optional<uint32_t> uid;  // owner of a created file (default: process)
+  std::optional<uint32_t> gid;
+
+  // From open(2) flags: O_RDONLY/O_WRONLY/O_RDWR, O_CREAT, O_EXCL, O_TRUNC,
+  // O_APPEND; other flags are ignored.
+  static OpenOptions FromFlags(int flags, uint32_t mode);
+};
+
+// An open file. Read is safe to call concurrently; the other methods are
+// serialized internally. Writes follow docs/SEMANTICS.md: a new (or
+// truncated) file written sequentially is committed atomically on Close();
+// append, random writes and truncation of existing content need
+// alluxio.user.fuse.random.access.file.stream.enabled=true and are otherwise
+// NotSupported.
+class FileHandle {
+ public:
+  virtual ~FileHandle() = default;
+
+  virtual const std::string& path() const = 0;
+  virtual bool readable() const = 0;
+  virtual bool writable() const = 0;
+
+  // Reads up to n bytes at offset; short only at end of file.
+  // BadDescriptor when not open for reading.
+  virtual Result<size_t> Read(uint64_t offset, char* buf, size_t n) = 0;
+
+  // Writes n bytes at offset. BadDescriptor when not open for writing,
+  // NotSupported for a non-sequential write without the random-access switch.
+  virtual Result<size_t> Write(uint64_t offset, const char* buf, size_t n) = 0;
+
+  // Sets the size. Same rules as Write.
+  virtual Status Truncate(uint64_t size) = 0;
+
+  // Makes written data durable in the UFS (staged files are committed; the
+  // handle stays open for more writes).
+  virtual Status Sync() = 0;
+
+  // Commits a written file and releases the handle. The first error of the
+  // commit is returned here (and the previous file, or none, stays intact).
+  // Idempotent: later calls return the first result.
+  virtual Status Close() = 0;
+
+  // Current metadata, including unflushed writes of this handle.
+  virtual Result<FileAttr> Stat() = 0;
+};
+
+struct CreateDirectoryOptions {
+  bool recursive = false;     // create missing parents (mkdir -p)
+  bool allow_exists = false;  // an existing directory is not an error
+  uint32_t mode = 0755;
+  std::optional<uint32_t> uid;
+  std::optional<uint32_t> gid;
+};
+
+struct DeleteOptions {
+  bool recursive = false;  // a non-empty directory with everything below it
+  // What the caller expects at the path: unlink(2) refuses directories
+  // (IsDirectory), rmdir(2) refuses files (NotDirectory).
+  enum class Kind { kAny, kFileOnly, kDirectoryOnly } kind = Kind::kAny;
+};
+
+struct SetAttributeOptions {
+  std::optional<uint32_t> mode;  // permission bits
+  std::optional<uint32_t> uid;
+  std::optional<uint32_t> gid;
+  std::optional<int64_t> mtime_ns;
+};
+
+struct MountInfo {
+  std::string alluxio_path;
+  std::string ufs_uri;
+  std::map<std::string, std::string> options;
+};
+
+class FileSystem {
+ public:
+  // A client for this node: the root UFS from
+  // alluxio.master.mount.table.root.ufs and the mounts persisted under
+  // alluxio.master.journal.folder. Fails when the root UFS is unusable.
+  static Result<std::shared_ptr<FileSystem>> Create(const Configuration& conf);
+
+  // A client over the given root UFS with a private, in-memory mount table
+  // and no node-wide state (for tests and embedding).
+  static Result<std::shared_ptr<FileSystem>> CreateWithRoot(const Configuration& conf,
+                                                            std::shared_ptr<Ufs> root);
+
+  virtual ~FileSystem() = default;
+
+  // NotFound, NotDirectory (a parent is a file), InvalidArgument (bad path).
+  virtual Result<FileAttr> GetStatus(std::string_view path) = 0;
+
+  // Entries of a directory, sorted by name. NotFound, NotDirectory.
+  virtual Result<std::vector<FileInfo>> ListStatus(std::string_view path) = 0;
+
+  // AlreadyExists (unless allow_exists and it is a directory), NotFound (a
+  // parent is missing and not recursive), NotDirectory.
+  virtual Status CreateDirectory(std::string_view path,
+                                 const CreateDirectoryOptions& opts = {}) = 0;
+
+  // NotFound, NotEmpty (directory, not recursive), IsDirectory/NotDirectory
+  // (Kind mismatch), Busy (a mount point, or "/").
+  virtual Status Delete(std::string_view path, const DeleteOptions& opts = {}) = 0;
+
+  // POSIX rename: replaces an existing file, or an empty directory when src
+  // is a directory. NotFound, NotEmpty, IsDirectory, NotDirectory,
+  // InvalidArgument (a directory into itself), CrossDevice (across mounts),
+  // Busy (a mount point), AlreadyExists (no_replace and dst exists).
+  virtual Status Rename(std::string_view src, std::string_view dst,
+                        bool no_replace = false) = 0;
+
+  // chmod/chown/utimes. NotFound; NotSupported when the UFS cannot.
+  virtual Status SetAttribute(std::string_view path, const SetAttributeOptions& opts) = 0;
+
+  // NotFound (no create), AlreadyExists (exclusive), IsDirectory (write to a
+  // directory, or any open of a directory), Busy (another writer on this
+  // node), NotSupported (see FileHandle).
+  virtual Result<std::shared_ptr<FileHandle>> OpenFile(std::string_view path,
+                                                       const OpenOptions& opts) = 0;
+
+  // truncate(2) by path. Same rules as FileHandle::Truncate.
+  virtual Status Truncate(std::string_view path, uint64_t size) = 0;
+
+  // Total and free bytes of the UFS serving `path`.
+  virtual Status GetSpace(std::string_view path, uint64_t* total, uint64_t* free) = 0;
+
+  // Mount table. Mount: the parent must exist and the path must not (
+  // AlreadyExists); the UFS must be reachable. Unmount: InvalidArgument when
+  // not a mount point, Busy with mounts below it.
+  virtual Status Mount(std::string_view path, const std::string& ufs_uri,
+                       const std::map<std::string, std::string>& options = {}) = 0;
+  virtual Status Unmount(std::string_view path) = 0;
+  virtual std::vector<MountInfo> GetMountTable() = 0;
+
+  // Drops all cached metadata of this client.
+  virtual void InvalidateCache() = 0;
+
+  virtual const Configuration& conf() const = 0;
+};
+
+}  // namespace alluxio
+
+#endif  // ALLUXIO_FILE_SYSTEM_H_

@@ -1,0 +1,153 @@
+// The under-storage (UFS) boundary.
+//
+// A Ufs is one storage namespace (a local directory, an S3 bucket prefix)
+// addressed by paths relative to its own root, in Alluxio normal form: "/" is
+// the root of the UFS, "/a/b" a file in it. Implementations are chosen by URI
+// scheme (CreateUfs). Every method may be called concurrently from many
+// threads. Errors are Status codes with their POSIX meaning; each method says
+// which codes callers can rely on.
+#ifndef ALLUXIO_UFS_H_
+#define ALLUXIO_UFS_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "alluxio/file_info.h"
+#include "alluxio/status.h"
+
+namespace alluxio {
+
+class Configuration;
+
+// An open file in the UFS. ReadAt may be called concurrently.
+class UfsReader {
+ public:
+  virtual ~UfsReader() = default;
+  // Reads up to n bytes at offset; returns the bytes read, fewer than n only
+  // at end of file, 0 at or past it.
+  virtual Result<size_t> ReadAt(uint64_t offset, char* buf, size_t n) = 0;
+  // Size of the content this reader sees (fixed when opened).
+  virtual uint64_t Size() const = 0;
+};
+
+// A file being written. Nothing is visible at the path until Commit()
+// succeeds; then the whole content replaces any previous file atomically.
+// Destroying an uncommitted writer aborts it, leaving the previous file (or
+// none) intact. Not thread-safe: one writer, one thread at a time.
+class UfsWriter {
+ public:
+  virtual ~UfsWriter() = default;
+  virtual Status Append(const char* data, size_t n) = 0;
+  virtual Status Commit() = 0;
+  virtual void Abort() = 0;
+};
+
+struct UfsCreateOptions {
+  uint32_t mode = 0644;
+  std::optional<uint32_t> uid;  // owner to set on commit (default: the caller)
+  std::optional<uint32_t> gid;
+  std::optional<int64_t> mtime_ns;  // default: the commit time
+};
+
+class Ufs {
+ public:
+  virtual ~Ufs() = default;
+
+  // The URI this UFS was created from, for messages and the mount table.
+  virtual std::string Uri() const = 0;
+
+  // Metadata of a file or directory. NotFound when absent, NotDirectory when
+  // a parent component is a file.
+  virtual Result<FileAttr> GetStatus(const std::string& path) = 0;
+
+  // Entries of a directory, in no particular order, without "." and "..".
+  // NotFound when absent, NotDirectory when `path` is a file.
+  virtual Result<std::vector<FileInfo>> ListStatus(const std::string& path) = 0;
+
+  // Creates one directory; the parent must exist (NotFound otherwise).
+  // AlreadyExists when anything is at `path`.
+  virtual Status CreateDirectory(const std::string& path, uint32_t mode) = 0;
+
+  // Opens a file for reading. NotFound, IsDirectory.
+  virtual Result<std::unique_ptr<UfsReader>> OpenRead(const std::string& path) = 0;
+
+  // Starts writing `path`. The parent must exist (NotFound otherwise);
+  // IsDirectory when `path` is a directory.
+  virtual Result<std::unique_ptr<UfsWriter>> Create(const std::string& path,
+                                                    const UfsCreateOptions& opts) = 0;
+
+  // Removes a file (IsDirectory for a directory, NotFound when absent).
+  virtual Status DeleteFile(const std::string& path) = 0;
+
+  // Removes an empty directory (NotEmpty, NotDirectory, NotFound).
+  virtual Status DeleteDirectory(const std::string& path) = 0;
+
+  // Renames a file or a directory (with its contents). The caller has
+  // checked POSIX rules; an existing `dst` of the same kind (a file, or an
+  // empty directory) is replaced.
+  virtual Status Rename(const std::string& src, const std::string& dst) = 0;
+
+  // Attribute changes. Optional: the defaults return NotSupported.
+  virtual Status SetMode(const std::string& path, uint32_t mode);
+  virtual Status SetOwner(const std::string& path, std::optional<uint32_t> uid,
+                          std::optional<uint32_t> gid);
+  virtual Status SetMtime(const std::string& path, int64_t mtime_ns);
+
+  // Capacity for statfs: total and free bytes. Optional.
+  virtual Status GetSpace(uint64_t* total, uint64_t* free);
+};
+
+// Forwards every call to another Ufs; decorators (fault injection, metrics)
+// derive from it and override only what they need.
+class ForwardingUfs : public Ufs {
+ public:
+  explicit ForwardingUfs(std::shared_ptr<Ufs> target) : target_(std::move(target)) {}
+  std::string Uri() const override { return target_->Uri(); }
+  Result<FileAttr> GetStatus(const std::string& p) override { return target_->GetStatus(p); }
+  Result<std::vector<FileInfo>> ListStatus(const std::string& p) override {
+    return target_->ListStatus(p);
+  }
+  Status CreateDirectory(const std::string& p, uint32_t mode) override {
+    return target_->CreateDirectory(p, mode);
+  }
+  Result<std::unique_ptr<UfsReader>> OpenRead(const std::string& p) override {
+    return target_->OpenRead(p);
+  }
+  Result<std::unique_ptr<UfsWriter>> Create(const std::string& p,
+                                            const UfsCreateOptions& o) override {
+    return target_->Create(p, o);
+  }
+  Status DeleteFile(const std::string& p) override { return target_->DeleteFile(p); }
+  Status DeleteDirectory(const std::string& p) override { return target_->DeleteDirectory(p); }
+  Status Rename(const std::string& s, const std::string& d) override {
+    return target_->Rename(s, d);
+  }
+  Status SetMode(const std::string& p, uint32_t m) override { return target_->SetMode(p, m); }
+  Status SetOwner(const std::string& p, std::optional<uint32_t> u,
+                  std::optional<uint32_t> g) override {
+    return target_->SetOwner(p, u, g);
+  }
+  Status SetMtime(const std::string& p, int64_t t) override { return target_->SetMtime(p, t); }
+  Status GetSpace(uint64_t* total, uint64_t* free) override {
+    return target_->GetSpace(total, free);
+  }
+
+ protected:
+  std::shared_ptr<Ufs> target_;
+};
+
+// Creates a UFS for a URI: "/abs/dir" or "file:///abs/dir" for a local
+// directory (which must exist and be a directory), "s3://bucket/prefix" for
+// S3. `options` are per-mount properties (e.g. s3a.accessKeyId) overriding
+// `conf`. InvalidArgument for an unknown scheme or malformed URI.
+Result<std::shared_ptr<Ufs>> CreateUfs(const std::string& uri,
+                                       const std::map<std::string, std::string>& options,
+                                       const Configuration& conf);
+
+}  // namespace alluxio
+
+#endif  // ALLUXIO_UFS_H_

@@ -1,0 +1,331 @@
+#include "alluxio/config.h"
+
+#include <unistd.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+
+namespace alluxio {
+
+namespace {
+
+std::string DefaultWorkDir() {
+  const char* home = std::getenv("HOME");
+  if (home != nullptr && home[0] == '/') return std::string(home) + "/.alluxio";
+  return "/tmp/alluxio-" + std::to_string(getuid());
+}
+
+std::string Trim(std::string_view s) {
+  size_t b = 0, e = s.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  return std::string(s.substr(b, e - b));
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+const PropertyKey* FindKey(std::string_view name) {
+  for (const auto& k : KnownProperties()) {
+    if (name == k.name) return &k;
+  }
+  return nullptr;
+}
+
+// Splits "64MB" into the number and the unit text.
+bool SplitNumber(std::string_view text, double* number, std::string* unit) {
+  std::string t = Trim(text);
+  size_t i = 0;
+  while (i < t.size() && (std::isdigit(static_cast<unsigned char>(t[i])) || t[i] == '.')) ++i;
+  if (i == 0) return false;
+  char* end = nullptr;
+  std::string num = t.substr(0, i);
+  *number = std::strtod(num.c_str(), &end);
+  if (end != num.c_str() + num.size()) return false;
+  *unit = Lower(Trim(std::string_view(t).substr(i)));
+  return true;
+}
+
+}  // namespace
+
+const std::vector<PropertyKey>& KnownProperties() {
+  static const std::vector<PropertyKey> kKeys = {
+      {"alluxio.work.dir", PropertyType::kString, "",
+       "Per-user state directory (default $HOME/.alluxio)."},
+      {"alluxio.master.mount.table.root.ufs", PropertyType::kString,
+       "${alluxio.work.dir}/underFSStorage",
+       "URI of the under-storage mounted at /."},
+      {"alluxio.master.journal.folder", PropertyType::kString,
+       "${alluxio.work.dir}/journal",
+       "Where the node's mount table is persisted."},
+      {"alluxio.user.fuse.random.access.file.stream.enabled", PropertyType::kBool,
+       "false", "Allow append, random write, overwrite and truncate."},
+      {"alluxio.user.metadata.cache.max.size", PropertyType::kInt, "100000",
+       "Entries in the client metadata cache (0 disables it)."},
+      {"alluxio.user.metadata.cache.expiration.time", PropertyType::kDuration,
+       "10min", "How long cached metadata is trusted without asking the UFS."},
+      {"alluxio.user.client.cache.enabled", PropertyType::kBool, "true",
+       "Cache data pages on this node."},
+      {"alluxio.user.client.cache.dirs", PropertyType::kList,
+       "${alluxio.work.dir}/cache", "Local directories holding cached pages."},
+      {"alluxio.user.client.cache.size", PropertyType::kBytes, "1GB",
+       "Bytes of page cache per cache directory."},
+      {"alluxio.user.client.cache.page.size", PropertyType::kBytes, "1MB",
+       "Size of one cached page."},
+      {"alluxio.user.client.cache.staging.dir", PropertyType::kString,
+       "${alluxio.work.dir}/staging",
+       "Where writes are staged before they are committed to the UFS."},
+      {"alluxio.user.streaming.reader.chunk.size.bytes", PropertyType::kBytes,
+       "1MB", "Initial readahead window."},
+      {"alluxio.user.file.readahead.max", PropertyType::kBytes, "16MB",
+       "Largest readahead window per open file."},
+      {"alluxio.underfs.s3.endpoint", PropertyType::kString, "",
+       "S3 endpoint URL, e.g. http://127.0.0.1:9000."},
+      {"alluxio.underfs.s3.endpoint.region", PropertyType::kString, "",
+       "S3 region for signing (default: $AWS_REGION or us-east-1)."},
+      {"alluxio.underfs.s3.disable.dns.buckets", PropertyType::kBool, "false",
+       "Use path-style bucket addressing."},
+      {"alluxio.underfs.s3.threads.max", PropertyType::kInt, "32",
+       "Concurrent S3 requests per client."},
+      {"alluxio.underfs.s3.multipart.upload.partition.size", PropertyType::kBytes,
+       "64MB", "Part size of multipart uploads."},
+      {"alluxio.underfs.s3.request.timeout", PropertyType::kDuration, "60s",
+       "Timeout of one S3 request."},
+      {"alluxio.underfs.s3.connect.timeout", PropertyType::kDuration, "10s",
+       "Timeout to connect to the S3 endpoint."},
+      {"alluxio.underfs.s3.retry.max", PropertyType::kInt, "5",
+       "Retries of a failed S3 request."},
+      {"s3a.accessKeyId", PropertyType::kString, "", "S3 access key id."},
+      {"s3a.secretKey", PropertyType::kString, "", "S3 secret key."},
+      {"alluxio.fuse.mount.options", PropertyType::kString, "",
+       "Default mount options of alluxio-fuse."},
+      {"alluxio.worker.rpc.port", PropertyType::kInt, "29999",
+       "Port of the cache worker."},
+      {"alluxio.user.worker.addresses", PropertyType::kList, "",
+       "host:port of cache workers; empty = embedded mode."},
+  };
+  return kKeys;
+}
+
+Result<uint64_t> ParseBytes(std::string_view text) {
+  double n;
+  std::string unit;
+  if (!SplitNumber(text, &n, &unit)) {
+    return Status::InvalidArgument("'" + std::string(text) + "' is not a size");
+  }
+  uint64_t mul;
+  if (unit.empty() || unit == "b") mul = 1;
+  else if (unit == "k" || unit == "kb") mul = 1ull << 10;
+  else if (unit == "m" || unit == "mb") mul = 1ull << 20;
+  else if (unit == "g" || unit == "gb") mul = 1ull << 30;
+  else if (unit == "t" || unit == "tb") mul = 1ull << 40;
+  else if (unit == "p" || unit == "pb") mul = 1ull << 50;
+  else {
+    return Status::InvalidArgument("'" + std::string(text) +
+                                   "' has an unknown size unit '" + unit + "'");
+  }
+  return static_cast<uint64_t>(n * static_cast<double>(mul));
+}
+
+Result<int64_t> ParseDurationMs(std::string_view text) {
+  double n;
+  std::string unit;
+  if (!SplitNumber(text, &n, &unit)) {
+    return Status::InvalidArgument("'" + std::string(text) + "' is not a duration");
+  }
+  double mul;
+  if (unit.empty() || unit == "ms" || unit == "millisecond" || unit == "milliseconds") mul = 1;
+  else if (unit == "s" || unit == "sec" || unit == "second" || unit == "seconds") mul = 1000;
+  else if (unit == "m" || unit == "min" || unit == "minute" || unit == "minutes") mul = 60e3;
+  else if (unit == "h" || unit == "hr" || unit == "hour" || unit == "hours") mul = 3600e3;
+  else if (unit == "d" || unit == "day" || unit == "days") mul = 86400e3;
+  else {
+    return Status::InvalidArgument("'" + std::string(text) +
+                                   "' has an unknown time unit '" + unit + "'");
+  }
+  return static_cast<int64_t>(n * mul);
+}
+
+Result<bool> ParseBool(std::string_view text) {
+  std::string t = Lower(Trim(text));
+  if (t == "true") return true;
+  if (t == "false") return false;
+  return Status::InvalidArgument("'" + std::string(text) +
+                                 "' is not a boolean (true or false)");
+}
+
+std::string Configuration::EnvName(std::string_view key) {
+  std::string env = "ALLUXIO_";
+  if (key.rfind("alluxio.", 0) == 0) key.remove_prefix(8);
+  for (char c : key) {
+    env += (c == '.' || c == '-') ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return env;
+}
+
+Status Configuration::Set(const std::string& key, const std::string& value,
+                          const char* source) {
+  if (key.empty()) return Status::InvalidArgument("empty property name");
+  if (FindKey(key) == nullptr && key.rfind("alluxio.", 0) == 0) {
+    warnings_.push_back("unknown property " + key + " (from " + source + ")");
+  }
+  values_[key] = value;
+  sources_[key] = source;
+  return Status::OK();
+}
+
+Result<Configuration> Configuration::FromMap(
+    const std::map<std::string, std::string>& values) {
+  Configuration conf;
+  conf.values_["alluxio.work.dir"] = DefaultWorkDir();
+  conf.sources_["alluxio.work.dir"] = "default";
+  for (const auto& [k, v] : values) RETURN_IF_ERROR(conf.Set(k, v, "override"));
+  RETURN_IF_ERROR(conf.Validate());
+  return conf;
+}
+
+Result<Configuration> Configuration::Load(
+    const std::map<std::string, std::string>& overrides) {
+  Configuration conf;
+  conf.values_["alluxio.work.dir"] = DefaultWorkDir();
+  conf.sources_["alluxio.work.dir"] = "default";
+
+  const char* conf_dir = std::getenv("ALLUXIO_CONF_DIR");
+  if (conf_dir != nullptr && conf_dir[0] != '\0') {
+    std::string file = std::string(conf_dir) + "/alluxio-site.properties";
+    std::ifstream in(file);
+    if (in) {
+      std::string line;
+      int lineno = 0;
+      while (std::getline(in, line)) {
+        ++lineno;
+        std::string t = Trim(line);
+        if (t.empty() || t[0] == '#' || t[0] == '!') continue;
+        size_t eq = t.find_first_of("=:");
+        if (eq == std::string::npos) {
+          return Status::InvalidArgument(file + ":" + std::to_string(lineno) +
+                                         ": expected key=value, got '" + t + "'");
+        }
+        RETURN_IF_ERROR(conf.Set(Trim(t.substr(0, eq)), Trim(t.substr(eq + 1)), "site"));
+      }
+    }
+  }
+  for (const auto& k : KnownProperties()) {
+    const char* v = std::getenv(EnvName(k.name).c_str());
+    if (v != nullptr) RETURN_IF_ERROR(conf.Set(k.name, v, "env"));
+  }
+  for (const auto& [k, v] : overrides) RETURN_IF_ERROR(conf.Set(k, v, "override"));
+  RETURN_IF_ERROR(conf.Validate());
+  return conf;
+}
+
+std::string Configuration::Substitute(const std::string& value, int depth) const {
+  if (depth > 8 || value.find("${") == std::string::npos) return value;
+  std::string out;
+  size_t i = 0;
+  while (i < value.size()) {
+    size_t b = value.find("${", i);
+    if (b == std::string::npos) { out += value.substr(i); break; }
+    size_t e = value.find('}', b);
+    if (e == std::string::npos) { out += value.substr(i); break; }
+    out += value.substr(i, b - i);
+    out += Get(value.substr(b + 2, e - b - 2));
+    i = e + 1;
+  }
+  return Substitute(out, depth + 1);
+}
+
+std::string Configuration::Get(std::string_view key) const {
+  auto it = values_.find(key);
+  if (it != values_.end()) return Substitute(it->second, 0);
+  const PropertyKey* k = FindKey(key);
+  return k ? Substitute(k->default_value, 0) : std::string();
+}
+
+bool Configuration::IsSet(std::string_view key) const {
+  return values_.count(key) > 0 || !Get(key).empty();
+}
+
+Status Configuration::Validate() {
+  for (const auto& k : KnownProperties()) {
+    std::string v = Get(k.name);
+    if (v.empty()) continue;
+    Status st;
+    switch (k.type) {
+      case PropertyType::kBool: st = ParseBool(v).status(); break;
+      case PropertyType::kBytes: st = ParseBytes(v).status(); break;
+      case PropertyType::kDuration: st = ParseDurationMs(v).status(); break;
+      case PropertyType::kInt: {
+        char* end = nullptr;
+        errno = 0;
+        long long n = std::strtoll(v.c_str(), &end, 10);
+        if (end != v.c_str() + v.size() || errno != 0 || n < 0) {
+          st = Status::InvalidArgument("'" + v + "' is not a non-negative integer");
+        }
+        break;
+      }
+      case PropertyType::kString:
+      case PropertyType::kList:
+        break;
+    }
+    if (!st.ok()) {
+      return Status::InvalidArgument("bad value for property " + std::string(k.name) +
+                                     " (from " + SourceOf(k.name) + "): " + st.message());
+    }
+  }
+  return Status::OK();
+}
+
+bool Configuration::GetBool(std::string_view key) const {
+  auto r = ParseBool(Get(key));
+  return r.ok() && *r;
+}
+
+int64_t Configuration::GetInt(std::string_view key) const {
+  return std::strtoll(Get(key).c_str(), nullptr, 10);
+}
+
+uint64_t Configuration::GetBytes(std::string_view key) const {
+  auto r = ParseBytes(Get(key));
+  return r.ok() ? *r : 0;
+}
+
+int64_t Configuration::GetDurationMs(std::string_view key) const {
+  auto r = ParseDurationMs(Get(key));
+  return r.ok() ? *r : 0;
+}
+
+std::vector<std::string> Configuration::GetList(std::string_view key) const {
+  std::vector<std::string> out;
+  std::string v = Get(key);
+  size_t i = 0;
+  while (i <= v.size()) {
+    size_t c = v.find(',', i);
+    if (c == std::string::npos) c = v.size();
+    std::string item = Trim(std::string_view(v).substr(i, c - i));
+    if (!item.empty()) out.push_back(item);
+    i = c + 1;
+  }
+  return out;
+}
+
+std::map<std::string, std::string> Configuration::All() const {
+  std::map<std::string, std::string> out;
+  for (const auto& k : KnownProperties()) {
+    std::string v = Get(k.name);
+    if (!v.empty()) out[k.name] = v;
+  }
+  for (const auto& [k, v] : values_) out[k] = Get(k);
+  return out;
+}
+
+std::string Configuration::SourceOf(std::string_view key) const {
+  auto it = sources_.find(key);
+  return it == sources_.end() ? "default" : it->second;
+}
+
+}  // namespace alluxio

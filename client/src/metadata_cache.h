@@ -1,0 +1,101 @@
+// The client's metadata cache: path -> attributes (or a remembered error
+// such as ENOENT), and directory -> listing.
+//
+// An entry is valid while (a) its TTL has not run out and (b) the node-wide
+// counter it was stamped with (NodeState) has not moved. Stamps are taken
+// before asking the UFS, so a change racing with a fill leaves the filled
+// entry already stale, never wrongly fresh. Entries filled from a listing are
+// stamped with the directory's slot: any change inside a directory bumps that
+// slot as well as the changed path's own.
+#ifndef ALLUXIO_CLIENT_METADATA_CACHE_H_
+#define ALLUXIO_CLIENT_METADATA_CACHE_H_
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <tsl/robin_map.h>
+
+#include "alluxio/file_info.h"
+#include "node_state.h"
+
+namespace alluxio {
+
+class MetadataCache {
+ public:
+  struct Stamp {
+    uint32_t slot;
+    uint64_t gen;
+    uint64_t global;
+  };
+  using Listing = std::shared_ptr<const std::vector<FileInfo>>;
+
+  // max_entries == 0 disables caching. `node` must outlive the cache.
+  MetadataCache(NodeState* node, size_t max_entries, int64_t ttl_ms);
+
+  bool enabled() const { return max_entries_ > 0; }
+  Stamp StampFor(std::string_view path) const;
+
+  // True when a valid entry exists: then either *err == 0 and *attr is set,
+  // or *err is the remembered errno.
+  bool Lookup(std::string_view path, FileAttr* attr, int* err);
+  void Put(std::string_view path, const FileAttr& attr, const Stamp& stamp);
+  void PutError(std::string_view path, int err, const Stamp& stamp);
+
+  Listing LookupListing(std::string_view dir);
+  // Caches the listing and each child's attributes (child paths are
+  // dir/name), all under the directory's stamp.
+  void PutListing(std::string_view dir, Listing listing, const Stamp& stamp);
+
+  void Clear();
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return PathHash(s.data(), s.size()); }
+  };
+  struct Eq {
+    using is_transparent = void;
+    bool operator()(std::string_view a, std::string_view b) const { return a == b; }
+  };
+  struct Entry {
+    FileAttr attr;
+    int err;
+    int64_t expire_ns;
+    Stamp stamp;
+  };
+  struct ListingEntry {
+    Listing listing;
+    int64_t expire_ns;
+    Stamp stamp;
+  };
+  static constexpr size_t kShards = 16;
+  struct Shard {
+    std::mutex mu;  // guards map; leaf lock, nothing is called under it
+    tsl::robin_map<std::string, Entry, Hash, Eq, std::allocator<std::pair<std::string, Entry>>,
+                   true>
+        map;
+  };
+
+  bool Valid(const Stamp& s, int64_t expire_ns, int64_t now) const;
+  Shard& ShardOf(std::string_view path) {
+    return shards_[PathHash(path.data(), path.size()) % kShards];
+  }
+  void PutEntry(std::string_view path, const Entry& e);
+
+  NodeState* node_;
+  const size_t max_entries_;
+  const int64_t ttl_ns_;
+  Shard shards_[kShards];
+
+  std::mutex listings_mu_;  // guards listings_; leaf lock
+  tsl::robin_map<std::string, ListingEntry, Hash, Eq> listings_;
+};
+
+int64_t MonotonicNowNs();
+
+}  // namespace alluxio
+
+#endif  // ALLUXIO_CLIENT_METADATA_CACHE_H_

@@ -1,0 +1,48 @@
+#include "alluxio/ufs.h"
+
+#include "alluxio/config.h"
+#include "local_ufs.h"
+#include "s3/s3_ufs.h"
+
+namespace alluxio {
+
+Status Ufs::SetMode(const std::string& path, uint32_t) {
+  return Status::NotSupported("chmod is not supported by " + Uri() + " for " + path);
+}
+
+Status Ufs::SetOwner(const std::string& path, std::optional<uint32_t>,
+                     std::optional<uint32_t>) {
+  return Status::NotSupported("chown is not supported by " + Uri() + " for " + path);
+}
+
+Status Ufs::SetMtime(const std::string& path, int64_t) {
+  return Status::NotSupported("setting mtime is not supported by " + Uri() + " for " + path);
+}
+
+Status Ufs::GetSpace(uint64_t*, uint64_t*) {
+  return Status::NotSupported("capacity is not known for " + Uri());
+}
+
+Result<std::shared_ptr<Ufs>> CreateUfs(const std::string& uri,
+                                       const std::map<std::string, std::string>& options,
+                                       const Configuration& conf) {
+  if (!uri.empty() && uri[0] == '/') return LocalUfs::Open(uri);
+  if (uri.rfind("file://", 0) == 0) {
+    std::string path = uri.substr(7);
+    if (path.empty() || path[0] != '/') {
+      return Status::InvalidArgument("file URI '" + uri + "' must name an absolute path");
+    }
+    return LocalUfs::Open(path);
+  }
+  size_t colon = uri.find("://");
+  if (colon == std::string::npos) {
+    return Status::InvalidArgument("UFS URI '" + uri +
+                                   "' is neither an absolute path nor scheme://...");
+  }
+  std::string scheme = uri.substr(0, colon);
+  if (scheme == "s3" || scheme == "s3a") return CreateS3Ufs(uri, options, conf);
+  return Status::InvalidArgument("unsupported UFS scheme '" + uri.substr(0, colon) +
+                                 "' in '" + uri + "' (supported: file, s3)");
+}
+
+}  // namespace alluxio

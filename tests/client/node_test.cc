@@ -1,0 +1,151 @@
+// Node-wide behaviour of FileSystem::Create: the persisted mount table, the
+// shared invalidation counters and the writer lock, seen by two independent
+// clients (as two processes of a node would be).
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "alluxio/file_system.h"
+#include "testing/temp_dir.h"
+
+namespace alluxio {
+namespace {
+
+using testing::TempDir;
+
+class NodeTest : public ::testing::Test {
+ protected:
+  std::shared_ptr<FileSystem> NewClient() {
+    auto conf = Configuration::FromMap({{"alluxio.work.dir", tmp_.path() + "/work"}});
+    EXPECT_TRUE(conf.ok());
+    auto fs = FileSystem::Create(*conf);
+    EXPECT_TRUE(fs.ok()) << fs.status().ToString();
+    return fs.ok() ? *fs : nullptr;
+  }
+  static Status Put(FileSystem& fs, const std::string& path, const std::string& data) {
+    ASSIGN_OR_RETURN(auto h, fs.OpenFile(path, OpenOptions::FromFlags(O_WRONLY | O_CREAT | O_TRUNC, 0644)));
+    auto w = h->Write(0, data.data(), data.size());
+    if (!w.ok()) return w.status();
+    return h->Close();
+  }
+  TempDir tmp_;
+};
+
+TEST_F(NodeTest, DefaultRootIsCreatedOnFirstUse) {
+  auto fs = NewClient();
+  ASSERT_TRUE(fs);
+  EXPECT_TRUE(std::filesystem::is_directory(tmp_.path() + "/work/underFSStorage"));
+  ASSERT_TRUE(Put(*fs, "/f", "x").ok());
+  EXPECT_TRUE(std::filesystem::exists(tmp_.path() + "/work/underFSStorage/f"));
+}
+
+TEST_F(NodeTest, ConfiguredRootMustExist) {
+  auto conf = Configuration::FromMap({{"alluxio.work.dir", tmp_.path() + "/work"},
+                                      {"alluxio.master.mount.table.root.ufs", "/no/such/dir"}});
+  ASSERT_TRUE(conf.ok());
+  auto fs = FileSystem::Create(*conf);
+  ASSERT_FALSE(fs.ok());
+  EXPECT_NE(fs.status().message().find("/no/such/dir"), std::string::npos);
+  EXPECT_NE(fs.status().message().find("alluxio.master.mount.table.root.ufs"), std::string::npos);
+}
+
+TEST_F(NodeTest, ChangesBySomeoneElseOnTheNodeAreSeenAtOnce) {
+  auto a = NewClient();
+  auto b = NewClient();
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(b->GetStatus("/f").status().code(), Code::kNotFound);  // cached negative
+  ASSERT_TRUE(b->ListStatus("/").ok());                            // cached listing
+  ASSERT_TRUE(Put(*a, "/f", "abc").ok());
+  EXPECT_EQ(b->GetStatus("/f")->size, 3u);
+  EXPECT_EQ(b->ListStatus("/")->size(), 1u);
+  ASSERT_TRUE(Put(*a, "/f", "abcdef").ok());
+  EXPECT_EQ(b->GetStatus("/f")->size, 6u);
+  ASSERT_TRUE(a->Delete("/f").ok());
+  EXPECT_EQ(b->GetStatus("/f").status().code(), Code::kNotFound);
+}
+
+TEST_F(NodeTest, OneWriterPerFileAcrossClients) {
+  auto a = NewClient();
+  auto b = NewClient();
+  auto h = a->OpenFile("/f", OpenOptions::FromFlags(O_WRONLY | O_CREAT, 0644));
+  ASSERT_TRUE(h.ok());
+  auto h2 = b->OpenFile("/f", OpenOptions::FromFlags(O_WRONLY | O_CREAT, 0644));
+  EXPECT_EQ(h2.status().code(), Code::kBusy);
+  ASSERT_TRUE((*h)->Close().ok());
+  EXPECT_TRUE(Put(*b, "/f", "b").ok());
+}
+
+TEST_F(NodeTest, OneWriterPerFileAcrossProcesses) {
+  auto a = NewClient();
+  auto h = a->OpenFile("/f", OpenOptions::FromFlags(O_WRONLY | O_CREAT, 0644));
+  ASSERT_TRUE(h.ok());
+  pid_t pid = fork();
+  if (pid == 0) {
+    auto b = NewClient();
+    auto h2 = b->OpenFile("/f", OpenOptions::FromFlags(O_WRONLY | O_CREAT, 0644));
+    _exit(h2.status().code() == Code::kBusy ? 0 : 1);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  ASSERT_TRUE((*h)->Close().ok());
+}
+
+TEST_F(NodeTest, MountTablePersistsAndIsShared) {
+  auto a = NewClient();
+  auto b = NewClient();
+  std::string other = tmp_.Sub("other");
+  { std::ofstream(other + "/inside") << "hi"; }
+  ASSERT_TRUE(a->Mount("/mnt", other).ok());
+  EXPECT_EQ(b->GetStatus("/mnt/inside")->size, 2u);
+  auto root = b->ListStatus("/");
+  ASSERT_TRUE(root.ok());
+  ASSERT_EQ(root->size(), 1u);
+  EXPECT_EQ((*root)[0].name, "mnt");
+  EXPECT_TRUE((*root)[0].attr.is_dir);
+  auto c = NewClient();  // a fresh process reads the file
+  EXPECT_EQ(c->GetMountTable().size(), 2u);
+  EXPECT_EQ(c->Rename("/mnt/inside", "/outside").code(), Code::kCrossDevice);
+  EXPECT_EQ(c->Delete("/mnt").code(), Code::kBusy);
+  EXPECT_EQ(c->Mount("/mnt", other).code(), Code::kAlreadyExists);
+  EXPECT_EQ(c->Mount("/x", "/no/such/dir").code(), Code::kNotFound);
+  EXPECT_EQ(c->Mount("/y", "gopher://x").code(), Code::kInvalidArgument);
+  EXPECT_EQ(c->Unmount("/nope").code(), Code::kInvalidArgument);
+  ASSERT_TRUE(c->Unmount("/mnt").ok());
+  EXPECT_EQ(a->GetStatus("/mnt/inside").status().code(), Code::kNotFound);
+  EXPECT_TRUE(std::filesystem::exists(other + "/inside"));  // unmount keeps data
+}
+
+TEST_F(NodeTest, CrashWhileWritingLeavesNoHalfFile) {
+  auto a = NewClient();
+  ASSERT_TRUE(Put(*a, "/f", "committed").ok());
+  pid_t pid = fork();
+  if (pid == 0) {
+    auto b = NewClient();
+    auto h = b->OpenFile("/f", OpenOptions::FromFlags(O_WRONLY | O_TRUNC, 0644));
+    if (!h.ok()) _exit(1);
+    std::string junk(1 << 20, 'j');
+    (void)(*h)->Write(0, junk.data(), junk.size());
+    _exit(0);  // dies without closing
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  auto h = a->OpenFile("/f", OpenOptions::FromFlags(O_RDONLY, 0));
+  ASSERT_TRUE(h.ok());
+  char buf[64];
+  EXPECT_EQ(std::string(buf, *(*h)->Read(0, buf, sizeof(buf))), "committed");
+  auto list = a->ListStatus("/");
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(list->size(), 1u);  // no temporary file shows
+  // And the writer lock died with the process.
+  EXPECT_TRUE(Put(*a, "/f", "again").ok());
+}
+
+}  // namespace
+}  // namespace alluxio

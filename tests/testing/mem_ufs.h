@@ -1,0 +1,78 @@
+// MemUfs: an in-memory Ufs for unit tests. FaultyUfs: a decorator that makes
+// chosen operations fail.
+#ifndef ALLUXIO_TESTS_TESTING_MEM_UFS_H_
+#define ALLUXIO_TESTS_TESTING_MEM_UFS_H_
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "alluxio/ufs.h"
+
+namespace alluxio::testing {
+
+class MemUfs : public Ufs {
+ public:
+  MemUfs();
+  std::string Uri() const override { return "mem://"; }
+  Result<FileAttr> GetStatus(const std::string& path) override;
+  Result<std::vector<FileInfo>> ListStatus(const std::string& path) override;
+  Status CreateDirectory(const std::string& path, uint32_t mode) override;
+  Result<std::unique_ptr<UfsReader>> OpenRead(const std::string& path) override;
+  Result<std::unique_ptr<UfsWriter>> Create(const std::string& path,
+                                            const UfsCreateOptions& opts) override;
+  Status DeleteFile(const std::string& path) override;
+  Status DeleteDirectory(const std::string& path) override;
+  Status Rename(const std::string& src, const std::string& dst) override;
+  Status SetMode(const std::string& path, uint32_t mode) override;
+  Status SetOwner(const std::string& path, std::optional<uint32_t> uid,
+                  std::optional<uint32_t> gid) override;
+  Status SetMtime(const std::string& path, int64_t mtime_ns) override;
+
+  // Test access: the committed bytes of a file ("" when absent).
+  std::string Contents(const std::string& path);
+
+  struct Node {
+    bool is_dir = false;
+    std::shared_ptr<const std::string> data;  // files: shared with readers
+    FileAttr attr;
+  };
+
+ private:
+  Status CheckParent(const std::string& path);  // requires mu_
+  friend class MemWriter;
+  std::mutex mu_;  // guards nodes_
+  std::map<std::string, Node> nodes_;
+  int64_t clock_ = 1'000'000'000;
+};
+
+// Fails the named operation (GetStatus, ListStatus, CreateDirectory,
+// OpenRead, Read, Create, Append, Commit, DeleteFile, DeleteDirectory, Rename,
+// SetMode) with `status` the next `times` calls.
+class FaultyUfs : public ForwardingUfs {
+ public:
+  explicit FaultyUfs(std::shared_ptr<Ufs> target) : ForwardingUfs(std::move(target)) {}
+  void InjectFault(const std::string& op, Status status, int times = 1);
+  // Returns the injected failure for `op`, consuming one, or OK.
+  Status Take(const std::string& op);
+
+  Result<FileAttr> GetStatus(const std::string& p) override;
+  Result<std::vector<FileInfo>> ListStatus(const std::string& p) override;
+  Status CreateDirectory(const std::string& p, uint32_t mode) override;
+  Result<std::unique_ptr<UfsReader>> OpenRead(const std::string& p) override;
+  Result<std::unique_ptr<UfsWriter>> Create(const std::string& p,
+                                            const UfsCreateOptions& o) override;
+  Status DeleteFile(const std::string& p) override;
+  Status DeleteDirectory(const std::string& p) override;
+  Status Rename(const std::string& s, const std::string& d) override;
+  Status SetMode(const std::string& p, uint32_t m) override;
+
+ private:
+  std::mutex mu_;  // guards faults_
+  std::map<std::string, std::pair<Status, int>> faults_;
+};
+
+}  // namespace alluxio::testing
+
+#endif  // ALLUXIO_TESTS_TESTING_MEM_UFS_H_
