@@ -115,7 +115,10 @@ int RunCommand(Env& env, const std::string& prefix, const Command& c,
     expected += std::to_string(bound) + (bound == 1 ? " argument" : " arguments");
     return UsageError(prefix, c, "expected " + expected + ", got " + std::to_string(n));
   }
-  return c.handler(env, *args);
+  int rc = c.handler(env, *args);
+  // A handler that rejects an argument's value has said why; add the usage.
+  if (rc == kExitUsage) std::fprintf(stderr, "Usage: %s%s\n", prefix.c_str(), c.usage);
+  return rc;
 }
 
 // Consumes leading -Dkey=value and help flags. Returns -1 to go on, or an
