@@ -1,0 +1,9 @@
+# The S3 under-storage, included by client/CMakeLists.txt.
+target_sources(alluxio_client PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/io_loop.cc
+  ${CMAKE_CURRENT_LIST_DIR}/s3_client.cc
+  ${CMAKE_CURRENT_LIST_DIR}/s3_ufs.cc
+  ${CMAKE_CURRENT_LIST_DIR}/sigv4.cc
+)
+target_link_libraries(alluxio_client PRIVATE
+  CURL::libcurl OpenSSL::Crypto pugixml::pugixml Boost::context)

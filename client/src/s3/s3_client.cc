@@ -1,0 +1,588 @@
+#include "s3/s3_client.h"
+
+#include <curl/curl.h>
+#include <openssl/evp.h>
+
+#include <pugixml.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <ctime>
+#include <random>
+#include <sstream>
+
+namespace alluxio::s3 {
+
+namespace {
+
+constexpr size_t kDeleteBatch = 1000;  // DeleteObjects' limit
+
+bool IsRetryableCurl(int code) {
+  switch (static_cast<CURLcode>(code)) {
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_GOT_NOTHING:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_SEND_FAIL_REWIND:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool IsRetryableS3Code(const std::string& code) {
+  return code == "SlowDown" || code == "InternalError" || code == "ServiceUnavailable" ||
+         code == "RequestTimeout" || code == "Throttling" || code == "ThrottlingException" ||
+         code == "RequestLimitExceeded";
+}
+
+// Parses <Error><Code/><Message/></Error>; false when `body` is not one.
+bool ParseError(const std::string& body, std::string* code, std::string* message) {
+  if (body.find("<Error") == std::string::npos) return false;
+  pugi::xml_document doc;
+  if (!doc.load_buffer(body.data(), body.size())) return false;
+  pugi::xml_node err = doc.child("Error");
+  if (!err) return false;
+  *code = err.child_value("Code");
+  *message = err.child_value("Message");
+  return true;
+}
+
+std::string Unquote(std::string s) {
+  if (s.size() >= 2 && s.front() == '"' && s.back() == '"') return s.substr(1, s.size() - 2);
+  // Some servers send &quot; already decoded by the XML parser; nothing else.
+  return s;
+}
+
+bool IsIpOrLocalhost(const std::string& host) {
+  if (host == "localhost" || (!host.empty() && host[0] == '[')) return true;
+  return !host.empty() &&
+         host.find_first_not_of("0123456789.") == std::string::npos;
+}
+
+// DNS-compatible bucket names can be virtual hosts (over https, no dots, so
+// the wildcard certificate matches).
+bool IsDnsCompatibleBucket(const std::string& b, bool https) {
+  if (b.size() < 3 || b.size() > 63) return false;
+  for (char c : b) {
+    if (!(std::islower(static_cast<unsigned char>(c)) ||
+          std::isdigit(static_cast<unsigned char>(c)) || c == '-' || (c == '.' && !https))) {
+      return false;
+    }
+  }
+  return b.front() != '-' && b.back() != '-';
+}
+
+std::string MetaHeaderName(const std::string& name) { return "x-amz-meta-" + name; }
+
+}  // namespace
+
+int64_t ParseHttpDate(const std::string& s) {
+  struct tm tm;
+  std::memset(&tm, 0, sizeof(tm));
+  const char* end = strptime(s.c_str(), "%a, %d %b %Y %H:%M:%S", &tm);
+  if (end == nullptr) return 0;
+  return static_cast<int64_t>(timegm(&tm)) * 1000000000;
+}
+
+int64_t ParseIsoDate(const std::string& s) {
+  struct tm tm;
+  std::memset(&tm, 0, sizeof(tm));
+  const char* end = strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (end == nullptr) return 0;
+  int64_t ns = static_cast<int64_t>(timegm(&tm)) * 1000000000;
+  if (*end == '.') {
+    int64_t scale = 100000000;
+    for (++end; std::isdigit(static_cast<unsigned char>(*end)); ++end) {
+      ns += (*end - '0') * scale;
+      scale /= 10;
+    }
+  }
+  return ns;
+}
+
+S3Client::S3Client(S3Options opts) : opts_(std::move(opts)), loop_(opts_.max_requests) {}
+
+Result<std::unique_ptr<S3Client>> S3Client::Create(S3Options options) {
+  if (options.bucket.empty()) return Status::InvalidArgument("S3 bucket name is empty");
+  if (options.region.empty()) options.region = "us-east-1";
+  std::string endpoint = options.endpoint;
+  if (endpoint.empty()) {
+    endpoint = options.region == "us-east-1"
+                   ? "https://s3.amazonaws.com"
+                   : "https://s3." + options.region + ".amazonaws.com";
+  }
+  if (endpoint.find("://") == std::string::npos) endpoint = "https://" + endpoint;
+  while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
+  size_t sep = endpoint.find("://");
+  std::string scheme = endpoint.substr(0, sep);
+  for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string host_port = endpoint.substr(sep + 3);
+  if ((scheme != "http" && scheme != "https") || host_port.empty() ||
+      host_port.find_first_of("/?#@ ") != std::string::npos) {
+    return Status::InvalidArgument("S3 endpoint '" + options.endpoint +
+                                   "' is not of the form http[s]://host[:port]");
+  }
+  std::string host = host_port;
+  if (host[0] != '[') host = host.substr(0, host.find(':'));
+  if (IsIpOrLocalhost(host) || !IsDnsCompatibleBucket(options.bucket, scheme == "https")) {
+    options.path_style = true;
+  }
+  std::unique_ptr<S3Client> c(new S3Client(std::move(options)));
+  c->scheme_ = scheme;
+  c->host_port_ = host_port;
+  c->endpoint_ = scheme + "://" + host_port;
+  return c;
+}
+
+std::string S3Client::Describe(const std::string& key) const {
+  return "s3://" + opts_.bucket + "/" + key;
+}
+
+HttpRequest S3Client::Build(const Request& r, const std::string& payload_sha256) {
+  std::string path;
+  std::string host;
+  if (opts_.path_style) {
+    host = host_port_;
+    path = "/" + UriEncode(opts_.bucket, false);
+    if (!r.key.empty()) path += "/" + UriEncode(r.key, true);
+  } else {
+    host = opts_.bucket + "." + host_port_;
+    path = "/" + UriEncode(r.key, true);
+  }
+  std::string query = CanonicalQueryString(r.query);
+
+  HttpRequest hr;
+  hr.method = r.method;
+  hr.url = scheme_ + "://" + host + path + (query.empty() ? "" : "?" + query);
+  hr.headers = r.headers;
+  std::string amz_date = AmzDate(std::time(nullptr));
+  hr.headers.emplace_back("Host", host);
+  hr.headers.emplace_back("x-amz-date", amz_date);
+  hr.headers.emplace_back("x-amz-content-sha256", payload_sha256);
+  if (!opts_.creds.session_token.empty()) {
+    hr.headers.emplace_back("x-amz-security-token", opts_.creds.session_token);
+  }
+  if (!opts_.creds.access_key.empty()) {
+    SigningInput in;
+    in.method = r.method;
+    in.canonical_uri = path;
+    in.query = r.query;
+    in.headers = hr.headers;
+    in.payload_sha256 = payload_sha256;
+    in.amz_date = amz_date;
+    in.region = opts_.region;
+    hr.headers.emplace_back("Authorization", AuthorizationHeader(in, opts_.creds));
+  }
+  hr.body = r.body;
+  hr.body_size = r.body_size;
+  hr.sink = r.sink;
+  hr.sink_cap = r.sink_cap;
+  hr.connect_timeout_ms = opts_.connect_timeout_ms;
+  hr.timeout_ms = opts_.request_timeout_ms;
+  return hr;
+}
+
+Status S3Client::ErrorStatus(const Request& r, const HttpResponse& resp,
+                             const std::string& code, const std::string& message) const {
+  std::string what = r.method + " " + (r.key.empty() ? "s3://" + opts_.bucket : Describe(r.key));
+  std::string detail = "HTTP " + std::to_string(resp.status);
+  if (!code.empty()) detail += " " + code;
+  if (!message.empty()) detail += ": " + message;
+  switch (resp.status) {
+    case 404:
+      if (code == "NoSuchBucket" || (r.key.empty() && code.empty())) {
+        return Status(Code::kNotFound,
+                      "S3 bucket '" + opts_.bucket + "' does not exist at " + endpoint_);
+      }
+      if (code == "NoSuchUpload") {
+        return Status(Code::kNotFound, what + " at " + endpoint_ + ": " + detail);
+      }
+      return Status(Code::kNotFound, Describe(r.key) + " does not exist");
+    case 401:
+    case 403:
+      return Status(Code::kPermissionDenied, "access denied: " + what + " at " + endpoint_ +
+                                                 " (" + detail +
+                                                 "); check the credentials and the bucket policy");
+    case 409:
+      return Status(Code::kBusy, what + " at " + endpoint_ + ": " + detail);
+    case 412:
+      return Status(Code::kIoError, Describe(r.key) +
+                                        " changed while it was being read (" + detail + ")");
+    case 416:
+      return Status(Code::kOutOfRange, what + " at " + endpoint_ + ": " + detail);
+    case 501:
+      return Status(Code::kNotSupported, what + " at " + endpoint_ + ": " + detail);
+    case 503:
+      return Status(Code::kUnavailable, what + " at " + endpoint_ + ": " + detail);
+    default:
+      break;
+  }
+  if (code == "EntityTooLarge") {
+    return Status(Code::kTooLarge, what + " at " + endpoint_ + ": " + detail);
+  }
+  if (resp.status == 400) {
+    return Status(Code::kInvalidArgument, what + " at " + endpoint_ + ": " + detail);
+  }
+  return Status(Code::kIoError, what + " at " + endpoint_ + ": " + detail);
+}
+
+Result<HttpResponse> S3Client::Call(const Request& r) {
+  std::string sha = r.body_sha256;
+  if (sha.empty()) sha = r.body_size == 0 ? kEmptySha256 : Sha256Hex(r.body, r.body_size);
+  int retries = r.retries >= 0 ? r.retries : opts_.retry_max;
+  static thread_local std::mt19937 rng(std::random_device{}());
+  for (int attempt = 0;; ++attempt) {
+    HttpResponse resp = loop_.Perform(Build(r, sha));
+    Status st;
+    bool retryable = false;
+    std::string what =
+        r.method + " " + (r.key.empty() ? "s3://" + opts_.bucket : Describe(r.key));
+    if (resp.curl_code != 0) {
+      if (resp.sink_overflow) {
+        st = Status(Code::kIoError,
+                    what + " at " + endpoint_ + ": the server sent more bytes than asked for");
+      } else {
+        retryable = IsRetryableCurl(resp.curl_code);
+        switch (static_cast<CURLcode>(resp.curl_code)) {
+          case CURLE_COULDNT_CONNECT:
+          case CURLE_COULDNT_RESOLVE_HOST:
+          case CURLE_COULDNT_RESOLVE_PROXY:
+            st = Status(Code::kUnavailable,
+                        "cannot reach S3 endpoint " + endpoint_ + ": " + resp.curl_error);
+            break;
+          case CURLE_OPERATION_TIMEDOUT:
+            st = Status(Code::kTimedOut, what + " at " + endpoint_ + " timed out: " +
+                                             resp.curl_error);
+            break;
+          default:
+            st = Status(Code::kIoError,
+                        what + " at " + endpoint_ + " failed: " + resp.curl_error);
+        }
+      }
+    } else if (resp.status >= 200 && resp.status < 300) {
+      std::string code, message;
+      if (r.expect_sink_len && resp.sink_len != *r.expect_sink_len) {
+        retryable = true;
+        st = Status(Code::kIoError, what + " at " + endpoint_ + ": short body, " +
+                                        std::to_string(resp.sink_len) + " of " +
+                                        std::to_string(*r.expect_sink_len) + " bytes");
+      } else if (r.check_error_body && ParseError(resp.body, &code, &message)) {
+        retryable = IsRetryableS3Code(code);
+        HttpResponse as_error = resp;
+        as_error.status = 500;
+        st = ErrorStatus(r, as_error, code, message);
+      } else {
+        return resp;
+      }
+    } else {
+      std::string code, message;
+      ParseError(resp.body, &code, &message);
+      retryable = resp.status >= 500 || IsRetryableS3Code(code);
+      st = ErrorStatus(r, resp, code, message);
+    }
+    if (!retryable || attempt >= retries) {
+      if (attempt > 0) {
+        return Status(st.code(), st.message() + " (after " + std::to_string(attempt + 1) +
+                                     " attempts)");
+      }
+      return st;
+    }
+    // Exponential backoff with jitter: a random delay in [d/2, d].
+    long long d = std::min<long long>(opts_.retry_cap_ms,
+                                      static_cast<long long>(opts_.retry_base_ms)
+                                          << std::min(attempt, 20));
+    std::uniform_int_distribution<long long> jitter(d / 2, std::max<long long>(d / 2, d));
+    loop_.Sleep(std::chrono::milliseconds(jitter(rng)));
+  }
+}
+
+Result<ObjectMeta> S3Client::Head(const std::string& key) {
+  Request r;
+  r.method = "HEAD";
+  r.key = key;
+  ASSIGN_OR_RETURN(HttpResponse resp, Call(r));
+  ObjectMeta m;
+  m.key = key;
+  m.size = std::strtoull(resp.Header("content-length").c_str(), nullptr, 10);
+  m.etag = Unquote(resp.Header("etag"));
+  m.last_modified_ns = ParseHttpDate(resp.Header("last-modified"));
+  m.content_type = resp.Header("content-type");
+  for (const auto& [k, v] : resp.headers) {
+    if (k.rfind("x-amz-meta-", 0) == 0) m.user[k.substr(11)] = v;
+  }
+  return m;
+}
+
+Status S3Client::GetRange(const std::string& key, uint64_t offset, char* buf, size_t n,
+                          const std::string& if_match) {
+  if (n == 0) return Status::OK();
+  Request r;
+  r.method = "GET";
+  r.key = key;
+  r.headers.emplace_back("Range", "bytes=" + std::to_string(offset) + "-" +
+                                      std::to_string(offset + n - 1));
+  if (!if_match.empty()) r.headers.emplace_back("If-Match", "\"" + if_match + "\"");
+  r.sink = buf;
+  r.sink_cap = n;
+  r.expect_sink_len = n;
+  ASSIGN_OR_RETURN(HttpResponse resp, Call(r));
+  // A 200 means the server ignored the range; it is only the same bytes when
+  // the range was the whole object (and then exactly n bytes came).
+  if (resp.status == 200 && offset != 0) {
+    return Status::IoError("GET " + Describe(key) + " at " + endpoint_ +
+                           ": the server ignored the Range header");
+  }
+  return Status::OK();
+}
+
+Status S3Client::Put(const std::string& key, const char* data, size_t n, const UserMeta& meta,
+                     const std::string& sha256) {
+  Request r;
+  r.method = "PUT";
+  r.key = key;
+  r.body = data;
+  r.body_size = n;
+  r.body_sha256 = sha256;
+  r.headers.emplace_back("Content-Type", "application/octet-stream");
+  for (const auto& [k, v] : meta) r.headers.emplace_back(MetaHeaderName(k), v);
+  return Call(r).status();
+}
+
+Result<ListPage> S3Client::List(const std::string& prefix, const std::string& delimiter,
+                                const std::string& token, int max_keys) {
+  Request r;
+  r.method = "GET";
+  r.query.emplace_back("list-type", "2");
+  r.query.emplace_back("prefix", prefix);
+  if (!delimiter.empty()) r.query.emplace_back("delimiter", delimiter);
+  if (!token.empty()) r.query.emplace_back("continuation-token", token);
+  r.query.emplace_back("max-keys", std::to_string(max_keys));
+  ASSIGN_OR_RETURN(HttpResponse resp, Call(r));
+  pugi::xml_document doc;
+  pugi::xml_parse_result pr = doc.load_buffer(resp.body.data(), resp.body.size());
+  pugi::xml_node root = doc.child("ListBucketResult");
+  if (!pr || !root) {
+    return Status::IoError("list s3://" + opts_.bucket + "/" + prefix + " at " + endpoint_ +
+                           ": malformed ListObjectsV2 response");
+  }
+  ListPage page;
+  for (pugi::xml_node c : root.children("Contents")) {
+    ObjectMeta m;
+    m.key = c.child_value("Key");
+    m.size = std::strtoull(c.child_value("Size"), nullptr, 10);
+    m.etag = Unquote(c.child_value("ETag"));
+    m.last_modified_ns = ParseIsoDate(c.child_value("LastModified"));
+    page.objects.push_back(std::move(m));
+  }
+  for (pugi::xml_node p : root.children("CommonPrefixes")) {
+    page.prefixes.emplace_back(p.child_value("Prefix"));
+  }
+  if (std::string(root.child_value("IsTruncated")) == "true") {
+    page.next_token = root.child_value("NextContinuationToken");
+    if (page.next_token.empty()) {
+      return Status::IoError("list s3://" + opts_.bucket + "/" + prefix + " at " + endpoint_ +
+                             ": truncated listing without a continuation token");
+    }
+  }
+  return page;
+}
+
+Status S3Client::Copy(const std::string& src, const std::string& dst,
+                      const std::optional<UserMeta>& meta, const std::string& content_type) {
+  Request r;
+  r.method = "PUT";
+  r.key = dst;
+  r.check_error_body = true;
+  r.headers.emplace_back("x-amz-copy-source", "/" + opts_.bucket + "/" + UriEncode(src, true));
+  if (meta) {
+    r.headers.emplace_back("x-amz-metadata-directive", "REPLACE");
+    r.headers.emplace_back("Content-Type",
+                           content_type.empty() ? "application/octet-stream" : content_type);
+    for (const auto& [k, v] : *meta) r.headers.emplace_back(MetaHeaderName(k), v);
+  } else {
+    r.headers.emplace_back("x-amz-metadata-directive", "COPY");
+  }
+  return Call(r).status();
+}
+
+Status S3Client::Delete(const std::string& key) {
+  Request r;
+  r.method = "DELETE";
+  r.key = key;
+  auto res = Call(r);
+  if (!res.ok() && res.status().code() == Code::kNotFound) return Status::OK();
+  return res.status();
+}
+
+Status S3Client::DeleteMany(const std::vector<std::string>& keys) {
+  size_t batches = (keys.size() + kDeleteBatch - 1) / kDeleteBatch;
+  std::vector<Status> results(batches);
+  loop_.ParallelFor(batches, 4, [&](size_t b) {
+    pugi::xml_document doc;
+    pugi::xml_node del = doc.append_child("Delete");
+    del.append_child("Quiet").text().set("true");
+    size_t end = std::min(keys.size(), (b + 1) * kDeleteBatch);
+    for (size_t i = b * kDeleteBatch; i < end; ++i) {
+      del.append_child("Object").append_child("Key").text().set(keys[i].c_str());
+    }
+    std::ostringstream out;
+    doc.save(out, "", pugi::format_raw);
+    std::string body = out.str();
+    // DeleteObjects requires an integrity header; SDKs send Content-MD5.
+    unsigned char md[16];
+    unsigned int md_len = 0;
+    EVP_Digest(body.data(), body.size(), md, &md_len, EVP_md5(), nullptr);
+    char b64[32];
+    EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64), md, 16);
+    Request r;
+    r.method = "POST";
+    r.query.emplace_back("delete", "");
+    r.headers.emplace_back("Content-Type", "application/xml");
+    r.headers.emplace_back("Content-MD5", b64);
+    r.body = body.data();
+    r.body_size = body.size();
+    auto res = Call(r);
+    if (!res.ok()) {
+      results[b] = res.status();
+      return;
+    }
+    pugi::xml_document reply;
+    if (reply.load_buffer(res->body.data(), res->body.size())) {
+      for (pugi::xml_node e : reply.child("DeleteResult").children("Error")) {
+        std::string code = e.child_value("Code");
+        if (code == "NoSuchKey") continue;
+        results[b] = Status::IoError("delete " + Describe(e.child_value("Key")) + " at " +
+                                     endpoint_ + ": " + code + ": " + e.child_value("Message"));
+        return;
+      }
+    }
+  });
+  for (const Status& st : results) RETURN_IF_ERROR(st);
+  return Status::OK();
+}
+
+Result<std::string> S3Client::CreateMultipart(const std::string& key, const UserMeta& meta,
+                                              const std::string& content_type) {
+  Request r;
+  r.method = "POST";
+  r.key = key;
+  r.query.emplace_back("uploads", "");
+  r.headers.emplace_back("Content-Type",
+                         content_type.empty() ? "application/octet-stream" : content_type);
+  for (const auto& [k, v] : meta) r.headers.emplace_back(MetaHeaderName(k), v);
+  ASSIGN_OR_RETURN(HttpResponse resp, Call(r));
+  pugi::xml_document doc;
+  doc.load_buffer(resp.body.data(), resp.body.size());
+  std::string id = doc.child("InitiateMultipartUploadResult").child_value("UploadId");
+  if (id.empty()) {
+    return Status::IoError("create multipart upload of " + Describe(key) + " at " + endpoint_ +
+                           ": no UploadId in the response");
+  }
+  return id;
+}
+
+Result<std::string> S3Client::UploadPart(const std::string& key, const std::string& upload_id,
+                                         int part_number, const char* data, size_t n,
+                                         const std::string& sha256) {
+  Request r;
+  r.method = "PUT";
+  r.key = key;
+  r.query.emplace_back("partNumber", std::to_string(part_number));
+  r.query.emplace_back("uploadId", upload_id);
+  r.body = data;
+  r.body_size = n;
+  r.body_sha256 = sha256;
+  ASSIGN_OR_RETURN(HttpResponse resp, Call(r));
+  std::string etag = resp.Header("etag");
+  if (etag.empty()) {
+    return Status::IoError("upload part " + std::to_string(part_number) + " of " +
+                           Describe(key) + " at " + endpoint_ + ": no ETag in the response");
+  }
+  return etag;
+}
+
+Result<std::string> S3Client::UploadPartCopy(const std::string& src, const std::string& key,
+                                             const std::string& upload_id, int part_number,
+                                             uint64_t first, uint64_t last) {
+  Request r;
+  r.method = "PUT";
+  r.key = key;
+  r.check_error_body = true;
+  r.query.emplace_back("partNumber", std::to_string(part_number));
+  r.query.emplace_back("uploadId", upload_id);
+  r.headers.emplace_back("x-amz-copy-source", "/" + opts_.bucket + "/" + UriEncode(src, true));
+  r.headers.emplace_back("x-amz-copy-source-range",
+                         "bytes=" + std::to_string(first) + "-" + std::to_string(last));
+  ASSIGN_OR_RETURN(HttpResponse resp, Call(r));
+  pugi::xml_document doc;
+  doc.load_buffer(resp.body.data(), resp.body.size());
+  std::string etag = doc.child("CopyPartResult").child_value("ETag");
+  if (etag.empty()) {
+    return Status::IoError("copy part " + std::to_string(part_number) + " of " +
+                           Describe(key) + " at " + endpoint_ + ": no ETag in the response");
+  }
+  if (etag.front() != '"') etag = "\"" + etag + "\"";
+  return etag;
+}
+
+Status S3Client::CompleteMultipart(const std::string& key, const std::string& upload_id,
+                                   const std::vector<std::string>& etags) {
+  pugi::xml_document doc;
+  pugi::xml_node root = doc.append_child("CompleteMultipartUpload");
+  for (size_t i = 0; i < etags.size(); ++i) {
+    pugi::xml_node p = root.append_child("Part");
+    p.append_child("PartNumber").text().set(static_cast<unsigned>(i + 1));
+    p.append_child("ETag").text().set(etags[i].c_str());
+  }
+  std::ostringstream out;
+  doc.save(out, "", pugi::format_raw);
+  std::string body = out.str();
+  Request r;
+  r.method = "POST";
+  r.key = key;
+  r.check_error_body = true;
+  r.query.emplace_back("uploadId", upload_id);
+  r.headers.emplace_back("Content-Type", "application/xml");
+  r.body = body.data();
+  r.body_size = body.size();
+  return Call(r).status();
+}
+
+Status S3Client::AbortMultipart(const std::string& key, const std::string& upload_id) {
+  Request r;
+  r.method = "DELETE";
+  r.key = key;
+  r.query.emplace_back("uploadId", upload_id);
+  auto res = Call(r);
+  // Already gone (completed or aborted) is what we wanted.
+  if (!res.ok() && res.status().code() == Code::kNotFound) return Status::OK();
+  return res.status();
+}
+
+Status S3Client::Probe(const std::string& prefix, int retries) {
+  Request r;
+  r.method = "GET";
+  r.query.emplace_back("list-type", "2");
+  r.query.emplace_back("prefix", prefix);
+  r.query.emplace_back("max-keys", "1");
+  r.retries = retries;
+  auto res = Call(r);
+  if (res.ok()) return Status::OK();
+  const Status& st = res.status();
+  if (st.code() == Code::kNotFound) {
+    return Status(Code::kNotFound,
+                  "S3 bucket '" + opts_.bucket + "' does not exist at " + endpoint_);
+  }
+  return st;
+}
+
+}  // namespace alluxio::s3

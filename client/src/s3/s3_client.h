@@ -1,0 +1,150 @@
+// S3Client: the S3 REST operations the UFS needs, signed, retried and
+// mapped to Status codes.
+//
+// Every operation must be called on a fiber of the client's IoLoop (wrap
+// calls in loop().Run()). Operations are independent and may run
+// concurrently on many fibers. Error messages name the bucket, the key and
+// the endpoint, never the credentials.
+#ifndef ALLUXIO_CLIENT_S3_S3_CLIENT_H_
+#define ALLUXIO_CLIENT_S3_S3_CLIENT_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "alluxio/status.h"
+#include "s3/io_loop.h"
+#include "s3/sigv4.h"
+
+namespace alluxio::s3 {
+
+struct S3Options {
+  std::string endpoint;  // "http://127.0.0.1:9000"; "" = AWS for `region`
+  std::string region = "us-east-1";
+  std::string bucket;
+  bool path_style = false;  // forced on for IP and localhost endpoints
+  Credentials creds;        // empty access key = anonymous requests
+  int max_requests = 32;
+  long connect_timeout_ms = 10000;
+  long request_timeout_ms = 60000;
+  int retry_max = 5;
+  int retry_base_ms = 100;  // first backoff; doubles per retry, capped
+  int retry_cap_ms = 5000;
+};
+
+// Headers of an object (HEAD) or an entry of a listing.
+struct ObjectMeta {
+  std::string key;
+  uint64_t size = 0;
+  std::string etag;            // without quotes
+  int64_t last_modified_ns = 0;
+  std::string content_type;
+  // x-amz-meta-* without the prefix, names lower-cased (HEAD only).
+  std::map<std::string, std::string> user;
+};
+
+struct ListPage {
+  std::vector<ObjectMeta> objects;        // Contents (no user metadata)
+  std::vector<std::string> prefixes;      // CommonPrefixes, with trailing '/'
+  std::string next_token;                 // "" when this is the last page
+};
+
+// User metadata to set on a new object ("mode" -> "33188").
+using UserMeta = std::map<std::string, std::string>;
+
+class S3Client {
+ public:
+  // Validates the options (endpoint syntax); NotFound etc. come later from
+  // the first request.
+  static Result<std::unique_ptr<S3Client>> Create(S3Options options);
+
+  IoLoop& loop() { return loop_; }
+  const S3Options& options() const { return opts_; }
+  // "http://127.0.0.1:9000" (or the AWS endpoint in use), for messages.
+  const std::string& endpoint() const { return endpoint_; }
+
+  // HEAD object. NotFound when absent.
+  Result<ObjectMeta> Head(const std::string& key);
+  // Reads exactly n bytes at offset into buf (ranged GET). With if_match,
+  // fails when the object's ETag differs (it changed since it was opened).
+  Status GetRange(const std::string& key, uint64_t offset, char* buf, size_t n,
+                  const std::string& if_match);
+  // PUT object (whole content). `sha256` may be "" (computed here).
+  Status Put(const std::string& key, const char* data, size_t n, const UserMeta& meta,
+             const std::string& sha256 = "");
+  // One ListObjectsV2 page.
+  Result<ListPage> List(const std::string& prefix, const std::string& delimiter,
+                        const std::string& token, int max_keys);
+  // Server-side copy (objects up to 5 GiB). With meta, the copy gets exactly
+  // that user metadata (REPLACE); without, the source's (COPY).
+  Status Copy(const std::string& src, const std::string& dst,
+              const std::optional<UserMeta>& meta, const std::string& content_type = "");
+  Status Delete(const std::string& key);
+  // DeleteObjects, any number of keys (batched by 1000, batches in
+  // parallel). Missing keys are not errors.
+  Status DeleteMany(const std::vector<std::string>& keys);
+
+  // Multipart upload.
+  Result<std::string> CreateMultipart(const std::string& key, const UserMeta& meta,
+                                      const std::string& content_type = "");
+  // Returns the part's ETag (quoted, as CompleteMultipartUpload wants it).
+  Result<std::string> UploadPart(const std::string& key, const std::string& upload_id,
+                                 int part_number, const char* data, size_t n,
+                                 const std::string& sha256);
+  Result<std::string> UploadPartCopy(const std::string& src, const std::string& key,
+                                     const std::string& upload_id, int part_number,
+                                     uint64_t first, uint64_t last);
+  Status CompleteMultipart(const std::string& key, const std::string& upload_id,
+                           const std::vector<std::string>& etags);
+  Status AbortMultipart(const std::string& key, const std::string& upload_id);
+
+  // Checks that the bucket exists and can be listed under `prefix`, with at
+  // most `retries` retries; errors name bucket and endpoint.
+  Status Probe(const std::string& prefix, int retries);
+
+ private:
+  struct Request {
+    std::string method;
+    std::string key;  // "" for a bucket-level request
+    std::vector<std::pair<std::string, std::string>> query;
+    std::vector<std::pair<std::string, std::string>> headers;
+    const char* body = nullptr;
+    size_t body_size = 0;
+    std::string body_sha256;  // "" = computed
+    char* sink = nullptr;
+    size_t sink_cap = 0;
+    // 2xx responses must have exactly this many body bytes in the sink.
+    std::optional<size_t> expect_sink_len;
+    // A 200 response may still carry an <Error> (Copy, Complete).
+    bool check_error_body = false;
+    int retries = -1;  // -1 = options().retry_max
+  };
+
+  explicit S3Client(S3Options opts);
+  Result<HttpResponse> Call(const Request& r);
+  HttpRequest Build(const Request& r, const std::string& payload_sha256);
+  Status ErrorStatus(const Request& r, const HttpResponse& resp, const std::string& code,
+                     const std::string& message) const;
+  std::string Describe(const std::string& key) const;
+
+  S3Options opts_;
+  std::string scheme_;     // "http" / "https"
+  std::string host_port_;  // of the endpoint
+  std::string endpoint_;
+  IoLoop loop_;
+};
+
+// Helpers shared with the UFS layer and its tests.
+
+// Parses an RFC 1123 date ("Wed, 12 Oct 2009 17:50:00 GMT") or ISO 8601
+// ("2009-10-12T17:50:00.123Z") to ns since the epoch; 0 when malformed.
+int64_t ParseHttpDate(const std::string& s);
+int64_t ParseIsoDate(const std::string& s);
+
+}  // namespace alluxio::s3
+
+#endif  // ALLUXIO_CLIENT_S3_S3_CLIENT_H_

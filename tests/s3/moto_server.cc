@@ -1,0 +1,164 @@
+#include "moto_server.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+namespace alluxio::testing {
+
+int FreeLoopbackPort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  socklen_t len = sizeof(a);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    ::close(fd);
+    return 0;
+  }
+  int port = ntohs(a.sin_port);
+  ::close(fd);
+  return port;
+}
+
+namespace {
+
+bool IsExecutable(const std::string& p) {
+  struct stat st;
+  return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(p.c_str(), X_OK) == 0;
+}
+
+bool CanConnect(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
+  ::close(fd);
+  return ok;
+}
+
+}  // namespace
+
+std::string MotoServer::FindExecutable() {
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "";
+  size_t i = 0;
+  while (i <= dirs.size()) {
+    size_t c = dirs.find(':', i);
+    if (c == std::string::npos) c = dirs.size();
+    std::string d = dirs.substr(i, c - i);
+    if (!d.empty() && IsExecutable(d + "/moto_server")) return d + "/moto_server";
+    i = c + 1;
+  }
+  if (IsExecutable("/root/.pyenv/shims/moto_server")) return "/root/.pyenv/shims/moto_server";
+  return "";
+}
+
+bool MotoServer::Start(const std::map<std::string, std::string>& env, std::string* error) {
+  std::string exe = FindExecutable();
+  if (exe.empty()) {
+    *error = "moto_server not found on PATH or in /root/.pyenv/shims";
+    return false;
+  }
+  port_ = FreeLoopbackPort();
+  if (port_ == 0) {
+    *error = "no free loopback port";
+    return false;
+  }
+  std::string port = std::to_string(port_);
+  std::string log = "/tmp/alluxio-moto-" + port + ".log";
+  pid_t parent = ::getpid();
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    *error = std::string("fork: ") + std::strerror(errno);
+    return false;
+  }
+  if (pid == 0) {
+    // Own process group (so Stop() reaches the interpreter and any helper it
+    // spawns), and die with the test process even if it crashes.
+    ::setpgid(0, 0);
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != parent) ::_exit(1);
+    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+      ::close(fd);
+    }
+    ::execl(exe.c_str(), exe.c_str(), "-H", "127.0.0.1", "-p", port.c_str(),
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::setpgid(pid, pid);
+  pid_ = pid;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (CanConnect(port_)) return true;
+    int status;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      *error = "moto_server exited at start-up; see " + log;
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  Stop();
+  *error = "moto_server did not answer on port " + port + " within 30 s; see " + log;
+  return false;
+}
+
+void MotoServer::Stop() {
+  if (pid_ <= 0) return;
+  ::kill(-pid_, SIGTERM);
+  for (int i = 0; i < 50; ++i) {
+    int status;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ::kill(-pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+bool MotoServer::CreateBucket(const std::string& name, std::string* error) const {
+  CURL* c = curl_easy_init();
+  std::string url = endpoint() + "/" + name;
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION,
+                   +[](char*, size_t s, size_t n, void*) -> size_t { return s * n; });
+  CURLcode rc = curl_easy_perform(c);
+  long code = 0;
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+  curl_easy_cleanup(c);
+  if (rc != CURLE_OK || code != 200) {
+    *error = "create bucket " + name + ": curl " + std::to_string(rc) + ", HTTP " +
+             std::to_string(code);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace alluxio::testing
