@@ -59,8 +59,7 @@ Result<Args> ParseArgs(const std::vector<std::string>& argv, std::string_view sp
 // configuration and file system, both created on first use.
 class Env {
  public:
-  explicit Env(std::map<std::string, std::string> overrides)
-      : overrides_(std::move(overrides)) {}
+  explicit Env(std::map<std::string, std::string> overrides) : overrides_(std::move(overrides)) {}
 
   // Loads the configuration once and prints its warnings on stderr.
   Result<const Configuration*> Conf();
@@ -105,8 +104,8 @@ int OpenFs(Env& env, FileSystem** fs);
 uint32_t CurrentUmask();
 
 // The usual start of a command: the file system, or an exit code.
-#define CLI_FS_OR_EXIT(var, env)                                        \
-  ::alluxio::FileSystem* var##_ptr = nullptr;                           \
+#define CLI_FS_OR_EXIT(var, env)                                               \
+  ::alluxio::FileSystem* var##_ptr = nullptr;                                  \
   if (int rc_ = ::alluxio::cli::OpenFs(env, &var##_ptr); rc_ != 0) return rc_; \
   ::alluxio::FileSystem& var = *var##_ptr
 
@@ -123,8 +122,7 @@ Result<std::string> AlluxioPath(std::string_view arg);
 // directory before its children; descends only when `recursive`. Stops at
 // the first error `visit` or a listing returns.
 using Visitor = std::function<Status(const std::string& path, const FileAttr& attr)>;
-Status ForEachBelow(FileSystem& fs, const std::string& dir, bool recursive,
-                    const Visitor& visit);
+Status ForEachBelow(FileSystem& fs, const std::string& dir, bool recursive, const Visitor& visit);
 
 // ---- Formatting (format.cc) ---------------------------------------------
 
@@ -140,8 +138,7 @@ std::string GroupName(uint32_t gid);
 // One line of `ls`, newline included, in Alluxio 2.x's LsCommand layout.
 // `size` is the byte count of a file or the number of children of a
 // directory.
-std::string FormatLsLine(const std::string& path, const FileAttr& attr, uint64_t size,
-                         bool human);
+std::string FormatLsLine(const std::string& path, const FileAttr& attr, uint64_t size, bool human);
 
 // ---- Attributes (mode.cc) -------------------------------------------------
 

@@ -317,8 +317,8 @@ Status CopyAlluxioTree(FileSystem& fs, const std::string& src, const FileAttr& a
   RETURN_IF_ERROR(fs.CreateDirectory(dst, opts));
   ASSIGN_OR_RETURN(std::vector<FileInfo> entries, fs.ListStatus(src));
   for (const FileInfo& e : entries) {
-    RETURN_IF_ERROR(CopyAlluxioTree(fs, JoinPath(src, e.name), e.attr, JoinPath(dst, e.name),
-                                    true, force));
+    RETURN_IF_ERROR(
+        CopyAlluxioTree(fs, JoinPath(src, e.name), e.attr, JoinPath(dst, e.name), true, force));
   }
   return Status::OK();
 }
@@ -336,8 +336,8 @@ int Cp(Env& env, const Args& args) {
   if (*target == *src) {
     return Fail(*src, Status::InvalidArgument(*src + " and " + *target + " are the same"));
   }
-  Status st = CopyAlluxioTree(fs, *src, *attr, *target, args.Has("R") || args.Has("r"),
-                              args.Has("f"));
+  Status st =
+      CopyAlluxioTree(fs, *src, *attr, *target, args.Has("R") || args.Has("r"), args.Has("f"));
   return st.ok() ? kExitOk : Fail(*src, st);
 }
 
@@ -393,8 +393,8 @@ int CopyFromLocal(Env& env, const Args& args) {
 
 // ---- copyToLocal / get --------------------------------------------------------------
 
-Status GetTree(FileSystem& fs, const std::string& src, const FileAttr& attr,
-               const std::string& dst, bool force) {
+Status GetTree(FileSystem& fs, const std::string& src, const FileAttr& attr, const std::string& dst,
+               bool force) {
   if (!attr.is_dir) {
     ASSIGN_OR_RETURN(std::shared_ptr<FileHandle> h, fs.OpenFile(src, OpenOptions{}));
     Status st = WriteLocalFile(dst, attr.mode, force, FromHandle(*h));
@@ -441,19 +441,18 @@ std::vector<Command> DataCommands() {
   return {
       {"cat", "cat <path>...", "Prints the content of files.", "", 1, -1, Cat},
       {"head", "head [-c <bytes>] <path>",
-       "Prints the first bytes of a file (1KB unless -c; units like 4KB are accepted).", "c:",
-       1, 1, Head},
+       "Prints the first bytes of a file (1KB unless -c; units like 4KB are accepted).", "c:", 1, 1,
+       Head},
       {"tail", "tail [-c <bytes>] <path>",
-       "Prints the last bytes of a file (1KB unless -c; units like 4KB are accepted).", "c:",
-       1, 1, Tail},
-      {"checksum", "checksum <path>", "Prints the MD5 checksum of a file as 'md5sum: <hex>'.",
-       "", 1, 1, Checksum},
+       "Prints the last bytes of a file (1KB unless -c; units like 4KB are accepted).", "c:", 1, 1,
+       Tail},
+      {"checksum", "checksum <path>", "Prints the MD5 checksum of a file as 'md5sum: <hex>'.", "",
+       1, 1, Checksum},
       {"cp", "cp [-R] [-f] <src> <dst>",
        "Copies a file, or with -R a directory, within Alluxio. When <dst> is an existing "
        "directory the source is copied into it. An existing file is replaced only with -f.",
        "R r f", 2, 2, Cp},
-      {"copyFromLocal", "copyFromLocal [-f] <localSrc> <dst>", kPutHelp, "f", 2, 2,
-       CopyFromLocal},
+      {"copyFromLocal", "copyFromLocal [-f] <localSrc> <dst>", kPutHelp, "f", 2, 2, CopyFromLocal},
       {"put", "put [-f] <localSrc> <dst>", kPutHelp, "f", 2, 2, CopyFromLocal},
       {"copyToLocal", "copyToLocal [-f] <src> <localDst>", kGetHelp, "f", 2, 2, CopyToLocal},
       {"get", "get [-f] <src> <localDst>", kGetHelp, "f", 2, 2, CopyToLocal},

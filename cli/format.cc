@@ -41,9 +41,8 @@ std::string FormatDate(int64_t mtime_ns) {
   struct tm tm;
   localtime_r(&secs, &tm);
   char buf[64];
-  std::snprintf(buf, sizeof(buf), "%02d-%02d-%04d %02d:%02d:%02d:%03d", tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(milli));
+  std::snprintf(buf, sizeof(buf), "%02d-%02d-%04d %02d:%02d:%02d:%03d", tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(milli));
   return buf;
 }
 
@@ -93,26 +92,24 @@ std::string GroupName(uint32_t gid) {
   return name;
 }
 
-std::string FormatLsLine(const std::string& path, const FileAttr& attr, uint64_t size,
-                         bool human) {
+std::string FormatLsLine(const std::string& path, const FileAttr& attr, uint64_t size, bool human) {
   // Alluxio 2.x LsCommand with security on: permission %-12s, owner %-15s,
   // group %-15s, size %15s, persistence state %16s, date %24s, in-Alluxio
   // state %5s, a space, path %-5s. Directories show their number of children
   // (never human-readable) and "DIR".
-  std::string size_text =
-      (human && !attr.is_dir) ? HumanSize(size) : std::to_string(size);
+  std::string size_text = (human && !attr.is_dir) ? HumanSize(size) : std::to_string(size);
   const char* state = attr.is_dir ? "DIR" : "100%";
   std::string mode = FormatMode(attr.mode, attr.is_dir);
   std::string date = FormatDate(attr.mtime_ns);
   std::string user = UserName(attr.uid);
   std::string group = GroupName(attr.gid);
   int n = std::snprintf(nullptr, 0, "%-12s%-15s%-15s%15s%16s%24s%5s %-5s\n", mode.c_str(),
-                        user.c_str(), group.c_str(), size_text.c_str(), "PERSISTED",
-                        date.c_str(), state, path.c_str());
+                        user.c_str(), group.c_str(), size_text.c_str(), "PERSISTED", date.c_str(),
+                        state, path.c_str());
   std::string out(static_cast<size_t>(n) + 1, '\0');
   std::snprintf(out.data(), out.size(), "%-12s%-15s%-15s%15s%16s%24s%5s %-5s\n", mode.c_str(),
-                user.c_str(), group.c_str(), size_text.c_str(), "PERSISTED", date.c_str(),
-                state, path.c_str());
+                user.c_str(), group.c_str(), size_text.c_str(), "PERSISTED", date.c_str(), state,
+                path.c_str());
   out.resize(static_cast<size_t>(n));
   return out;
 }

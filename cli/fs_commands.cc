@@ -57,8 +57,8 @@ int Ls(Env& env, const Args& args) {
 
 // ---- stat -----------------------------------------------------------------
 
-std::string StatFormat(const std::string& format, const std::string& path,
-                       const FileAttr& attr, bool* ok) {
+std::string StatFormat(const std::string& format, const std::string& path, const FileAttr& attr,
+                       bool* ok) {
   std::string out;
   for (size_t i = 0; i < format.size(); ++i) {
     if (format[i] != '%' || i + 1 == format.size()) {
@@ -67,11 +67,21 @@ std::string StatFormat(const std::string& format, const std::string& path,
     }
     char spec = format[++i];
     switch (spec) {
-      case 'N': out += path == "/" ? "/" : std::string(BaseName(path)); break;
-      case 'z': out += attr.is_dir ? "NA" : std::to_string(attr.size); break;
-      case 'u': out += UserName(attr.uid); break;
-      case 'g': out += GroupName(attr.gid); break;
-      case 'Y': out += std::to_string(attr.mtime_ns / 1000000); break;
+      case 'N':
+        out += path == "/" ? "/" : std::string(BaseName(path));
+        break;
+      case 'z':
+        out += attr.is_dir ? "NA" : std::to_string(attr.size);
+        break;
+      case 'u':
+        out += UserName(attr.uid);
+        break;
+      case 'g':
+        out += GroupName(attr.gid);
+        break;
+      case 'Y':
+        out += std::to_string(attr.mtime_ns / 1000000);
+        break;
       case 'y': {
         time_t secs = static_cast<time_t>(attr.mtime_ns / 1000000000);
         struct tm tm;
@@ -87,9 +97,15 @@ std::string StatFormat(const std::string& format, const std::string& path,
         out += buf;
         break;
       }
-      case 'A': out += FormatMode(attr.mode, attr.is_dir); break;
-      case 'F': out += attr.is_dir ? "directory" : "regular file"; break;
-      case '%': out += '%'; break;
+      case 'A':
+        out += FormatMode(attr.mode, attr.is_dir);
+        break;
+      case 'F':
+        out += attr.is_dir ? "directory" : "regular file";
+        break;
+      case '%':
+        out += '%';
+        break;
       default:
         *ok = false;
         return "unknown format specifier %" + std::string(1, spec);
@@ -210,8 +226,8 @@ int Rm(Env& env, const Args& args) {
       continue;
     }
     if (attr->is_dir && !recursive) {
-      rc = Fail(*path, Status(Code::kIsDirectory,
-                              *path + " is a directory; use rm -R to remove it"));
+      rc = Fail(*path,
+                Status(Code::kIsDirectory, *path + " is a directory; use rm -R to remove it"));
       continue;
     }
     DeleteOptions opts;
@@ -242,8 +258,8 @@ int Mv(Env& env, const Args& args) {
     }
     std::string target = into_dir ? JoinPath(*dst, BaseName(*src)) : *dst;
     if (*src == "/" || target == *src) {
-      rc = Fail(*src, Status::InvalidArgument("cannot move " + *src + " onto itself (" +
-                                              target + ")"));
+      rc = Fail(*src,
+                Status::InvalidArgument("cannot move " + *src + " onto itself (" + target + ")"));
       continue;
     }
     // Like Alluxio's mv, an existing destination is never replaced.
@@ -330,8 +346,7 @@ int Chgrp(Env& env, const Args& args) {
 
 // ---- du, count, test --------------------------------------------------------
 
-void PrintDuLine(const std::string& size, const std::string& in_alluxio,
-                 const std::string& path) {
+void PrintDuLine(const std::string& size, const std::string& in_alluxio, const std::string& path) {
   std::printf("%-13s %-16s %s\n", size.c_str(), in_alluxio.c_str(), path.c_str());
 }
 
@@ -438,13 +453,21 @@ int Test(Env& env, const Args& args) {
   }
   bool result = false;
   switch (which[0]) {
-    case 'e': result = true; break;
-    case 'd': result = attr->is_dir; break;
-    case 'f': result = !attr->is_dir; break;
+    case 'e':
+      result = true;
+      break;
+    case 'd':
+      result = attr->is_dir;
+      break;
+    case 'f':
+      result = !attr->is_dir;
+      break;
     case 's':
       result = attr->is_dir ? ChildCount(fs, *path) > 0 : attr->size > 0;
       break;
-    case 'z': result = !attr->is_dir && attr->size == 0; break;
+    case 'z':
+      result = !attr->is_dir && attr->size == 0;
+      break;
   }
   return result ? kExitOk : kExitFailed;
 }
@@ -479,8 +502,8 @@ int Mount(Env& env, const Args& args) {
         props += k + "=" + (IsSecretKey(k) ? "******" : v);
       }
       std::printf("%-*s  on  %-*s  (%s, properties={%s})\n", static_cast<int>(ufs_w),
-                  m.ufs_uri.c_str(), static_cast<int>(path_w), m.alluxio_path.c_str(),
-                  type.c_str(), props.c_str());
+                  m.ufs_uri.c_str(), static_cast<int>(path_w), m.alluxio_path.c_str(), type.c_str(),
+                  props.c_str());
     }
     return kExitOk;
   }
@@ -492,8 +515,7 @@ int Mount(Env& env, const Args& args) {
   for (const std::string& kv : args.Values("option")) {
     size_t eq = kv.find('=');
     if (eq == std::string::npos || eq == 0) {
-      std::fprintf(stderr, "alluxio fs mount: --option expects key=value, got '%s'\n",
-                   kv.c_str());
+      std::fprintf(stderr, "alluxio fs mount: --option expects key=value, got '%s'\n", kv.c_str());
       return kExitUsage;
     }
     options[kv.substr(0, eq)] = kv.substr(eq + 1);
@@ -536,8 +558,8 @@ std::vector<Command> MetadataCommands() {
        "Creates empty files; sets the modification time of existing ones to now.", "", 1, -1,
        Touch},
       {"mkdir", "mkdir [-p] <path>...",
-       "Creates directories. -p creates missing parents and accepts existing directories.",
-       "p", 1, -1, Mkdir},
+       "Creates directories. -p creates missing parents and accepts existing directories.", "p", 1,
+       -1, Mkdir},
       {"rm", "rm [-R|-r] [-f] <path>...",
        "Removes files. Directories need -R (everything below them is removed too). -f "
        "ignores missing paths.",
@@ -576,8 +598,8 @@ std::vector<Command> MetadataCommands() {
        "Alluxio path whose parent exists; the mount is seen by every process of this node. "
        "Without arguments lists the mount table.",
        "--option:", 0, 2, Mount},
-      {"unmount", "unmount <alluxio-path>",
-       "Removes a mount point; the data in its UFS stays.", "", 1, 1, Unmount},
+      {"unmount", "unmount <alluxio-path>", "Removes a mount point; the data in its UFS stays.", "",
+       1, 1, Unmount},
   };
 }
 

@@ -49,8 +49,8 @@ std::vector<Command> FsCommands() {
 const std::vector<Command>& TopCommands() {
   static const std::vector<Command> kTop = {
       {"fs", "fs <command> [flags] [args]",
-       "File system operations on the Alluxio namespace. 'alluxio fs --help' lists them.", "",
-       0, -1, nullptr},
+       "File system operations on the Alluxio namespace. 'alluxio fs --help' lists them.", "", 0,
+       -1, nullptr},
       {"getConf", "getConf [--source] [<key>]",
        "Prints every configured property as key=value (secrets masked), or the value of one "
        "key. --source adds where each value came from (default, site, env, override); with "
@@ -124,8 +124,7 @@ int RunCommand(Env& env, const std::string& prefix, const Command& c,
 // Consumes leading -Dkey=value and help flags. Returns -1 to go on, or an
 // exit code.
 int ParseGlobals(const std::vector<std::string>& argv, size_t* i,
-                 std::map<std::string, std::string>* overrides, bool* help,
-                 const char* who) {
+                 std::map<std::string, std::string>* overrides, bool* help, const char* who) {
   while (*i < argv.size()) {
     const std::string& a = argv[*i];
     if (a.rfind("-D", 0) == 0) {
@@ -193,8 +192,8 @@ int Run(const std::vector<std::string>& argv) {
     return RunFs(std::move(overrides), rest, i + 1);
   }
   const auto& top = TopCommands();
-  auto it = std::find_if(top.begin(), top.end(),
-                         [&name](const Command& c) { return name == c.name; });
+  auto it =
+      std::find_if(top.begin(), top.end(), [&name](const Command& c) { return name == c.name; });
   if (it == top.end()) {
     std::fprintf(stderr, "alluxio: unknown command '%s'\n\n", name.c_str());
     PrintTopUsage(stderr);

@@ -15,10 +15,14 @@ namespace {
 // setgid with g, the sticky bit with o, as chmod(1) does).
 uint32_t WhoMask(char c) {
   switch (c) {
-    case 'u': return 04700;
-    case 'g': return 02070;
-    case 'o': return 01007;
-    default: return 07777;  // 'a'
+    case 'u':
+      return 04700;
+    case 'g':
+      return 02070;
+    case 'o':
+      return 01007;
+    default:
+      return 07777;  // 'a'
   }
 }
 
@@ -67,13 +71,26 @@ Result<ModeChange> ModeChange::Parse(std::string_view text) {
       while (i < text.size() && text[i] != ',' && text[i] != '+' && text[i] != '-' &&
              text[i] != '=') {
         switch (text[i]) {
-          case 'r': c.perm |= 0444; break;
-          case 'w': c.perm |= 0222; break;
-          case 'x': c.perm |= 0111; break;
-          case 'X': c.cond_x = true; break;
-          case 's': c.perm |= 06000; break;
-          case 't': c.perm |= 01000; break;
-          default: return bad();
+          case 'r':
+            c.perm |= 0444;
+            break;
+          case 'w':
+            c.perm |= 0222;
+            break;
+          case 'x':
+            c.perm |= 0111;
+            break;
+          case 'X':
+            c.cond_x = true;
+            break;
+          case 's':
+            c.perm |= 06000;
+            break;
+          case 't':
+            c.perm |= 01000;
+            break;
+          default:
+            return bad();
         }
         ++i;
       }
@@ -97,9 +114,15 @@ uint32_t ModeChange::Apply(uint32_t mode, bool is_dir) const {
     if (c.cond_x && (is_dir || (mode & 0111) != 0)) bits |= 0111;
     bits &= c.who;
     switch (c.op) {
-      case '+': mode |= bits; break;
-      case '-': mode &= ~bits; break;
-      default: mode = (mode & ~c.who) | bits; break;  // '='
+      case '+':
+        mode |= bits;
+        break;
+      case '-':
+        mode &= ~bits;
+        break;
+      default:
+        mode = (mode & ~c.who) | bits;
+        break;  // '='
     }
   }
   return mode;

@@ -169,9 +169,7 @@ int FailMessage(std::string_view message) {
   return kExitFailed;
 }
 
-bool WriteOut(const char* data, size_t n) {
-  return n == 0 || std::fwrite(data, 1, n, stdout) == n;
-}
+bool WriteOut(const char* data, size_t n) { return n == 0 || std::fwrite(data, 1, n, stdout) == n; }
 
 Result<std::string> AlluxioPath(std::string_view arg) {
   constexpr std::string_view kScheme = "alluxio://";
@@ -183,8 +181,7 @@ Result<std::string> AlluxioPath(std::string_view arg) {
   return NormalizePath(arg);
 }
 
-Status ForEachBelow(FileSystem& fs, const std::string& dir, bool recursive,
-                    const Visitor& visit) {
+Status ForEachBelow(FileSystem& fs, const std::string& dir, bool recursive, const Visitor& visit) {
   ASSIGN_OR_RETURN(std::vector<FileInfo> entries, fs.ListStatus(dir));
   for (const FileInfo& e : entries) {
     std::string child = JoinPath(dir, e.name);

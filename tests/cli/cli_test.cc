@@ -142,9 +142,9 @@ class CliTest : public ::testing::Test {
     for (const auto& e : fs::recursive_directory_iterator(root_)) {
       struct stat st;
       ::lstat(e.path().c_str(), &st);
-      std::string line = e.path().string().substr(root_.size()) + " " +
-                         std::to_string(st.st_mode) + " " + std::to_string(st.st_size) + " " +
-                         std::to_string(st.st_uid) + ":" + std::to_string(st.st_gid);
+      std::string line = e.path().string().substr(root_.size()) + " " + std::to_string(st.st_mode) +
+                         " " + std::to_string(st.st_size) + " " + std::to_string(st.st_uid) + ":" +
+                         std::to_string(st.st_gid);
       if (S_ISREG(st.st_mode)) line += " " + Md5Hex(ReadFile(e.path()));
       lines.push_back(line);
     }
@@ -194,13 +194,13 @@ TEST_F(CliTest, MkdirCopyFromLocalLsPrintsAlluxioLine) {
                 tm.tm_mday, tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
                 st.st_mtim.tv_nsec / 1000000);
   char expected[512];
-  std::snprintf(expected, sizeof(expected), "%-12s%-15s%-15s%15s%16s%24s%5s %-5s\n",
-                "-rw-r--r--", NameOfUser(st.st_uid).c_str(), NameOfGroup(st.st_gid).c_str(),
-                "14", "PERSISTED", date, "100%", "/a/f");
+  std::snprintf(expected, sizeof(expected), "%-12s%-15s%-15s%15s%16s%24s%5s %-5s\n", "-rw-r--r--",
+                NameOfUser(st.st_uid).c_str(), NameOfGroup(st.st_gid).c_str(), "14", "PERSISTED",
+                date, "100%", "/a/f");
   EXPECT_EQ(ls.out, expected);
-  EXPECT_TRUE(std::regex_search(
-      ls.out, std::regex(R"(^-rw-r--r-- +\S+ +\S+ +14 +PERSISTED )"
-                         R"(\d\d-\d\d-\d{4} \d\d:\d\d:\d\d:\d{3} 100% /a/f)")));
+  EXPECT_TRUE(
+      std::regex_search(ls.out, std::regex(R"(^-rw-r--r-- +\S+ +\S+ +14 +PERSISTED )"
+                                           R"(\d\d-\d\d-\d{4} \d\d:\d\d:\d\d:\d{3} 100% /a/f)")));
   EXPECT_EQ(ls.err, "");
 }
 
@@ -214,16 +214,16 @@ TEST_F(CliTest, HelpEverywhere) {
   RunResult fs_help = Run({"fs", "--help"});
   EXPECT_EQ(fs_help.code, 0);
   const std::vector<std::string> commands = {
-      "ls", "stat", "cat", "head", "tail", "touch", "mkdir", "rm", "mv", "cp",
-      "copyFromLocal", "put", "copyToLocal", "get", "chmod", "chown", "chgrp", "du",
-      "count", "test", "checksum", "mount", "unmount"};
+      "ls",    "stat", "cat",           "head", "tail",        "touch", "mkdir",  "rm",
+      "mv",    "cp",   "copyFromLocal", "put",  "copyToLocal", "get",   "chmod",  "chown",
+      "chgrp", "du",   "count",         "test", "checksum",    "mount", "unmount"};
   for (const std::string& c : commands) {
     EXPECT_THAT(fs_help.out, HasSubstr("\n  " + c + " ")) << c;
     RunResult r = Run({"fs", c, "--help"});
     EXPECT_EQ(r.code, 0) << c << r;
     EXPECT_THAT(r.out, HasSubstr("Usage: alluxio fs " + c)) << c;
   }
-  EXPECT_EQ(Run({"fs", "cat", "-h"}).code, 0);     // -h is help where not a flag
+  EXPECT_EQ(Run({"fs", "cat", "-h"}).code, 0);  // -h is help where not a flag
   EXPECT_EQ(Run({"-h", "fs", "ls"}).code, 0);
   EXPECT_EQ(Run({"getConf", "--help"}).code, 0);
   EXPECT_EQ(Run({"version", "--help"}).code, 0);
@@ -269,14 +269,14 @@ TEST_F(CliTest, MissingPathFailsWithMessage) {
   MakeTree();
   std::string before = Snapshot();
   const std::vector<std::vector<std::string>> cases = {
-      {"fs", "ls", "/missing"},      {"fs", "stat", "/missing"},
-      {"fs", "cat", "/missing"},     {"fs", "head", "/missing"},
-      {"fs", "tail", "/missing"},    {"fs", "rm", "/missing"},
-      {"fs", "rm", "-R", "/missing"}, {"fs", "mv", "/missing", "/a/x"},
+      {"fs", "ls", "/missing"},         {"fs", "stat", "/missing"},
+      {"fs", "cat", "/missing"},        {"fs", "head", "/missing"},
+      {"fs", "tail", "/missing"},       {"fs", "rm", "/missing"},
+      {"fs", "rm", "-R", "/missing"},   {"fs", "mv", "/missing", "/a/x"},
       {"fs", "cp", "/missing", "/a/x"}, {"fs", "chmod", "755", "/missing"},
       {"fs", "chown", "0", "/missing"}, {"fs", "chgrp", "0", "/missing"},
-      {"fs", "du", "/missing"},      {"fs", "count", "/missing"},
-      {"fs", "checksum", "/missing"}, {"fs", "copyToLocal", "/missing", local_ + "/x"},
+      {"fs", "du", "/missing"},         {"fs", "count", "/missing"},
+      {"fs", "checksum", "/missing"},   {"fs", "copyToLocal", "/missing", local_ + "/x"},
       {"fs", "unmount", "/missing"},
   };
   for (const auto& args : cases) {
@@ -299,8 +299,7 @@ TEST_F(CliTest, BadPropertyValueFailsAndChangesNothing) {
   EXPECT_THAT(d.err, HasSubstr("alluxio.user.metadata.cache.max.size"));
   EXPECT_THAT(d.err, HasSubstr("abc"));
 
-  RunResult env = Run({"fs", "rm", "-R", "/a"},
-                      {{"ALLUXIO_USER_METADATA_CACHE_MAX_SIZE", "abc"}});
+  RunResult env = Run({"fs", "rm", "-R", "/a"}, {{"ALLUXIO_USER_METADATA_CACHE_MAX_SIZE", "abc"}});
   EXPECT_EQ(env.code, 1) << env;
   EXPECT_THAT(env.err, HasSubstr("alluxio.user.metadata.cache.max.size"));
 
@@ -542,8 +541,8 @@ TEST_F(CliTest, CopyCommands) {
 }
 
 TEST_F(CliTest, OddNames) {
-  const std::vector<std::string> names = {"with space", "q?mark", "back\\slash", "ünïcødé-文件",
-                                          " lead", "star*"};
+  const std::vector<std::string> names = {"with space",   "q?mark", "back\\slash",
+                                          "ünïcødé-文件", " lead",  "star*"};
   ASSERT_EQ(Run({"fs", "mkdir", "/odd dir"}).code, 0);
   for (const std::string& name : names) {
     std::string src = Local("src", "content of " + name);
@@ -561,6 +560,20 @@ TEST_F(CliTest, OddNames) {
     EXPECT_EQ(Run({"fs", "rm", path + ".moved"}).code, 0) << name;
     EXPECT_FALSE(fs::exists(root_ + path + ".moved")) << name;
   }
+}
+
+TEST_F(CliTest, FailedCopyLeavesNothingBehind) {
+  // Reading /proc/self/mem at offset 0 fails with EIO: the copy fails after
+  // its destination was opened for writing.
+  WriteFile(root_ + "/keep", "keep");
+  std::string before = Snapshot();
+  RunResult fresh = Run({"fs", "put", "/proc/self/mem", "/new"});
+  EXPECT_EQ(fresh.code, 1) << fresh;
+  EXPECT_THAT(fresh.err, HasSubstr("alluxio: /new: Input/output error"));
+  RunResult replace = Run({"fs", "put", "-f", "/proc/self/mem", "/keep"});
+  EXPECT_EQ(replace.code, 1) << replace;
+  EXPECT_EQ(Snapshot(), before);  // no new file, no temporary, old content kept
+  EXPECT_EQ(Run({"fs", "cat", "/keep"}).out, "keep");
 }
 
 // ---- Mounts ------------------------------------------------------------------------
