@@ -1,5 +1,6 @@
 // The S3 UFS against a real S3 API server (moto_server on loopback).
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -316,6 +317,23 @@ TEST_F(S3UfsTest, ChangedObjectIsNotMixedIntoAnOpenReader) {
   auto n = (*r)->ReadAt(0, buf, sizeof(buf));
   ASSERT_FALSE(n.ok());
   EXPECT_NE(n.status().message().find("changed"), std::string::npos) << n.status().ToString();
+}
+
+TEST_F(S3UfsTest, ForkedChildGetsItsOwnIoThread) {
+  // The parent's I/O thread is running; the child must not depend on it.
+  ASSERT_TRUE(WriteFile(*ufs_, "/f", "parent").ok());
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    auto c = ReadFile(*ufs_, "/f");
+    Status st = WriteFile(*ufs_, "/child", "child");
+    ::_exit(c.ok() && *c == "parent" && st.ok() ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_EQ(*ReadFile(*ufs_, "/child"), "child");
+  EXPECT_EQ(*ReadFile(*ufs_, "/f"), "parent");
 }
 
 class S3UfsSmallPartsTest : public S3UfsTest {
