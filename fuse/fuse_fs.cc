@@ -155,6 +155,12 @@ void FuseFs::Init(fuse_conn_info* conn) {
     conn->want &= ~FUSE_CAP_AUTO_INVAL_DATA;
   }
   conn->max_write = kMaxIo;
+  // Without writes there is nothing to do at open or close: let the kernel
+  // skip both (it then keeps its page cache across opens, and drops it when
+  // attributes show a change, with auto_cache). The per-open choices of
+  // noauto_cache and direct_io need open, so they keep it.
+  no_open_ = opts_.read_only && opts_.cache != CacheMode::kNone && !opts_.direct_io &&
+             (conn->capable & FUSE_CAP_NO_OPEN_SUPPORT) != 0;
   if (opts_.max_background > 0) {
     conn->max_background = opts_.max_background;
     conn->congestion_threshold = opts_.max_background * 3 / 4;
@@ -246,7 +252,21 @@ int FuseFs::Lookup(fuse_ino_t parent, const char* name, fuse_entry_param* e) {
   return 0;
 }
 
-void FuseFs::Forget(fuse_ino_t ino, uint64_t nlookup) { inodes_.Forget(ino, nlookup); }
+void FuseFs::Forget(fuse_ino_t ino, uint64_t nlookup) {
+  inodes_.Forget(ino, nlookup);
+  if (no_open_) {
+    InodeView v;
+    if (!inodes_.Get(ino, &v)) {
+      std::shared_ptr<FileHandle> dropped;  // closed outside the lock
+      std::lock_guard<std::mutex> lock(readers_mu_);
+      auto it = readers_.find(ino);
+      if (it != readers_.end()) {
+        dropped = std::move(it.value());
+        readers_.erase(it);
+      }
+    }
+  }
+}
 
 int FuseFs::GetAttr(fuse_ino_t ino, fuse_file_info* fi, struct stat* st) {
   std::shared_ptr<OpenFile> writer;
@@ -469,14 +489,53 @@ int FuseFs::Open(fuse_ino_t ino, fuse_file_info* fi) {
   o.create = false;
   o.exclusive = false;
   if (opts_.read_only && (o.write || o.truncate)) return EROFS;
+  // ENOSYS here is the kernel's cue to stop sending open and release.
+  if (no_open_) return ENOSYS;
   auto h = fs_->OpenFile(v.path, o);
   if (!h.ok()) return Errno(h.status(), "open");
   FinishOpen(ino, std::move(*h), o, /*dirty=*/o.truncate, fi);
   return 0;
 }
 
-int FuseFs::Read(fuse_file_info* fi, size_t size, off_t off, char* buf, size_t* n) {
+int FuseFs::ReadWithoutOpen(fuse_ino_t ino, size_t size, off_t off, char* buf, size_t* n) {
+  constexpr size_t kMaxSharedReaders = 128;
+  InodeView v;
+  if (int err = PathOf(ino, &v)) return err;
+  auto attr = fs_->GetStatus(v.path);  // cached: cheap
+  if (!attr.ok()) return Errno(attr.status(), "read");
+  std::shared_ptr<FileHandle> h;
+  {
+    std::lock_guard<std::mutex> lock(readers_mu_);
+    auto it = readers_.find(ino);
+    if (it != readers_.end()) h = it->second;
+  }
+  if (h) {
+    auto hs = h->Stat();
+    if (!hs.ok() || hs->version != attr->version) h.reset();
+  }
+  if (!h) {
+    auto opened = fs_->OpenFile(v.path, OpenOptions());
+    if (!opened.ok()) return Errno(opened.status(), "read");
+    h = std::move(*opened);
+    std::shared_ptr<FileHandle> evicted;  // closed outside the lock
+    std::lock_guard<std::mutex> lock(readers_mu_);
+    if (readers_.size() >= kMaxSharedReaders && readers_.find(ino) == readers_.end()) {
+      auto victim = readers_.begin();
+      evicted = std::move(victim.value());
+      readers_.erase(victim);
+    }
+    readers_[ino] = h;
+  }
+  auto r = h->Read(static_cast<uint64_t>(off), buf, size);
+  if (!r.ok()) return Errno(r.status(), "read");
+  *n = *r;
+  return 0;
+}
+
+int FuseFs::Read(fuse_ino_t ino, fuse_file_info* fi, size_t size, off_t off, char* buf,
+                 size_t* n) {
   if (off < 0) return EINVAL;
+  if (fi->fh == 0) return ReadWithoutOpen(ino, size, off, buf, n);
   auto r = FileOf(fi)->Read(static_cast<uint64_t>(off), buf, size);
   if (!r.ok()) return Errno(r.status(), "read");
   *n = *r;
@@ -511,6 +570,8 @@ void FuseFs::AfterCommit(const OpenFile& of, const Status& st) {
 }
 
 int FuseFs::Flush(fuse_file_info* fi) {
+  // Without open there is nothing to flush; ENOSYS stops the kernel asking.
+  if (fi->fh == 0) return ENOSYS;
   std::shared_ptr<OpenFile> of = FileOf(fi);
   bool committed = false;
   Status st = of->Commit(&committed);
@@ -520,12 +581,14 @@ int FuseFs::Flush(fuse_file_info* fi) {
 }
 
 int FuseFs::Fsync(fuse_file_info* fi) {
+  if (fi->fh == 0) return 0;
   Status st = FileOf(fi)->Sync();
   if (!st.ok()) return Errno(st, "fsync");
   return 0;
 }
 
 void FuseFs::Release(fuse_file_info* fi) {
+  if (fi->fh == 0) return;
   std::unique_ptr<std::shared_ptr<OpenFile>> holder(
       reinterpret_cast<std::shared_ptr<OpenFile>*>(fi->fh));
   fi->fh = 0;
@@ -784,12 +847,12 @@ void OpOpen(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   }
 }
 
-void OpRead(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) {
+void OpRead(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
   char* buf = nullptr;
   size_t n = 0;
   int err = Run("read", [&] {
     buf = Buffer(size);
-    return Self(req)->Read(fi, size, off, buf, &n);
+    return Self(req)->Read(ino, fi, size, off, buf, &n);
   });
   if (err != 0) {
     fuse_reply_err(req, err);

@@ -29,6 +29,8 @@
 #include <thread>
 #include <vector>
 
+#include <tsl/robin_map.h>
+
 #include "alluxio/file_system.h"
 #include "inode_table.h"
 #include "mount_options.h"
@@ -109,7 +111,7 @@ class FuseFs {
   int Create(const fuse_ctx& ctx, fuse_ino_t parent, const char* name, mode_t mode,
              fuse_file_info* fi, fuse_entry_param* e);
   int Open(fuse_ino_t ino, fuse_file_info* fi);
-  int Read(fuse_file_info* fi, size_t size, off_t off, char* buf, size_t* n);
+  int Read(fuse_ino_t ino, fuse_file_info* fi, size_t size, off_t off, char* buf, size_t* n);
   int Write(fuse_file_info* fi, const char* buf, size_t size, off_t off, size_t* n);
   int Flush(fuse_file_info* fi);
   int Fsync(fuse_file_info* fi);
@@ -140,6 +142,8 @@ class FuseFs {
   // open/create: the fuse_file_info flags and the per-open state.
   void FinishOpen(uint64_t ino, std::shared_ptr<FileHandle> handle,
                   const OpenOptions& opts, bool dirty, fuse_file_info* fi);
+  // Serves a read that came without a handle (no-open mode).
+  int ReadWithoutOpen(fuse_ino_t ino, size_t size, off_t off, char* buf, size_t* n);
   // After a commit of `of`: remember the new content version, tell the
   // kernel its attributes (and, on failure, its data) are stale.
   void AfterCommit(const OpenFile& of, const Status& st);
@@ -152,6 +156,14 @@ class FuseFs {
   // daemon can give them away.
   const bool set_owner_;
   Invalidator invalidator_;
+
+  // Read-only mounts use the kernel's no-open support: open and release
+  // never reach the daemon, and reads arrive without a handle. They share
+  // one read handle per file, at most kMaxSharedReaders of them (evicting
+  // an arbitrary one when full), reopened when the file's version changes.
+  bool no_open_ = false;  // decided in Init, before any request
+  std::mutex readers_mu_;  // guards readers_; never held during I/O
+  tsl::robin_map<uint64_t, std::shared_ptr<FileHandle>> readers_;
 };
 
 }  // namespace alluxio::fuse
