@@ -204,6 +204,17 @@ TEST_F(S3MultipartFaultTest, TransientPartFailuresAreRetried) {
   EXPECT_EQ(UploadsInProgress(bucket_), 0);
 }
 
+TEST_F(S3MultipartFaultTest, ExactlyOnePartIsASinglePut) {
+  int posts = proxy_->requests("POST");
+  std::string one = Pattern(128 * 1024, 16);
+  ASSERT_TRUE(WriteFile(*ufs_, "/one", one).ok());
+  EXPECT_EQ(proxy_->requests("POST"), posts);  // no multipart upload started
+  EXPECT_TRUE(*ReadFile(*ufs_, "/one") == one);
+  ASSERT_TRUE(WriteFile(*ufs_, "/two", one + "x").ok());
+  EXPECT_EQ(proxy_->requests("POST"), posts + 2);  // create and complete
+  EXPECT_TRUE(*ReadFile(*ufs_, "/two") == one + "x");
+}
+
 TEST_F(S3MultipartFaultTest, FailedPartAbortsTheUpload) {
   proxy_->AddRule(Rule("PUT", Fault::kDropRequest, -1, "partNumber=3"));
   Status st = WriteFile(*ufs_, "/f", Pattern(700000, 12));

@@ -408,15 +408,17 @@ class S3Writer : public UfsWriter {
     if (closed_) return Status(Code::kBadDescriptor, "writer of " + path_ + " is closed");
     RETURN_IF_ERROR(error_);
     while (n > 0) {
+      // A full buffer is sent only once more data comes, so an object of
+      // exactly one part is still a single PUT.
+      if (buf_.size() == ctx_->PartSize(next_part_)) {
+        error_ = FlushPart();
+        RETURN_IF_ERROR(error_);
+      }
       size_t room = static_cast<size_t>(ctx_->PartSize(next_part_)) - buf_.size();
       size_t take = std::min(room, n);
       buf_.append(data, take);
       data += take;
       n -= take;
-      if (buf_.size() == ctx_->PartSize(next_part_)) {
-        error_ = FlushPart();
-        RETURN_IF_ERROR(error_);
-      }
     }
     return Status::OK();
   }
