@@ -80,10 +80,12 @@ std::string UnescapeMountinfo(const std::string& s) {
   return out;
 }
 
-// A stale mount (its daemon died) answers every call with ENOTCONN; a new
-// mount on top of it would hide nothing and serve nobody, so clear it.
+// A dead mount (its daemon died) answers every call with ENOTCONN and would
+// sit under the new one: clear it. A live mount is left alone.
 void ClearStaleMount(const std::string& mount_point) {
   if (!IsMounted(mount_point)) return;
+  struct stat st;
+  if (::stat(mount_point.c_str(), &st) == 0 || errno != ENOTCONN) return;
   int err = Unmount(mount_point, /*lazy=*/true);
   if (err != 0) {
     Log("could not clear the old mount at %s: %s", mount_point.c_str(), std::strerror(err));

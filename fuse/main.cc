@@ -149,7 +149,9 @@ int MountCommand(const std::vector<std::string>& args) {
     }
   } else {
     struct stat sb;
-    if (::stat(real, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+    int rc = ::stat(real, &sb);
+    // ENOTCONN: a mount whose daemon died, which the daemon clears.
+    if ((rc != 0 && errno != ENOTCONN) || (rc == 0 && !S_ISDIR(sb.st_mode))) {
       std::fprintf(stderr, "alluxio-fuse: mount point %s is not a directory\n",
                    positional[0].c_str());
       return 1;

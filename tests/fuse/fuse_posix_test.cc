@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -647,6 +648,37 @@ TEST_F(FuseTest, SigtermUnmountsCleanly) {
   std::string s;
   in >> s;
   EXPECT_EQ(s, "kept");
+}
+
+TEST_F(FuseTest, MountAgainOverADeadMount) {
+  MOUNT_OR_SKIP(m, {});
+  std::ofstream(m->mount_point() + "/f") << "committed";
+  ASSERT_EQ(::kill(m->pid(), SIGKILL), 0);
+  ::waitpid(m->pid(), nullptr, 0);
+  struct stat st;
+  EXPECT_EQ(::stat(m->mount_point().c_str(), &st), -1);
+  EXPECT_EQ(errno, ENOTCONN);
+  // A new daemon on the same mount point clears the dead mount first.
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::execl(FuseBinary().c_str(), "alluxio-fuse", "mount", m->mount_point().c_str(), "--conf",
+            ("alluxio.work.dir=" + m->base_dir() + "/work").c_str(), "--conf",
+            ("alluxio.master.mount.table.root.ufs=" + m->ufs_dir()).c_str(),
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);  // returns once the background daemon is mounted
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  {
+    std::ifstream in(m->mount_point() + "/f");
+    std::string s;
+    in >> s;
+    EXPECT_EQ(s, "committed");
+  }
+  // The background daemon goes away with its mount.
+  EXPECT_EQ(::umount2(m->mount_point().c_str(), 0), 0);
+  EXPECT_TRUE(WaitForMount(m->mount_point(), false, 5));
 }
 
 // Runs `fn` in `n` child processes; true when every child exits 0.
