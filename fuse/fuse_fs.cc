@@ -107,6 +107,16 @@ void Invalidator::Inode(uint64_t ino, bool data_too) {
   cv_.notify_one();
 }
 
+void Invalidator::AttributesNow(uint64_t ino) {
+  fuse_session* se;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stop_ || se_ == nullptr) return;
+    se = se_;
+  }
+  (void)fuse_lowlevel_notify_inval_inode(se, ino, -1, 0);
+}
+
 void Invalidator::Run() {
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
@@ -443,8 +453,12 @@ void FuseFs::FinishOpen(uint64_t ino, std::shared_ptr<FileHandle> handle,
         auto a = handle->Stat();
         if (a.ok()) version = a->version;
       }
-      keep = version != 0 && inodes_.ExchangeCachedVersion(ino, version) == version;
-      if (version == 0) (void)inodes_.ExchangeCachedVersion(ino, 0);
+      uint64_t cached = inodes_.ExchangeCachedVersion(ino, version);
+      keep = version != 0 && cached == version;
+      // The file changed since the kernel last saw it here (another
+      // process or node wrote it): its cached size is stale too, and reads
+      // must not stop at the old end of file.
+      if (cached != 0 && cached != version) invalidator_.AttributesNow(ino);
       break;
     }
   }

@@ -53,6 +53,11 @@ class Invalidator {
   // Queues "attributes changed" (data_too: and cached data) for a node.
   void Inode(uint64_t ino, bool data_too);
 
+  // Tells the kernel at once that a node's attributes changed. Only for a
+  // request that holds no inode lock in the kernel (open without O_TRUNC):
+  // attribute invalidation takes none itself.
+  void AttributesNow(uint64_t ino);
+
  private:
   void Run();
 

@@ -22,6 +22,8 @@
 
 #include <gtest/gtest.h>
 
+#include "alluxio/config.h"
+#include "alluxio/file_system.h"
 #include "fuse_mount.h"
 
 namespace alluxio::testing {
@@ -625,6 +627,39 @@ TEST_P(AutoCacheTest, SeesChangesMadeElsewhere) {
   std::ofstream(m->ufs_dir() + "/f", std::ios::trunc) << "third, same-size versio";
   ::usleep(300 * 1000);
   EXPECT_EQ(read(), "third, same-size versio");
+}
+
+// Another client on this node (as the shim would be) rewrites a file the
+// kernel has cached: the next open through the mount sees the new content
+// and size at once, long attribute timeouts notwithstanding.
+TEST_F(FuseTest, WritesOfAnotherClientOnTheNodeAreSeenAtOpen) {
+  FuseMountOptions opts;
+  opts.mount_options = {"attr_timeout=60,entry_timeout=60"};
+  opts.ufs_files["f"] = "short";
+  MOUNT_OR_SKIP(m, opts);
+  auto read = [&] {
+    std::ifstream in(m->mount_point() + "/f", std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  };
+  EXPECT_EQ(read(), "short");
+  EXPECT_EQ(read(), "short");
+  auto conf = Configuration::FromMap({{"alluxio.work.dir", m->base_dir() + "/work"},
+                                      {"alluxio.master.mount.table.root.ufs", m->ufs_dir()}});
+  ASSERT_TRUE(conf.ok()) << conf.status().ToString();
+  auto fs = FileSystem::Create(*conf);
+  ASSERT_TRUE(fs.ok()) << fs.status().ToString();
+  OpenOptions o;
+  o.read = false;
+  o.write = true;
+  o.truncate = true;
+  auto h = (*fs)->OpenFile("/f", o);
+  ASSERT_TRUE(h.ok()) << h.status().ToString();
+  const std::string longer = "a much longer second version of the file";
+  ASSERT_TRUE((*h)->Write(0, longer.data(), longer.size()).ok());
+  ASSERT_TRUE((*h)->Close().ok());
+  EXPECT_EQ(read(), longer);
 }
 
 TEST_F(FuseTest, InvalidMountOptionIsAnErrorNamingIt) {
