@@ -15,6 +15,11 @@
 #include <map>
 #include <thread>
 
+#if defined(__SANITIZE_THREAD__)
+#include <sanitizer/tsan_interface.h>
+#define ALLUXIO_TSAN_FIBERS 1
+#endif
+
 namespace alluxio::s3 {
 
 namespace ctx = boost::context;
@@ -88,6 +93,10 @@ class IoLoop::Core {
     ctx::fiber sink;  // returns to the scheduler
     std::function<void()> fn;
     bool done = false;
+#ifdef ALLUXIO_TSAN_FIBERS
+    void* tsan_fiber = nullptr;
+    void* tsan_sink = nullptr;  // the scheduler's TSan context
+#endif
   };
 
   // One transfer in flight; lives on the waiting fiber's stack.
@@ -116,8 +125,14 @@ class IoLoop::Core {
                            }
                            f->fn = nullptr;
                            f->done = true;
+#ifdef ALLUXIO_TSAN_FIBERS
+                           __tsan_switch_to_fiber(f->tsan_sink, 0);
+#endif
                            return std::move(f->sink);
                          });
+#ifdef ALLUXIO_TSAN_FIBERS
+    f->tsan_fiber = __tsan_create_fiber(0);
+#endif
     ++live_fibers_;
     return f;
   }
@@ -126,15 +141,25 @@ class IoLoop::Core {
   // scheduler resumes this fiber.
   void Suspend() {
     Fiber* f = current_;
+#ifdef ALLUXIO_TSAN_FIBERS
+    __tsan_switch_to_fiber(f->tsan_sink, 0);
+#endif
     f->sink = std::move(f->sink).resume();
   }
 
   void Resume(Fiber* f) {
     Fiber* saved = current_;
     current_ = f;
+#ifdef ALLUXIO_TSAN_FIBERS
+    f->tsan_sink = __tsan_get_current_fiber();
+    __tsan_switch_to_fiber(f->tsan_fiber, 0);
+#endif
     f->self = std::move(f->self).resume();
     current_ = saved;
     if (f->done) {
+#ifdef ALLUXIO_TSAN_FIBERS
+      __tsan_destroy_fiber(f->tsan_fiber);
+#endif
       delete f;
       --live_fibers_;
     }
