@@ -1,0 +1,66 @@
+// The two shapes every interposed call takes: by path (routed through the
+// prefixes) or by descriptor (looked up in the fd table). Each falls back to
+// the real libc call when the shim does not serve the argument, and runs the
+// served branch under the recursion guard with every exception caught.
+#ifndef ALLUXIO_PRELOAD_DISPATCH_H_
+#define ALLUXIO_PRELOAD_DISPATCH_H_
+
+#include "shim.h"
+
+#define SHIM_EXPORT extern "C" __attribute__((visibility("default")))
+
+namespace alluxio::preload {
+
+// R is the call's return type; `fail` what it returns on error (-1 or NULL).
+template <typename R, typename RealFn, typename ServedFn>
+R ByPath(R fail, int dirfd, const char* path, RealFn&& real_call, ServedFn&& served_call) {
+  if (Bypass()) return real_call();
+  return Protect(fail, [&]() -> R {
+    Served w;
+    int err = 0;
+    switch (RoutePath(dirfd, path, &w, &err)) {
+      case Route::kReal:
+        return real_call();
+      case Route::kError:
+        errno = err;
+        return fail;
+      case Route::kServed:
+        break;
+    }
+    Guard guard;
+    return served_call(w);
+  });
+}
+
+template <typename R, typename RealFn, typename ServedFn>
+R ByFd(R fail, int fd, RealFn&& real_call, ServedFn&& served_call) {
+  if (Bypass() || !Fds().IsServed(fd)) return real_call();
+  return Protect(fail, [&]() -> R {
+    std::shared_ptr<Desc> d = Fds().Get(fd);
+    if (d == nullptr) return real_call();
+    Guard guard;
+    return served_call(*d);
+  });
+}
+
+// The client or errno; for use inside served branches.
+#define SHIM_FS_OR_FAIL(fs, fail)   \
+  int fs##_err = 0;                 \
+  ::alluxio::FileSystem* fs = Fs(&fs##_err);   \
+  if (fs == nullptr) {              \
+    errno = fs##_err;               \
+    return fail;                    \
+  }
+
+// Calls a real libc function that may be missing from this libc.
+#define SHIM_REAL(name, fail, ...) \
+  (real::name ? real::name(__VA_ARGS__) : (errno = ENOSYS, fail))
+
+// Served-file I/O shared by the interposed calls.
+ssize_t ReadDesc(Desc& d, void* buf, size_t n, off_t pos);  // pos < 0: file offset
+ssize_t WriteDesc(Desc& d, const void* buf, size_t n, off_t pos);
+off_t SeekDesc(Desc& d, off_t off, int whence);
+
+}  // namespace alluxio::preload
+
+#endif  // ALLUXIO_PRELOAD_DISPATCH_H_

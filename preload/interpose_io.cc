@@ -1,0 +1,619 @@
+// Interposed file I/O: open, close, read, write and the calls that move
+// bytes or descriptors.
+#include <stdarg.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/sendfile.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "dispatch.h"
+
+namespace alluxio::preload {
+
+ssize_t ReadDesc(Desc& d, void* buf, size_t n, off_t pos) {
+  if (d.is_dir) return Fail(EISDIR);
+  if ((d.flags & O_ACCMODE) == O_WRONLY) return Fail(EBADF);
+  if (pos < -1) return Fail(EINVAL);
+  if (pos >= 0) {
+    auto r = d.handle->Read(static_cast<uint64_t>(pos), static_cast<char*>(buf), n);
+    return r.ok() ? static_cast<ssize_t>(*r) : Fail(r.status());
+  }
+  std::lock_guard<std::mutex> lock(d.mu);
+  auto r = d.handle->Read(d.offset, static_cast<char*>(buf), n);
+  if (!r.ok()) return Fail(r.status());
+  d.offset += *r;
+  return static_cast<ssize_t>(*r);
+}
+
+ssize_t WriteDesc(Desc& d, const void* buf, size_t n, off_t pos) {
+  if (d.is_dir || (d.flags & O_ACCMODE) == O_RDONLY) return Fail(EBADF);
+  if (pos < -1) return Fail(EINVAL);
+  const char* p = static_cast<const char*>(buf);
+  if (pos >= 0) {
+    auto w = d.handle->Write(static_cast<uint64_t>(pos), p, n);
+    return w.ok() ? static_cast<ssize_t>(*w) : Fail(w.status());
+  }
+  std::lock_guard<std::mutex> lock(d.mu);
+  uint64_t off = d.offset;
+  if (d.flags & O_APPEND) {
+    auto a = d.handle->Stat();
+    if (!a.ok()) return Fail(a.status());
+    off = a->size;
+  }
+  auto w = d.handle->Write(off, p, n);
+  if (!w.ok()) return Fail(w.status());
+  d.offset = off + *w;
+  return static_cast<ssize_t>(*w);
+}
+
+off_t SeekDesc(Desc& d, off_t off, int whence) {
+  std::lock_guard<std::mutex> lock(d.mu);
+  if (d.is_dir) {
+    // A directory's offset is its position in the listing.
+    if (whence == SEEK_SET && off >= 0) {
+      d.pos = static_cast<size_t>(off);
+      if (off == 0) d.listed = false;
+      return off;
+    }
+    if (whence == SEEK_CUR && off == 0) return static_cast<off_t>(d.pos);
+    return Fail(EINVAL);
+  }
+  int64_t base;
+  switch (whence) {
+    case SEEK_SET: base = 0; break;
+    case SEEK_CUR: base = static_cast<int64_t>(d.offset); break;
+    case SEEK_END:
+    case SEEK_DATA:
+    case SEEK_HOLE: {
+      auto a = d.handle->Stat();
+      if (!a.ok()) return Fail(a.status());
+      int64_t size = static_cast<int64_t>(a->size);
+      if (whence == SEEK_END) {
+        base = size;
+        break;
+      }
+      // No holes: all of the file is data, and the only hole is at its end.
+      if (off < 0 || off >= size) return Fail(ENXIO);
+      d.offset = static_cast<uint64_t>(whence == SEEK_DATA ? off : size);
+      return static_cast<off_t>(d.offset);
+    }
+    default: return Fail(EINVAL);
+  }
+  int64_t target = base + off;
+  if (target < 0) return Fail(EINVAL);
+  d.offset = static_cast<uint64_t>(target);
+  return static_cast<off_t>(target);
+}
+
+namespace {
+
+// Releases what the fd held after an implicit close (dup2 onto a served fd).
+void Release(std::shared_ptr<Desc> d) {
+  if (d != nullptr && d->fd_refs.fetch_sub(1, std::memory_order_acq_rel) == 1 && d->handle &&
+      !d->inherited) {
+    Guard guard;
+    (void)d->handle->Close();
+  }
+}
+
+mode_t ModeArg(int flags, va_list ap) {
+  return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? va_arg(ap, mode_t) : 0;
+}
+
+ssize_t VecIo(Desc& d, const struct iovec* iov, int cnt, off_t pos, bool write) {
+  if (cnt < 0 || cnt > IOV_MAX) return Fail(EINVAL);
+  ssize_t total = 0;
+  for (int i = 0; i < cnt; ++i) {
+    if (iov[i].iov_len == 0) continue;
+    off_t at = pos < 0 ? -1 : pos + total;
+    ssize_t n = write ? WriteDesc(d, iov[i].iov_base, iov[i].iov_len, at)
+                      : ReadDesc(d, iov[i].iov_base, iov[i].iov_len, at);
+    if (n < 0) return total > 0 ? total : -1;
+    total += n;
+    if (static_cast<size_t>(n) < iov[i].iov_len) break;
+  }
+  return total;
+}
+
+// Copies between two descriptors of which at least one is served, as
+// sendfile/copy_file_range would. Offsets, when given, are used and advanced
+// instead of the descriptors' own.
+ssize_t CopyFds(int in_fd, off64_t* in_off, int out_fd, off64_t* out_off, size_t count) {
+  auto in = Fds().Get(in_fd);
+  auto out = Fds().Get(out_fd);
+  std::vector<char> buf(std::min<size_t>(count, 1 << 20));
+  ssize_t total = 0;
+  while (static_cast<size_t>(total) < count) {
+    size_t want = std::min(buf.size(), count - static_cast<size_t>(total));
+    ssize_t r;
+    if (in) {
+      r = ReadDesc(*in, buf.data(), want, in_off ? *in_off : -1);
+    } else {
+      r = in_off ? real::pread(in_fd, buf.data(), want, *in_off)
+                 : real::read(in_fd, buf.data(), want);
+    }
+    if (r < 0) return total > 0 ? total : -1;
+    if (r == 0) break;
+    ssize_t done = 0;
+    while (done < r) {
+      ssize_t w;
+      if (out) {
+        w = WriteDesc(*out, buf.data() + done, static_cast<size_t>(r - done),
+                      out_off ? *out_off + done : -1);
+      } else {
+        w = out_off ? real::pwrite(out_fd, buf.data() + done, static_cast<size_t>(r - done),
+                                   *out_off + done)
+                    : real::write(out_fd, buf.data() + done, static_cast<size_t>(r - done));
+      }
+      if (w < 0) return total > 0 ? total : -1;
+      done += w;
+    }
+    if (in_off) *in_off += r;
+    if (out_off) *out_off += r;
+    total += r;
+  }
+  return total;
+}
+
+}  // namespace
+
+}  // namespace alluxio::preload
+
+using namespace alluxio::preload;  // NOLINT: the exported C entry points below
+using alluxio::FileSystem;
+using alluxio::Status;
+
+// --- open -----------------------------------------------------------------
+
+SHIM_EXPORT int open(const char* path, int flags, ...) {
+  va_list ap;
+  va_start(ap, flags);
+  mode_t mode = ModeArg(flags, ap);
+  va_end(ap);
+  return ByPath(-1, AT_FDCWD, path, [&] { return real::open(path, flags, mode); },
+                [&](const Served& w) { return OpenServed(w, flags, mode); });
+}
+
+SHIM_EXPORT int open64(const char* path, int flags, ...) {
+  va_list ap;
+  va_start(ap, flags);
+  mode_t mode = ModeArg(flags, ap);
+  va_end(ap);
+  return ByPath(-1, AT_FDCWD, path, [&] { return real::open64(path, flags, mode); },
+                [&](const Served& w) { return OpenServed(w, flags, mode); });
+}
+
+SHIM_EXPORT int __open_2(const char* path, int flags) {
+  return ByPath(-1, AT_FDCWD, path, [&] { return real::__open_2(path, flags); },
+                [&](const Served& w) { return OpenServed(w, flags, 0); });
+}
+
+SHIM_EXPORT int __open64_2(const char* path, int flags) {
+  return ByPath(-1, AT_FDCWD, path, [&] { return real::__open64_2(path, flags); },
+                [&](const Served& w) { return OpenServed(w, flags, 0); });
+}
+
+SHIM_EXPORT int openat(int dirfd, const char* path, int flags, ...) {
+  va_list ap;
+  va_start(ap, flags);
+  mode_t mode = ModeArg(flags, ap);
+  va_end(ap);
+  return ByPath(-1, dirfd, path, [&] { return real::openat(dirfd, path, flags, mode); },
+                [&](const Served& w) { return OpenServed(w, flags, mode); });
+}
+
+SHIM_EXPORT int openat64(int dirfd, const char* path, int flags, ...) {
+  va_list ap;
+  va_start(ap, flags);
+  mode_t mode = ModeArg(flags, ap);
+  va_end(ap);
+  return ByPath(-1, dirfd, path, [&] { return real::openat64(dirfd, path, flags, mode); },
+                [&](const Served& w) { return OpenServed(w, flags, mode); });
+}
+
+SHIM_EXPORT int __openat_2(int dirfd, const char* path, int flags) {
+  return ByPath(-1, dirfd, path, [&] { return real::__openat_2(dirfd, path, flags); },
+                [&](const Served& w) { return OpenServed(w, flags, 0); });
+}
+
+SHIM_EXPORT int __openat64_2(int dirfd, const char* path, int flags) {
+  return ByPath(-1, dirfd, path, [&] { return real::__openat64_2(dirfd, path, flags); },
+                [&](const Served& w) { return OpenServed(w, flags, 0); });
+}
+
+SHIM_EXPORT int creat(const char* path, mode_t mode) {
+  return ByPath(-1, AT_FDCWD, path, [&] { return real::creat(path, mode); },
+                [&](const Served& w) { return OpenServed(w, O_CREAT | O_WRONLY | O_TRUNC, mode); });
+}
+
+SHIM_EXPORT int creat64(const char* path, mode_t mode) {
+  return ByPath(-1, AT_FDCWD, path, [&] { return real::creat64(path, mode); },
+                [&](const Served& w) { return OpenServed(w, O_CREAT | O_WRONLY | O_TRUNC, mode); });
+}
+
+// --- close ----------------------------------------------------------------
+
+SHIM_EXPORT int close(int fd) {
+  if (Bypass() || !Fds().IsServed(fd)) return real::close(fd);
+  return Protect(-1, [&] { return CloseServedFd(fd); });
+}
+
+SHIM_EXPORT int close_range(unsigned int first, unsigned int last, int flags) noexcept {
+  if (Bypass() || (flags & CLOSE_RANGE_CLOEXEC)) {
+    return SHIM_REAL(close_range, -1, first, last, flags);
+  }
+  return Protect(-1, [&] {
+    std::vector<std::shared_ptr<Desc>> released;
+    unsigned int top = std::min<unsigned int>(last, FdTable::kMaxFds - 1);
+    for (unsigned int fd = first; fd <= top && first <= last; ++fd) {
+      if (Fds().IsServed(static_cast<int>(fd))) released.push_back(Fds().Remove(static_cast<int>(fd)));
+    }
+    int rc = SHIM_REAL(close_range, -1, first, last, flags);
+    int saved = errno;
+    for (auto& d : released) Release(std::move(d));
+    errno = saved;
+    return rc;
+  });
+}
+
+// --- read -----------------------------------------------------------------
+
+SHIM_EXPORT ssize_t read(int fd, void* buf, size_t n) {
+  return ByFd<ssize_t>(-1, fd, [&] { return real::read(fd, buf, n); },
+                       [&](Desc& d) { return ReadDesc(d, buf, n, -1); });
+}
+
+SHIM_EXPORT ssize_t __read_chk(int fd, void* buf, size_t n, size_t buflen) {
+  return ByFd<ssize_t>(-1, fd, [&] { return real::__read_chk(fd, buf, n, buflen); },
+                       [&](Desc& d) {
+                         if (n > buflen) abort();  // what the fortified check does
+                         return ReadDesc(d, buf, n, -1);
+                       });
+}
+
+SHIM_EXPORT ssize_t pread(int fd, void* buf, size_t n, off_t off) {
+  return ByFd<ssize_t>(-1, fd, [&] { return real::pread(fd, buf, n, off); },
+                       [&](Desc& d) { return off < 0 ? Fail(EINVAL) : ReadDesc(d, buf, n, off); });
+}
+
+SHIM_EXPORT ssize_t pread64(int fd, void* buf, size_t n, off64_t off) {
+  return ByFd<ssize_t>(-1, fd, [&] { return real::pread64(fd, buf, n, off); },
+                       [&](Desc& d) { return off < 0 ? Fail(EINVAL) : ReadDesc(d, buf, n, off); });
+}
+
+SHIM_EXPORT ssize_t __pread_chk(int fd, void* buf, size_t n, off_t off, size_t buflen) {
+  return ByFd<ssize_t>(-1, fd, [&] { return real::__pread_chk(fd, buf, n, off, buflen); },
+                       [&](Desc& d) {
+                         if (n > buflen) abort();
+                         return off < 0 ? Fail(EINVAL) : ReadDesc(d, buf, n, off);
+                       });
+}
+
+SHIM_EXPORT ssize_t __pread64_chk(int fd, void* buf, size_t n, off64_t off, size_t buflen) {
+  return ByFd<ssize_t>(-1, fd, [&] { return real::__pread64_chk(fd, buf, n, off, buflen); },
+                       [&](Desc& d) {
+                         if (n > buflen) abort();
+                         return off < 0 ? Fail(EINVAL) : ReadDesc(d, buf, n, off);
+                       });
+}
+
+SHIM_EXPORT ssize_t readv(int fd, const struct iovec* iov, int cnt) {
+  return ByFd<ssize_t>(-1, fd, [&] { return real::readv(fd, iov, cnt); },
+                       [&](Desc& d) { return VecIo(d, iov, cnt, -1, false); });
+}
+
+SHIM_EXPORT ssize_t preadv(int fd, const struct iovec* iov, int cnt, off_t off) {
+  return ByFd<ssize_t>(-1, fd, [&] { return real::preadv(fd, iov, cnt, off); },
+                       [&](Desc& d) { return off < 0 ? Fail(EINVAL) : VecIo(d, iov, cnt, off, false); });
+}
+
+SHIM_EXPORT ssize_t preadv64(int fd, const struct iovec* iov, int cnt, off64_t off) {
+  return ByFd<ssize_t>(-1, fd, [&] { return real::preadv64(fd, iov, cnt, off); },
+                       [&](Desc& d) { return off < 0 ? Fail(EINVAL) : VecIo(d, iov, cnt, off, false); });
+}
+
+SHIM_EXPORT ssize_t preadv2(int fd, const struct iovec* iov, int cnt, off_t off, int flags) {
+  return ByFd<ssize_t>(-1, fd, [&] { return real::preadv2(fd, iov, cnt, off, flags); },
+                       [&](Desc& d) { return VecIo(d, iov, cnt, off, false); });
+}
+
+SHIM_EXPORT ssize_t preadv64v2(int fd, const struct iovec* iov, int cnt, off64_t off, int flags) {
+  return ByFd<ssize_t>(-1, fd, [&] { return real::preadv64v2(fd, iov, cnt, off, flags); },
+                       [&](Desc& d) { return VecIo(d, iov, cnt, off, false); });
+}
+
+// --- write ----------------------------------------------------------------
+
+SHIM_EXPORT ssize_t write(int fd, const void* buf, size_t n) {
+  return ByFd<ssize_t>(-1, fd, [&] { return real::write(fd, buf, n); },
+                       [&](Desc& d) { return WriteDesc(d, buf, n, -1); });
+}
+
+SHIM_EXPORT ssize_t pwrite(int fd, const void* buf, size_t n, off_t off) {
+  return ByFd<ssize_t>(-1, fd, [&] { return real::pwrite(fd, buf, n, off); },
+                       [&](Desc& d) { return off < 0 ? Fail(EINVAL) : WriteDesc(d, buf, n, off); });
+}
+
+SHIM_EXPORT ssize_t pwrite64(int fd, const void* buf, size_t n, off64_t off) {
+  return ByFd<ssize_t>(-1, fd, [&] { return real::pwrite64(fd, buf, n, off); },
+                       [&](Desc& d) { return off < 0 ? Fail(EINVAL) : WriteDesc(d, buf, n, off); });
+}
+
+SHIM_EXPORT ssize_t writev(int fd, const struct iovec* iov, int cnt) {
+  return ByFd<ssize_t>(-1, fd, [&] { return real::writev(fd, iov, cnt); },
+                       [&](Desc& d) { return VecIo(d, iov, cnt, -1, true); });
+}
+
+SHIM_EXPORT ssize_t pwritev(int fd, const struct iovec* iov, int cnt, off_t off) {
+  return ByFd<ssize_t>(-1, fd, [&] { return real::pwritev(fd, iov, cnt, off); },
+                       [&](Desc& d) { return off < 0 ? Fail(EINVAL) : VecIo(d, iov, cnt, off, true); });
+}
+
+SHIM_EXPORT ssize_t pwritev64(int fd, const struct iovec* iov, int cnt, off64_t off) {
+  return ByFd<ssize_t>(-1, fd, [&] { return real::pwritev64(fd, iov, cnt, off); },
+                       [&](Desc& d) { return off < 0 ? Fail(EINVAL) : VecIo(d, iov, cnt, off, true); });
+}
+
+SHIM_EXPORT ssize_t pwritev2(int fd, const struct iovec* iov, int cnt, off_t off, int flags) {
+  return ByFd<ssize_t>(-1, fd, [&] { return real::pwritev2(fd, iov, cnt, off, flags); },
+                       [&](Desc& d) { return VecIo(d, iov, cnt, off, true); });
+}
+
+SHIM_EXPORT ssize_t pwritev64v2(int fd, const struct iovec* iov, int cnt, off64_t off, int flags) {
+  return ByFd<ssize_t>(-1, fd, [&] { return real::pwritev64v2(fd, iov, cnt, off, flags); },
+                       [&](Desc& d) { return VecIo(d, iov, cnt, off, true); });
+}
+
+// --- position, sync, size ---------------------------------------------------
+
+SHIM_EXPORT off_t lseek(int fd, off_t off, int whence) {
+  return ByFd<off_t>(-1, fd, [&] { return real::lseek(fd, off, whence); },
+                     [&](Desc& d) { return SeekDesc(d, off, whence); });
+}
+
+SHIM_EXPORT off64_t lseek64(int fd, off64_t off, int whence) {
+  return ByFd<off64_t>(-1, fd, [&] { return real::lseek64(fd, off, whence); },
+                       [&](Desc& d) { return SeekDesc(d, off, whence); });
+}
+
+static int SyncDesc(Desc& d) {
+  if (!d.handle) return 0;
+  Status st = d.handle->Sync();
+  return st.ok() ? 0 : Fail(st);
+}
+
+SHIM_EXPORT int fsync(int fd) {
+  return ByFd(-1, fd, [&] { return real::fsync(fd); }, SyncDesc);
+}
+
+SHIM_EXPORT int fdatasync(int fd) {
+  return ByFd(-1, fd, [&] { return real::fdatasync(fd); }, SyncDesc);
+}
+
+SHIM_EXPORT int syncfs(int fd) {
+  return ByFd(-1, fd, [&] { return real::syncfs(fd); }, SyncDesc);
+}
+
+static int TruncateDesc(Desc& d, off64_t len) {
+  if (len < 0) return Fail(EINVAL);
+  if (d.is_dir) return Fail(EISDIR);
+  if (!d.handle->writable() || (d.flags & O_ACCMODE) == O_RDONLY) return Fail(EINVAL);
+  Status st = d.handle->Truncate(static_cast<uint64_t>(len));
+  return st.ok() ? 0 : Fail(st);
+}
+
+SHIM_EXPORT int ftruncate(int fd, off_t len) {
+  return ByFd(-1, fd, [&] { return real::ftruncate(fd, len); },
+              [&](Desc& d) { return TruncateDesc(d, len); });
+}
+
+SHIM_EXPORT int ftruncate64(int fd, off64_t len) {
+  return ByFd(-1, fd, [&] { return real::ftruncate64(fd, len); },
+              [&](Desc& d) { return TruncateDesc(d, len); });
+}
+
+static int TruncatePath(const Served& w, off64_t len) {
+  if (len < 0) return Fail(EINVAL);
+  SHIM_FS_OR_FAIL(fs, -1);
+  auto attr = fs->GetStatus(w.apath);
+  if (!attr.ok()) return Fail(attr.status());
+  if (attr->is_dir) return Fail(EISDIR);
+  Status st = fs->Truncate(w.apath, static_cast<uint64_t>(len));
+  return st.ok() ? 0 : Fail(st);
+}
+
+SHIM_EXPORT int truncate(const char* path, off_t len) {
+  return ByPath(-1, AT_FDCWD, path, [&] { return real::truncate(path, len); },
+                [&](const Served& w) { return TruncatePath(w, len); });
+}
+
+SHIM_EXPORT int truncate64(const char* path, off64_t len) {
+  return ByPath(-1, AT_FDCWD, path, [&] { return real::truncate64(path, len); },
+                [&](const Served& w) { return TruncatePath(w, len); });
+}
+
+// posix_fadvise returns an error number instead of setting errno.
+static int AdviseDesc(Desc& d, off64_t len, int advice) {
+  if (d.is_dir) return 0;
+  if (len < 0 || advice < POSIX_FADV_NORMAL || advice > POSIX_FADV_NOREUSE) return EINVAL;
+  return 0;
+}
+
+SHIM_EXPORT int posix_fadvise(int fd, off_t off, off_t len, int advice) {
+  int saved = errno;
+  int rc = ByFd(EBADF, fd, [&] { return real::posix_fadvise(fd, off, len, advice); },
+                [&](Desc& d) { return AdviseDesc(d, len, advice); });
+  errno = saved;
+  return rc;
+}
+
+SHIM_EXPORT int posix_fadvise64(int fd, off64_t off, off64_t len, int advice) {
+  int saved = errno;
+  int rc = ByFd(EBADF, fd, [&] { return real::posix_fadvise64(fd, off, len, advice); },
+                [&](Desc& d) { return AdviseDesc(d, len, advice); });
+  errno = saved;
+  return rc;
+}
+
+// --- copies between descriptors ---------------------------------------------
+
+SHIM_EXPORT ssize_t sendfile(int out_fd, int in_fd, off_t* offset, size_t count) {
+  if (Bypass() || (!Fds().IsServed(in_fd) && !Fds().IsServed(out_fd))) {
+    return real::sendfile(out_fd, in_fd, offset, count);
+  }
+  return Protect<ssize_t>(-1, [&] {
+    Guard guard;
+    off64_t off = offset ? *offset : 0;
+    ssize_t n = CopyFds(in_fd, offset ? &off : nullptr, out_fd, nullptr, count);
+    if (offset && n > 0) *offset = static_cast<off_t>(off);
+    return n;
+  });
+}
+
+SHIM_EXPORT ssize_t sendfile64(int out_fd, int in_fd, off64_t* offset, size_t count) {
+  if (Bypass() || (!Fds().IsServed(in_fd) && !Fds().IsServed(out_fd))) {
+    return real::sendfile64(out_fd, in_fd, offset, count);
+  }
+  return Protect<ssize_t>(-1, [&] {
+    Guard guard;
+    return CopyFds(in_fd, offset, out_fd, nullptr, count);
+  });
+}
+
+SHIM_EXPORT ssize_t copy_file_range(int in_fd, off64_t* in_off, int out_fd, off64_t* out_off,
+                                    size_t len, unsigned int flags) {
+  if (Bypass() || (!Fds().IsServed(in_fd) && !Fds().IsServed(out_fd))) {
+    return real::copy_file_range(in_fd, in_off, out_fd, out_off, len, flags);
+  }
+  return Protect<ssize_t>(-1, [&]() -> ssize_t {
+    if (flags != 0) return Fail(EINVAL);
+    Guard guard;
+    return CopyFds(in_fd, in_off, out_fd, out_off, len);
+  });
+}
+
+// --- descriptors ------------------------------------------------------------
+
+SHIM_EXPORT int dup(int fd) {
+  return ByFd(-1, fd, [&] { return real::dup(fd); }, [&](Desc&) {
+    std::shared_ptr<Desc> d = Fds().Get(fd);
+    int nfd = real::dup(fd);
+    if (nfd < 0) return -1;
+    if (nfd >= FdTable::kMaxFds) {
+      real::close(nfd);
+      return Fail(EMFILE);
+    }
+    Release(Fds().Install(nfd, d));
+    return nfd;
+  });
+}
+
+static int Dup3(int oldfd, int newfd, int flags, bool is_dup2) {
+  if (Bypass() || (!Fds().IsServed(oldfd) && !Fds().IsServed(newfd))) {
+    return is_dup2 ? real::dup2(oldfd, newfd) : real::dup3(oldfd, newfd, flags);
+  }
+  return Protect(-1, [&] {
+    std::shared_ptr<Desc> d = Fds().Get(oldfd);
+    int rc = is_dup2 ? real::dup2(oldfd, newfd) : real::dup3(oldfd, newfd, flags);
+    if (rc < 0 || oldfd == newfd) return rc;
+    if (d != nullptr) {
+      if (newfd >= FdTable::kMaxFds) {
+        real::close(newfd);
+        return Fail(EBADF);
+      }
+      Release(Fds().Install(newfd, d));
+    } else {
+      Release(Fds().Remove(newfd));
+    }
+    return rc;
+  });
+}
+
+SHIM_EXPORT int dup2(int oldfd, int newfd) { return Dup3(oldfd, newfd, 0, true); }
+SHIM_EXPORT int dup3(int oldfd, int newfd, int flags) { return Dup3(oldfd, newfd, flags, false); }
+
+// The lock file that carries record and flock locks for a served path, so
+// locks behave as on a local file among the processes of this node.
+static int LockFdOf(Desc& d) {
+  std::lock_guard<std::mutex> lock(d.mu);
+  if (d.lock_fd >= 0) return d.lock_fd;
+  SHIM_FS_OR_FAIL(fs, -1);
+  char name[40];
+  snprintf(name, sizeof(name), "/run/locks/rec-%016llx",
+           static_cast<unsigned long long>(alluxio::PathHash(d.where.apath)));
+  std::string file = fs->conf().Get("alluxio.work.dir") + name;
+  d.lock_fd = real::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  return d.lock_fd;
+}
+
+static int FcntlServed(int fd, Desc& d, int cmd, long arg) {
+  switch (cmd) {
+    case F_DUPFD:
+    case F_DUPFD_CLOEXEC: {
+      std::shared_ptr<Desc> shared = Fds().Get(fd);
+      int nfd = real::fcntl(fd, cmd, arg);
+      if (nfd < 0) return -1;
+      if (nfd >= FdTable::kMaxFds) {
+        real::close(nfd);
+        return Fail(EMFILE);
+      }
+      Release(Fds().Install(nfd, shared));
+      return nfd;
+    }
+    case F_GETFL: {
+      std::lock_guard<std::mutex> lock(d.mu);
+      return d.flags | O_LARGEFILE;
+    }
+    case F_SETFL: {
+      const int settable = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME;
+      std::lock_guard<std::mutex> lock(d.mu);
+      d.flags = (d.flags & ~settable) | (static_cast<int>(arg) & settable);
+      return 0;
+    }
+    case F_GETLK:
+    case F_SETLK:
+    case F_SETLKW:
+    case F_OFD_GETLK:
+    case F_OFD_SETLK:
+    case F_OFD_SETLKW: {
+      int lfd = LockFdOf(d);
+      if (lfd < 0) return -1;
+      return real::fcntl(lfd, cmd, reinterpret_cast<void*>(arg));
+    }
+    default:  // F_GETFD, F_SETFD and the rest act on the placeholder
+      return real::fcntl(fd, cmd, arg);
+  }
+}
+
+SHIM_EXPORT int fcntl(int fd, int cmd, ...) {
+  va_list ap;
+  va_start(ap, cmd);
+  long arg = va_arg(ap, long);
+  va_end(ap);
+  return ByFd(-1, fd, [&] { return real::fcntl(fd, cmd, arg); },
+              [&](Desc& d) { return FcntlServed(fd, d, cmd, arg); });
+}
+
+SHIM_EXPORT int fcntl64(int fd, int cmd, ...) {
+  va_list ap;
+  va_start(ap, cmd);
+  long arg = va_arg(ap, long);
+  va_end(ap);
+  return ByFd(-1, fd, [&] { return SHIM_REAL(fcntl64, -1, fd, cmd, arg); },
+              [&](Desc& d) { return FcntlServed(fd, d, cmd, arg); });
+}
+
+SHIM_EXPORT int ioctl(int fd, unsigned long request, ...) {
+  va_list ap;
+  va_start(ap, request);
+  void* arg = va_arg(ap, void*);
+  va_end(ap);
+  return ByFd(-1, fd, [&] { return real::ioctl(fd, request, arg); }, [&](Desc&) {
+    // Close-on-exec lives on the placeholder; nothing else applies to a
+    // served file (so isatty() answers no and FICLONE falls back).
+    if (request == FIOCLEX || request == FIONCLEX) return real::ioctl(fd, request, arg);
+    return Fail(ENOTTY);
+  });
+}

@@ -1,0 +1,386 @@
+#include "shim.h"
+
+#include <pthread.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <algorithm>
+
+#include "alluxio/path.h"
+
+namespace alluxio::preload {
+
+thread_local bool t_in_shim __attribute__((tls_model("initial-exec"))) = false;
+bool g_active = false;
+
+namespace {
+
+struct Prefix {
+  std::string local;    // normalized local prefix, e.g. /mnt/alluxio
+  std::string alluxio;  // normalized Alluxio path it maps to
+};
+
+// Set once by the constructor, read-only after; never freed (interposed
+// calls can run during exit).
+std::vector<Prefix>* g_prefixes = nullptr;
+
+std::mutex g_cwd_mu;  // guards g_real_cwd, g_served_cwd
+std::string* g_real_cwd = nullptr;
+std::string* g_served_cwd = nullptr;  // local path; empty when the cwd is real
+// Whether relative paths can be served at all: the cwd (real or served) is
+// under a prefix. Read on every relative-path call without the lock.
+std::atomic<bool> g_cwd_maybe_served{false};
+
+std::atomic<mode_t> g_umask{022};
+
+std::mutex g_fs_mu;  // guards g_fs and g_fs_err during creation
+std::atomic<FileSystem*> g_fs{nullptr};
+int g_fs_err = 0;
+
+// A path needs lexical normalization when it has an empty, "." or ".."
+// component or a trailing slash.
+bool NeedsNormalize(const char* p) {
+  for (const char* c = p; *c; ++c) {
+    if (c[0] != '/') continue;
+    if (c[1] == '/' || c[1] == '\0') return c != p || c[1] == '/';
+    if (c[1] == '.' && (c[2] == '/' || c[2] == '\0')) return true;
+    if (c[1] == '.' && c[2] == '.' && (c[3] == '/' || c[3] == '\0')) return true;
+  }
+  return false;
+}
+
+// Matches a normalized absolute local path against the prefixes.
+bool MatchPrefix(const char* abs, size_t len, Served* out) {
+  for (const Prefix& pre : *g_prefixes) {
+    size_t n = pre.local.size();
+    if (len < n || memcmp(abs, pre.local.data(), n) != 0) continue;
+    if (len != n && abs[n] != '/' && n != 1) continue;
+    out->lpath.assign(abs, len);
+    std::string rest(abs + (n == 1 ? 0 : n), len - (n == 1 ? 0 : n));
+    out->apath = pre.alluxio == "/" ? (rest.empty() ? "/" : rest) : pre.alluxio + rest;
+    return true;
+  }
+  return false;
+}
+
+bool UnderAnyPrefix(const std::string& abs) {
+  Served ignored;
+  return MatchPrefix(abs.data(), abs.size(), &ignored);
+}
+
+void ParsePrefixes(const char* env) {
+  auto* prefixes = new std::vector<Prefix>();
+  std::string all(env);
+  size_t i = 0;
+  while (i <= all.size()) {
+    size_t colon = all.find(':', i);
+    if (colon == std::string::npos) colon = all.size();
+    std::string item = all.substr(i, colon - i);
+    i = colon + 1;
+    if (item.empty()) continue;
+    size_t eq = item.find('=');
+    std::string local = item.substr(0, eq);
+    // Without "=alluxio-path" a prefix serves the Alluxio root, as a FUSE
+    // mount at the same path shows it.
+    std::string apath = eq == std::string::npos ? "/" : item.substr(eq + 1);
+    auto l = NormalizePath(local);
+    auto a = NormalizePath(apath);
+    if (!l.ok() || !a.ok()) {
+      fprintf(stderr, "alluxio-posix: ignoring bad entry '%s' in ALLUXIO_POSIX_PREFIXES: %s\n",
+              item.c_str(), (!l.ok() ? l.status() : a.status()).ToString().c_str());
+      continue;
+    }
+    prefixes->push_back(Prefix{*l, *a});
+  }
+  // Longest first, so nested prefixes pick the most specific.
+  std::sort(prefixes->begin(), prefixes->end(),
+            [](const Prefix& x, const Prefix& y) { return x.local.size() > y.local.size(); });
+  g_prefixes = prefixes;
+}
+
+void AtForkPrepare() { Fds().LockAll(); }
+void AtForkParent() { Fds().UnlockAll(); }
+void AtForkChild() {
+  Fds().UnlockAll();
+  // Files being written belong to the process that opened them: the child
+  // may read through them but its close or exit never commits them.
+  for (auto& [fd, d] : Fds().Snapshot()) {
+    if (d->handle && d->handle->writable()) d->inherited = true;
+  }
+}
+
+__attribute__((constructor)) void Init() {
+  real::ResolveAll();
+  const char* env = getenv("ALLUXIO_POSIX_PREFIXES");
+  if (env == nullptr || env[0] == '\0') return;
+  Guard guard;
+  ParsePrefixes(env);
+  if (g_prefixes->empty()) return;
+  mode_t m = ::umask(022);  // single-threaded here: the set-and-restore is safe
+  ::umask(m);
+  g_umask = m;
+  g_real_cwd = new std::string();
+  g_served_cwd = new std::string();
+  NoteRealCwd();
+  pthread_atfork(AtForkPrepare, AtForkParent, AtForkChild);
+  g_active = true;
+}
+
+// Exit commits what is still open for writing: first stdio buffers reach
+// their descriptors, then every written file is committed.
+__attribute__((destructor)) void Fini() {
+  if (!g_active) return;
+  fflush(nullptr);
+  Guard guard;
+  for (auto& [fd, d] : Fds().Snapshot()) {
+    if (d->handle && d->handle->writable() && !d->inherited) (void)d->handle->Close();
+  }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+
+Route RoutePath(int dirfd, const char* path, Served* out, int* err) {
+  if (path == nullptr) return Route::kReal;
+  if (path[0] == '/') {
+    if (!NeedsNormalize(path)) {
+      return MatchPrefix(path, strlen(path), out) ? Route::kServed : Route::kReal;
+    }
+    auto n = NormalizePath(path);
+    if (!n.ok()) return Route::kReal;
+    return MatchPrefix(n->data(), n->size(), out) ? Route::kServed : Route::kReal;
+  }
+  std::string base;
+  if (dirfd == AT_FDCWD) {
+    if (!g_cwd_maybe_served.load(std::memory_order_acquire)) return Route::kReal;
+    std::lock_guard<std::mutex> lock(g_cwd_mu);
+    base = g_served_cwd->empty() ? *g_real_cwd : *g_served_cwd;
+  } else {
+    auto d = Fds().Get(dirfd);
+    if (d == nullptr) return Route::kReal;
+    if (!d->is_dir) {
+      *err = ENOTDIR;
+      return Route::kError;
+    }
+    base = d->where.lpath;
+  }
+  if (path[0] == '\0') {
+    *err = ENOENT;
+    return Route::kError;
+  }
+  auto n = NormalizePath(base + "/" + path);
+  if (!n.ok()) {
+    *err = n.status().ToErrno();
+    return Route::kError;
+  }
+  return MatchPrefix(n->data(), n->size(), out) ? Route::kServed : Route::kReal;
+}
+
+std::string ServedCwd() {
+  if (!g_active) return "";
+  std::lock_guard<std::mutex> lock(g_cwd_mu);
+  return *g_served_cwd;
+}
+
+void SetServedCwd(const Served* cwd) {
+  std::lock_guard<std::mutex> lock(g_cwd_mu);
+  if (cwd) {
+    *g_served_cwd = cwd->lpath;
+    g_cwd_maybe_served = true;
+  } else {
+    g_served_cwd->clear();
+    g_cwd_maybe_served = UnderAnyPrefix(*g_real_cwd);
+  }
+}
+
+void NoteRealCwd() {
+  char buf[PATH_MAX];
+  if (real::getcwd(buf, sizeof(buf)) == nullptr) return;
+  std::lock_guard<std::mutex> lock(g_cwd_mu);
+  *g_real_cwd = buf;
+  g_served_cwd->clear();
+  g_cwd_maybe_served = UnderAnyPrefix(*g_real_cwd);
+}
+
+FileSystem* Fs(int* err) {
+  FileSystem* fs = g_fs.load(std::memory_order_acquire);
+  if (fs != nullptr) return fs;
+  Guard guard;
+  std::lock_guard<std::mutex> lock(g_fs_mu);
+  fs = g_fs.load(std::memory_order_acquire);
+  if (fs != nullptr) return fs;
+  if (g_fs_err != 0) {
+    *err = g_fs_err;
+    return nullptr;
+  }
+  auto conf = Configuration::Load();
+  Status st = conf.status();
+  if (conf.ok()) {
+    for (const auto& w : conf->warnings()) fprintf(stderr, "alluxio-posix: warning: %s\n", w.c_str());
+    auto created = FileSystem::Create(*conf);
+    if (created.ok()) {
+      // Owned for the life of the process; never destroyed because
+      // interposed calls may run during exit.
+      auto* keep = new std::shared_ptr<FileSystem>(*created);
+      fs = keep->get();
+      g_fs.store(fs, std::memory_order_release);
+      return fs;
+    }
+    st = created.status();
+  }
+  fprintf(stderr, "alluxio-posix: cannot serve %s: %s\n",
+          g_prefixes->empty() ? "" : (*g_prefixes)[0].local.c_str(), st.ToString().c_str());
+  g_fs_err = st.ToErrno();
+  *err = g_fs_err;
+  return nullptr;
+}
+
+mode_t CurrentUmask() { return g_umask.load(std::memory_order_relaxed); }
+void NoteUmask(mode_t mask) { g_umask.store(mask & 0777, std::memory_order_relaxed); }
+
+// ---------------------------------------------------------------------------
+
+Desc::~Desc() {
+  if (lock_fd >= 0) real::close(lock_fd);
+}
+
+std::shared_ptr<Desc> FdTable::Install(int fd, std::shared_ptr<Desc> desc) {
+  desc->fd_refs.fetch_add(1, std::memory_order_acq_rel);
+  std::lock_guard<std::mutex> lock(ShardOf(fd));
+  std::shared_ptr<Desc> old = std::move(slots_[fd]);
+  slots_[fd] = std::move(desc);
+  served_[fd].store(true, std::memory_order_release);
+  return old;
+}
+
+std::shared_ptr<Desc> FdTable::Remove(int fd) {
+  if (fd < 0 || fd >= kMaxFds) return nullptr;
+  std::lock_guard<std::mutex> lock(ShardOf(fd));
+  served_[fd].store(false, std::memory_order_release);
+  return std::move(slots_[fd]);
+}
+
+std::vector<std::pair<int, std::shared_ptr<Desc>>> FdTable::Snapshot() {
+  std::vector<std::pair<int, std::shared_ptr<Desc>>> out;
+  for (int fd = 0; fd < kMaxFds; ++fd) {
+    if (!served_[fd].load(std::memory_order_acquire)) continue;
+    std::lock_guard<std::mutex> lock(ShardOf(fd));
+    if (slots_[fd]) out.emplace_back(fd, slots_[fd]);
+  }
+  return out;
+}
+
+void FdTable::LockAll() {
+  for (auto& m : shards_) m.lock();
+}
+void FdTable::UnlockAll() {
+  for (auto& m : shards_) m.unlock();
+}
+
+FdTable& Fds() {
+  // Constructed in static storage on first use and never destroyed.
+  alignas(FdTable) static unsigned char storage[sizeof(FdTable)];
+  static FdTable* table = new (storage) FdTable();
+  return *table;
+}
+
+int InstallNewFd(std::shared_ptr<Desc> desc, bool cloexec) {
+  int fd = real::open("/dev/null", O_RDWR | (cloexec ? O_CLOEXEC : 0));
+  if (fd < 0) return -1;
+  if (fd >= FdTable::kMaxFds) {
+    real::close(fd);
+    return Fail(EMFILE);
+  }
+  // A stale entry (the fd was closed behind our back, e.g. by a raw
+  // syscall) is replaced.
+  Fds().Install(fd, std::move(desc));
+  return fd;
+}
+
+int CloseServedFd(int fd) {
+  std::shared_ptr<Desc> d = Fds().Remove(fd);
+  int rc = real::close(fd);
+  int saved = errno;
+  if (d != nullptr && d->fd_refs.fetch_sub(1, std::memory_order_acq_rel) == 1 && d->handle &&
+      !d->inherited) {
+    Guard guard;
+    Status st = d->handle->Close();
+    if (!st.ok()) return Fail(st);
+  }
+  errno = saved;
+  return rc;
+}
+
+void FillStat(const FileAttr& a, struct stat* st) {
+  memset(st, 0, sizeof(*st));
+  st->st_dev = makedev(0xa1, 0x10);
+  st->st_ino = a.ino;
+  st->st_mode = (a.is_dir ? S_IFDIR : S_IFREG) | (a.mode & 07777);
+  st->st_nlink = a.is_dir ? 2 : 1;
+  st->st_uid = a.uid;
+  st->st_gid = a.gid;
+  st->st_size = static_cast<off_t>(a.size);
+  st->st_blksize = 128 * 1024;
+  st->st_blocks = static_cast<blkcnt_t>((a.size + 511) / 512);
+  st->st_mtim.tv_sec = a.mtime_ns / 1000000000;
+  st->st_mtim.tv_nsec = a.mtime_ns % 1000000000;
+  st->st_atim = st->st_mtim;
+  st->st_ctim = st->st_mtim;
+}
+
+int StatServed(const Served& where, struct stat* st) {
+  int err = 0;
+  FileSystem* fs = Fs(&err);
+  if (fs == nullptr) return Fail(err);
+  Guard guard;
+  auto attr = fs->GetStatus(where.apath);
+  if (!attr.ok()) return Fail(attr.status());
+  FillStat(*attr, st);
+  return 0;
+}
+
+Result<FileAttr> DescAttr(Desc& d) {
+  if (d.handle) return d.handle->Stat();
+  int err = 0;
+  FileSystem* fs = Fs(&err);
+  if (fs == nullptr) return Status::FromErrno(err, "alluxio client");
+  return fs->GetStatus(d.where.apath);
+}
+
+int OpenServed(const Served& where, int flags, mode_t mode) {
+  int err = 0;
+  FileSystem* fs = Fs(&err);
+  if (fs == nullptr) return Fail(err);
+  Guard guard;
+  if ((flags & O_TMPFILE) == O_TMPFILE) return Fail(EOPNOTSUPP);
+  const int acc = flags & O_ACCMODE;
+  auto attr = fs->GetStatus(where.apath);
+  auto desc = std::make_shared<Desc>();
+  desc->where = where;
+  desc->flags = flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY | O_CLOEXEC);
+  if (attr.ok() && attr->is_dir) {
+    if ((flags & O_CREAT) && (flags & O_EXCL)) return Fail(EEXIST);
+    if (acc != O_RDONLY || (flags & O_CREAT)) return Fail(EISDIR);
+    desc->is_dir = true;
+    return InstallNewFd(std::move(desc), flags & O_CLOEXEC);
+  }
+  if (attr.ok() && (flags & O_DIRECTORY)) return Fail(ENOTDIR);
+  if (!attr.ok() && (attr.status().code() != Code::kNotFound || !(flags & O_CREAT))) {
+    return Fail(attr.status());
+  }
+  OpenOptions o = OpenOptions::FromFlags(flags, mode & ~CurrentUmask() & 07777);
+  auto handle = fs->OpenFile(where.apath, o);
+  if (!handle.ok()) return Fail(handle.status());
+  desc->handle = std::move(*handle);
+  int fd = InstallNewFd(desc, flags & O_CLOEXEC);
+  if (fd < 0) {
+    int e = errno;
+    (void)desc->handle->Close();
+    return Fail(e);
+  }
+  return fd;
+}
+
+}  // namespace alluxio::preload

@@ -1,0 +1,173 @@
+// The shim's core: the recursion guard, path routing, the descriptor table
+// and the lazily created client. Everything in preload/ shares it; nothing
+// here knows about particular libc calls.
+#ifndef ALLUXIO_PRELOAD_SHIM_H_
+#define ALLUXIO_PRELOAD_SHIM_H_
+
+#include <errno.h>
+#include <limits.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "alluxio/file_system.h"
+#include "real.h"
+
+namespace alluxio::preload {
+
+// ---------------------------------------------------------------------------
+// Recursion guard. Set while the shim runs client code, so the client's own
+// libc calls (and anything else on this thread) go straight to libc.
+extern thread_local bool t_in_shim __attribute__((tls_model("initial-exec")));
+
+class Guard {
+ public:
+  Guard() : prev_(t_in_shim) { t_in_shim = true; }
+  ~Guard() { t_in_shim = prev_; }
+  Guard(const Guard&) = delete;
+  Guard& operator=(const Guard&) = delete;
+
+ private:
+  bool prev_;
+};
+
+// True when the shim has prefixes to serve and is not already on the stack.
+extern bool g_active;
+inline bool Bypass() { return !g_active || t_in_shim; }
+
+// ---------------------------------------------------------------------------
+// Errors: -1 and errno, as libc does.
+inline int Fail(int err) {
+  errno = err;
+  return -1;
+}
+inline int Fail(const Status& st) { return Fail(st.ToErrno()); }
+
+// Runs `fn` catching everything: bad_alloc -> ENOMEM, anything else -> EIO,
+// returning `error_value` with errno set.
+template <typename R, typename Fn>
+R Protect(R error_value, Fn&& fn) noexcept {
+  try {
+    return fn();
+  } catch (const std::bad_alloc&) {
+    errno = ENOMEM;
+  } catch (...) {
+    errno = EIO;
+  }
+  return error_value;
+}
+
+// ---------------------------------------------------------------------------
+// Routing: which local paths are served, and as which Alluxio paths.
+
+struct Served {
+  std::string apath;  // the Alluxio path
+  std::string lpath;  // the normalized local path
+};
+
+enum class Route { kReal, kServed, kError };
+
+// Decides whether `path` (relative to `dirfd` when relative; AT_FDCWD for
+// the working directory) is served. kServed fills *out; kError sets *err
+// (e.g. a served directory fd used with a bad path).
+Route RoutePath(int dirfd, const char* path, Served* out, int* err);
+
+// The working directory when it is served ("" when it is not).
+std::string ServedCwd();
+void SetServedCwd(const Served* cwd);  // nullptr: the cwd is real
+void NoteRealCwd();                    // after a real chdir/fchdir succeeded
+
+// ---------------------------------------------------------------------------
+// The client, created on first use. Returns nullptr with *err set when the
+// configuration or the UFS is unusable (the reason is printed once).
+FileSystem* Fs(int* err);
+
+// The process umask, tracked without the set-and-restore race.
+mode_t CurrentUmask();
+void NoteUmask(mode_t mask);
+
+// ---------------------------------------------------------------------------
+// Descriptors. A served fd is a real kernel fd reserved with a /dev/null
+// placeholder; the table maps it to the open file description (Desc), which
+// dup'ed fds share.
+
+struct Desc {
+  std::mutex mu;  // guards offset, entries, pos; held across client reads
+  std::shared_ptr<FileHandle> handle;  // null for directories
+  Served where;
+  int flags = 0;  // open(2) flags: access mode, O_APPEND, O_NONBLOCK, ...
+  bool is_dir = false;
+  uint64_t offset = 0;
+  // Directory streams: a snapshot listing and a position in it.
+  std::vector<FileInfo> entries;
+  bool listed = false;
+  size_t pos = 0;
+  // A write handle inherited through fork: only the opener commits it.
+  bool inherited = false;
+  // Lazily opened lock file carrying fcntl/flock locks for this path.
+  int lock_fd = -1;
+  // How many served fds refer to this description; the close that drops
+  // it to zero closes (commits) the handle and reports the result.
+  std::atomic<int> fd_refs{0};
+
+  ~Desc();
+};
+
+class FdTable {
+ public:
+  static constexpr int kMaxFds = 1 << 16;
+
+  // The description of a served fd, or nullptr (cheap for unserved fds).
+  std::shared_ptr<Desc> Get(int fd) {
+    if (fd < 0 || fd >= kMaxFds || !served_[fd].load(std::memory_order_acquire)) return nullptr;
+    std::lock_guard<std::mutex> lock(ShardOf(fd));
+    return slots_[fd];
+  }
+  bool IsServed(int fd) const {
+    return fd >= 0 && fd < kMaxFds && served_[fd].load(std::memory_order_acquire);
+  }
+  // Registers fd -> desc, returning whatever was registered before.
+  std::shared_ptr<Desc> Install(int fd, std::shared_ptr<Desc> desc);
+  std::shared_ptr<Desc> Remove(int fd);
+  // Every served fd with its description (for fork and exit).
+  std::vector<std::pair<int, std::shared_ptr<Desc>>> Snapshot();
+
+  void LockAll();
+  void UnlockAll();
+
+ private:
+  static constexpr int kShards = 64;
+  std::mutex& ShardOf(int fd) { return shards_[fd % kShards]; }
+  std::mutex shards_[kShards];  // shard i guards slots_[fd] for fd % kShards == i
+  std::shared_ptr<Desc> slots_[kMaxFds];
+  std::atomic<bool> served_[kMaxFds];
+};
+
+FdTable& Fds();
+
+// Reserves a kernel fd for a new served description (a /dev/null
+// placeholder, close-on-exec when `cloexec`) and registers it.
+int InstallNewFd(std::shared_ptr<Desc> desc, bool cloexec);
+
+// Releases a served fd: unregisters it, closes the placeholder and, for the
+// last fd of a description, closes (commits) the handle. Returns close(2)'s
+// result with errno set.
+int CloseServedFd(int fd);
+
+// Opens `where` as open(2) would with these flags and mode (before umask).
+int OpenServed(const Served& where, int flags, mode_t mode);
+
+// Stat results in the kernel's layout.
+void FillStat(const FileAttr& a, struct stat* st);
+int StatServed(const Served& where, struct stat* st);
+
+// A Desc's current attributes (open handles report unflushed writes).
+Result<FileAttr> DescAttr(Desc& d);
+
+}  // namespace alluxio::preload
+
+#endif  // ALLUXIO_PRELOAD_SHIM_H_
