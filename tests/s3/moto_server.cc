@@ -84,6 +84,7 @@ bool MotoServer::Start(const std::map<std::string, std::string>& env, std::strin
   }
   std::string port = std::to_string(port_);
   std::string log = "/tmp/alluxio-moto-" + port + ".log";
+  log_ = log;
   pid_t parent = ::getpid();
   pid_t pid = ::fork();
   if (pid < 0) {
@@ -120,25 +121,26 @@ bool MotoServer::Start(const std::map<std::string, std::string>& env, std::strin
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  Stop();
+  Stop(/*keep_log=*/true);
   *error = "moto_server did not answer on port " + port + " within 30 s; see " + log;
   return false;
 }
 
-void MotoServer::Stop() {
+void MotoServer::Stop(bool keep_log) {
   if (pid_ <= 0) return;
   ::kill(-pid_, SIGTERM);
-  for (int i = 0; i < 50; ++i) {
+  bool reaped = false;
+  for (int i = 0; i < 50 && !reaped; ++i) {
     int status;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    reaped = ::waitpid(pid_, &status, WNOHANG) == pid_;
+    if (!reaped) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  ::kill(-pid_, SIGKILL);
-  ::waitpid(pid_, nullptr, 0);
+  if (!reaped) {
+    ::kill(-pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
   pid_ = -1;
+  if (!keep_log && !log_.empty()) ::unlink(log_.c_str());
 }
 
 bool MotoServer::CreateBucket(const std::string& name, std::string* error) const {

@@ -27,8 +27,9 @@ class MotoServer {
   // Starts the server with extra environment and waits (up to 30 s) until it
   // answers. False with *error set when it cannot start.
   bool Start(const std::map<std::string, std::string>& env, std::string* error);
-  // Kills the server (its process group) and reaps it. Idempotent.
-  void Stop();
+  // Kills the server (its process group) and reaps it; removes its log
+  // unless keep_log. Idempotent.
+  void Stop(bool keep_log = false);
 
   int port() const { return port_; }
   std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
@@ -39,6 +40,7 @@ class MotoServer {
  private:
   pid_t pid_ = -1;
   int port_ = 0;
+  std::string log_;  // the server's stdout and stderr
 };
 
 }  // namespace alluxio::testing
