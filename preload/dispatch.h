@@ -32,6 +32,13 @@ R ByPath(R fail, int dirfd, const char* path, RealFn&& real_call, ServedFn&& ser
   });
 }
 
+// For the open family: the real call, with the client's own fds moved up.
+template <typename RealFn, typename ServedFn>
+int OpenByPath(int dirfd, const char* path, RealFn&& real_call, ServedFn&& served_call) {
+  if (t_in_shim) return MoveInternalFd(real_call());
+  return ByPath(-1, dirfd, path, real_call, served_call);
+}
+
 template <typename R, typename RealFn, typename ServedFn>
 R ByFd(R fail, int fd, RealFn&& real_call, ServedFn&& served_call) {
   if (Bypass() || !Fds().IsServed(fd)) return real_call();
@@ -57,9 +64,11 @@ R ByFd(R fail, int fd, RealFn&& real_call, ServedFn&& served_call) {
   (real::name ? real::name(__VA_ARGS__) : (errno = ENOSYS, fail))
 
 // Served-file I/O shared by the interposed calls.
-ssize_t ReadDesc(Desc& d, void* buf, size_t n, off_t pos);  // pos < 0: file offset
-ssize_t WriteDesc(Desc& d, const void* buf, size_t n, off_t pos);
-off_t SeekDesc(Desc& d, off_t off, int whence);
+// `fd` is the descriptor the call came through (backed descriptions do their
+// I/O on it); pos < 0 means the file offset.
+ssize_t ReadDesc(int fd, Desc& d, void* buf, size_t n, off_t pos);
+ssize_t WriteDesc(int fd, Desc& d, const void* buf, size_t n, off_t pos);
+off_t SeekDesc(int fd, Desc& d, off_t off, int whence);
 
 }  // namespace alluxio::preload
 

@@ -12,10 +12,11 @@
 
 namespace alluxio::preload {
 
-ssize_t ReadDesc(Desc& d, void* buf, size_t n, off_t pos) {
+ssize_t ReadDesc(int fd, Desc& d, void* buf, size_t n, off_t pos) {
   if (d.is_dir) return Fail(EISDIR);
   if ((d.flags & O_ACCMODE) == O_WRONLY) return Fail(EBADF);
   if (pos < -1) return Fail(EINVAL);
+  if (d.backed) return pos < 0 ? real::read(fd, buf, n) : real::pread(fd, buf, n, pos);
   if (pos >= 0) {
     auto r = d.handle->Read(static_cast<uint64_t>(pos), static_cast<char*>(buf), n);
     return r.ok() ? static_cast<ssize_t>(*r) : Fail(r.status());
@@ -27,9 +28,10 @@ ssize_t ReadDesc(Desc& d, void* buf, size_t n, off_t pos) {
   return static_cast<ssize_t>(*r);
 }
 
-ssize_t WriteDesc(Desc& d, const void* buf, size_t n, off_t pos) {
+ssize_t WriteDesc(int fd, Desc& d, const void* buf, size_t n, off_t pos) {
   if (d.is_dir || (d.flags & O_ACCMODE) == O_RDONLY) return Fail(EBADF);
   if (pos < -1) return Fail(EINVAL);
+  if (d.backed) return pos < 0 ? real::write(fd, buf, n) : real::pwrite(fd, buf, n, pos);
   const char* p = static_cast<const char*>(buf);
   if (pos >= 0) {
     auto w = d.handle->Write(static_cast<uint64_t>(pos), p, n);
@@ -48,7 +50,8 @@ ssize_t WriteDesc(Desc& d, const void* buf, size_t n, off_t pos) {
   return static_cast<ssize_t>(*w);
 }
 
-off_t SeekDesc(Desc& d, off_t off, int whence) {
+off_t SeekDesc(int fd, Desc& d, off_t off, int whence) {
+  if (d.backed) return real::lseek(fd, off, whence);
   std::lock_guard<std::mutex> lock(d.mu);
   if (d.is_dir) {
     // A directory's offset is its position in the listing.
@@ -89,27 +92,22 @@ off_t SeekDesc(Desc& d, off_t off, int whence) {
 
 namespace {
 
-// Releases what the fd held after an implicit close (dup2 onto a served fd).
-void Release(std::shared_ptr<Desc> d) {
-  if (d != nullptr && d->fd_refs.fetch_sub(1, std::memory_order_acq_rel) == 1 && d->handle &&
-      !d->inherited) {
-    Guard guard;
-    (void)d->handle->Close();
-  }
-}
+// Releases what the fd held after an implicit close (dup2 onto a served
+// fd); like close(2) in that case, a failure cannot be reported.
+void Release(std::shared_ptr<Desc> d) { (void)ReleaseDesc(std::move(d)); }
 
 mode_t ModeArg(int flags, va_list ap) {
   return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? va_arg(ap, mode_t) : 0;
 }
 
-ssize_t VecIo(Desc& d, const struct iovec* iov, int cnt, off_t pos, bool write) {
+ssize_t VecIo(int fd, Desc& d, const struct iovec* iov, int cnt, off_t pos, bool write) {
   if (cnt < 0 || cnt > IOV_MAX) return Fail(EINVAL);
   ssize_t total = 0;
   for (int i = 0; i < cnt; ++i) {
     if (iov[i].iov_len == 0) continue;
     off_t at = pos < 0 ? -1 : pos + total;
-    ssize_t n = write ? WriteDesc(d, iov[i].iov_base, iov[i].iov_len, at)
-                      : ReadDesc(d, iov[i].iov_base, iov[i].iov_len, at);
+    ssize_t n = write ? WriteDesc(fd, d, iov[i].iov_base, iov[i].iov_len, at)
+                      : ReadDesc(fd, d, iov[i].iov_base, iov[i].iov_len, at);
     if (n < 0) return total > 0 ? total : -1;
     total += n;
     if (static_cast<size_t>(n) < iov[i].iov_len) break;
@@ -129,7 +127,7 @@ ssize_t CopyFds(int in_fd, off64_t* in_off, int out_fd, off64_t* out_off, size_t
     size_t want = std::min(buf.size(), count - static_cast<size_t>(total));
     ssize_t r;
     if (in) {
-      r = ReadDesc(*in, buf.data(), want, in_off ? *in_off : -1);
+      r = ReadDesc(in_fd, *in, buf.data(), want, in_off ? *in_off : -1);
     } else {
       r = in_off ? real::pread(in_fd, buf.data(), want, *in_off)
                  : real::read(in_fd, buf.data(), want);
@@ -140,7 +138,7 @@ ssize_t CopyFds(int in_fd, off64_t* in_off, int out_fd, off64_t* out_off, size_t
     while (done < r) {
       ssize_t w;
       if (out) {
-        w = WriteDesc(*out, buf.data() + done, static_cast<size_t>(r - done),
+        w = WriteDesc(out_fd, *out, buf.data() + done, static_cast<size_t>(r - done),
                       out_off ? *out_off + done : -1);
       } else {
         w = out_off ? real::pwrite(out_fd, buf.data() + done, static_cast<size_t>(r - done),
@@ -172,7 +170,7 @@ SHIM_EXPORT int open(const char* path, int flags, ...) {
   va_start(ap, flags);
   mode_t mode = ModeArg(flags, ap);
   va_end(ap);
-  return ByPath(-1, AT_FDCWD, path, [&] { return real::open(path, flags, mode); },
+  return OpenByPath(AT_FDCWD, path, [&] { return real::open(path, flags, mode); },
                 [&](const Served& w) { return OpenServed(w, flags, mode); });
 }
 
@@ -181,17 +179,17 @@ SHIM_EXPORT int open64(const char* path, int flags, ...) {
   va_start(ap, flags);
   mode_t mode = ModeArg(flags, ap);
   va_end(ap);
-  return ByPath(-1, AT_FDCWD, path, [&] { return real::open64(path, flags, mode); },
+  return OpenByPath(AT_FDCWD, path, [&] { return real::open64(path, flags, mode); },
                 [&](const Served& w) { return OpenServed(w, flags, mode); });
 }
 
 SHIM_EXPORT int __open_2(const char* path, int flags) {
-  return ByPath(-1, AT_FDCWD, path, [&] { return real::__open_2(path, flags); },
+  return OpenByPath(AT_FDCWD, path, [&] { return real::__open_2(path, flags); },
                 [&](const Served& w) { return OpenServed(w, flags, 0); });
 }
 
 SHIM_EXPORT int __open64_2(const char* path, int flags) {
-  return ByPath(-1, AT_FDCWD, path, [&] { return real::__open64_2(path, flags); },
+  return OpenByPath(AT_FDCWD, path, [&] { return real::__open64_2(path, flags); },
                 [&](const Served& w) { return OpenServed(w, flags, 0); });
 }
 
@@ -200,7 +198,7 @@ SHIM_EXPORT int openat(int dirfd, const char* path, int flags, ...) {
   va_start(ap, flags);
   mode_t mode = ModeArg(flags, ap);
   va_end(ap);
-  return ByPath(-1, dirfd, path, [&] { return real::openat(dirfd, path, flags, mode); },
+  return OpenByPath(dirfd, path, [&] { return real::openat(dirfd, path, flags, mode); },
                 [&](const Served& w) { return OpenServed(w, flags, mode); });
 }
 
@@ -209,27 +207,27 @@ SHIM_EXPORT int openat64(int dirfd, const char* path, int flags, ...) {
   va_start(ap, flags);
   mode_t mode = ModeArg(flags, ap);
   va_end(ap);
-  return ByPath(-1, dirfd, path, [&] { return real::openat64(dirfd, path, flags, mode); },
+  return OpenByPath(dirfd, path, [&] { return real::openat64(dirfd, path, flags, mode); },
                 [&](const Served& w) { return OpenServed(w, flags, mode); });
 }
 
 SHIM_EXPORT int __openat_2(int dirfd, const char* path, int flags) {
-  return ByPath(-1, dirfd, path, [&] { return real::__openat_2(dirfd, path, flags); },
+  return OpenByPath(dirfd, path, [&] { return real::__openat_2(dirfd, path, flags); },
                 [&](const Served& w) { return OpenServed(w, flags, 0); });
 }
 
 SHIM_EXPORT int __openat64_2(int dirfd, const char* path, int flags) {
-  return ByPath(-1, dirfd, path, [&] { return real::__openat64_2(dirfd, path, flags); },
+  return OpenByPath(dirfd, path, [&] { return real::__openat64_2(dirfd, path, flags); },
                 [&](const Served& w) { return OpenServed(w, flags, 0); });
 }
 
 SHIM_EXPORT int creat(const char* path, mode_t mode) {
-  return ByPath(-1, AT_FDCWD, path, [&] { return real::creat(path, mode); },
+  return OpenByPath(AT_FDCWD, path, [&] { return real::creat(path, mode); },
                 [&](const Served& w) { return OpenServed(w, O_CREAT | O_WRONLY | O_TRUNC, mode); });
 }
 
 SHIM_EXPORT int creat64(const char* path, mode_t mode) {
-  return ByPath(-1, AT_FDCWD, path, [&] { return real::creat64(path, mode); },
+  return OpenByPath(AT_FDCWD, path, [&] { return real::creat64(path, mode); },
                 [&](const Served& w) { return OpenServed(w, O_CREAT | O_WRONLY | O_TRUNC, mode); });
 }
 
@@ -262,32 +260,32 @@ SHIM_EXPORT int close_range(unsigned int first, unsigned int last, int flags) no
 
 SHIM_EXPORT ssize_t read(int fd, void* buf, size_t n) {
   return ByFd<ssize_t>(-1, fd, [&] { return real::read(fd, buf, n); },
-                       [&](Desc& d) { return ReadDesc(d, buf, n, -1); });
+                       [&](Desc& d) { return ReadDesc(fd, d, buf, n, -1); });
 }
 
 SHIM_EXPORT ssize_t __read_chk(int fd, void* buf, size_t n, size_t buflen) {
   return ByFd<ssize_t>(-1, fd, [&] { return real::__read_chk(fd, buf, n, buflen); },
                        [&](Desc& d) {
                          if (n > buflen) abort();  // what the fortified check does
-                         return ReadDesc(d, buf, n, -1);
+                         return ReadDesc(fd, d, buf, n, -1);
                        });
 }
 
 SHIM_EXPORT ssize_t pread(int fd, void* buf, size_t n, off_t off) {
   return ByFd<ssize_t>(-1, fd, [&] { return real::pread(fd, buf, n, off); },
-                       [&](Desc& d) { return off < 0 ? Fail(EINVAL) : ReadDesc(d, buf, n, off); });
+                       [&](Desc& d) { return off < 0 ? Fail(EINVAL) : ReadDesc(fd, d, buf, n, off); });
 }
 
 SHIM_EXPORT ssize_t pread64(int fd, void* buf, size_t n, off64_t off) {
   return ByFd<ssize_t>(-1, fd, [&] { return real::pread64(fd, buf, n, off); },
-                       [&](Desc& d) { return off < 0 ? Fail(EINVAL) : ReadDesc(d, buf, n, off); });
+                       [&](Desc& d) { return off < 0 ? Fail(EINVAL) : ReadDesc(fd, d, buf, n, off); });
 }
 
 SHIM_EXPORT ssize_t __pread_chk(int fd, void* buf, size_t n, off_t off, size_t buflen) {
   return ByFd<ssize_t>(-1, fd, [&] { return real::__pread_chk(fd, buf, n, off, buflen); },
                        [&](Desc& d) {
                          if (n > buflen) abort();
-                         return off < 0 ? Fail(EINVAL) : ReadDesc(d, buf, n, off);
+                         return off < 0 ? Fail(EINVAL) : ReadDesc(fd, d, buf, n, off);
                        });
 }
 
@@ -295,91 +293,92 @@ SHIM_EXPORT ssize_t __pread64_chk(int fd, void* buf, size_t n, off64_t off, size
   return ByFd<ssize_t>(-1, fd, [&] { return real::__pread64_chk(fd, buf, n, off, buflen); },
                        [&](Desc& d) {
                          if (n > buflen) abort();
-                         return off < 0 ? Fail(EINVAL) : ReadDesc(d, buf, n, off);
+                         return off < 0 ? Fail(EINVAL) : ReadDesc(fd, d, buf, n, off);
                        });
 }
 
 SHIM_EXPORT ssize_t readv(int fd, const struct iovec* iov, int cnt) {
   return ByFd<ssize_t>(-1, fd, [&] { return real::readv(fd, iov, cnt); },
-                       [&](Desc& d) { return VecIo(d, iov, cnt, -1, false); });
+                       [&](Desc& d) { return VecIo(fd, d, iov, cnt, -1, false); });
 }
 
 SHIM_EXPORT ssize_t preadv(int fd, const struct iovec* iov, int cnt, off_t off) {
   return ByFd<ssize_t>(-1, fd, [&] { return real::preadv(fd, iov, cnt, off); },
-                       [&](Desc& d) { return off < 0 ? Fail(EINVAL) : VecIo(d, iov, cnt, off, false); });
+                       [&](Desc& d) { return off < 0 ? Fail(EINVAL) : VecIo(fd, d, iov, cnt, off, false); });
 }
 
 SHIM_EXPORT ssize_t preadv64(int fd, const struct iovec* iov, int cnt, off64_t off) {
   return ByFd<ssize_t>(-1, fd, [&] { return real::preadv64(fd, iov, cnt, off); },
-                       [&](Desc& d) { return off < 0 ? Fail(EINVAL) : VecIo(d, iov, cnt, off, false); });
+                       [&](Desc& d) { return off < 0 ? Fail(EINVAL) : VecIo(fd, d, iov, cnt, off, false); });
 }
 
 SHIM_EXPORT ssize_t preadv2(int fd, const struct iovec* iov, int cnt, off_t off, int flags) {
   return ByFd<ssize_t>(-1, fd, [&] { return real::preadv2(fd, iov, cnt, off, flags); },
-                       [&](Desc& d) { return VecIo(d, iov, cnt, off, false); });
+                       [&](Desc& d) { return VecIo(fd, d, iov, cnt, off, false); });
 }
 
 SHIM_EXPORT ssize_t preadv64v2(int fd, const struct iovec* iov, int cnt, off64_t off, int flags) {
   return ByFd<ssize_t>(-1, fd, [&] { return real::preadv64v2(fd, iov, cnt, off, flags); },
-                       [&](Desc& d) { return VecIo(d, iov, cnt, off, false); });
+                       [&](Desc& d) { return VecIo(fd, d, iov, cnt, off, false); });
 }
 
 // --- write ----------------------------------------------------------------
 
 SHIM_EXPORT ssize_t write(int fd, const void* buf, size_t n) {
   return ByFd<ssize_t>(-1, fd, [&] { return real::write(fd, buf, n); },
-                       [&](Desc& d) { return WriteDesc(d, buf, n, -1); });
+                       [&](Desc& d) { return WriteDesc(fd, d, buf, n, -1); });
 }
 
 SHIM_EXPORT ssize_t pwrite(int fd, const void* buf, size_t n, off_t off) {
   return ByFd<ssize_t>(-1, fd, [&] { return real::pwrite(fd, buf, n, off); },
-                       [&](Desc& d) { return off < 0 ? Fail(EINVAL) : WriteDesc(d, buf, n, off); });
+                       [&](Desc& d) { return off < 0 ? Fail(EINVAL) : WriteDesc(fd, d, buf, n, off); });
 }
 
 SHIM_EXPORT ssize_t pwrite64(int fd, const void* buf, size_t n, off64_t off) {
   return ByFd<ssize_t>(-1, fd, [&] { return real::pwrite64(fd, buf, n, off); },
-                       [&](Desc& d) { return off < 0 ? Fail(EINVAL) : WriteDesc(d, buf, n, off); });
+                       [&](Desc& d) { return off < 0 ? Fail(EINVAL) : WriteDesc(fd, d, buf, n, off); });
 }
 
 SHIM_EXPORT ssize_t writev(int fd, const struct iovec* iov, int cnt) {
   return ByFd<ssize_t>(-1, fd, [&] { return real::writev(fd, iov, cnt); },
-                       [&](Desc& d) { return VecIo(d, iov, cnt, -1, true); });
+                       [&](Desc& d) { return VecIo(fd, d, iov, cnt, -1, true); });
 }
 
 SHIM_EXPORT ssize_t pwritev(int fd, const struct iovec* iov, int cnt, off_t off) {
   return ByFd<ssize_t>(-1, fd, [&] { return real::pwritev(fd, iov, cnt, off); },
-                       [&](Desc& d) { return off < 0 ? Fail(EINVAL) : VecIo(d, iov, cnt, off, true); });
+                       [&](Desc& d) { return off < 0 ? Fail(EINVAL) : VecIo(fd, d, iov, cnt, off, true); });
 }
 
 SHIM_EXPORT ssize_t pwritev64(int fd, const struct iovec* iov, int cnt, off64_t off) {
   return ByFd<ssize_t>(-1, fd, [&] { return real::pwritev64(fd, iov, cnt, off); },
-                       [&](Desc& d) { return off < 0 ? Fail(EINVAL) : VecIo(d, iov, cnt, off, true); });
+                       [&](Desc& d) { return off < 0 ? Fail(EINVAL) : VecIo(fd, d, iov, cnt, off, true); });
 }
 
 SHIM_EXPORT ssize_t pwritev2(int fd, const struct iovec* iov, int cnt, off_t off, int flags) {
   return ByFd<ssize_t>(-1, fd, [&] { return real::pwritev2(fd, iov, cnt, off, flags); },
-                       [&](Desc& d) { return VecIo(d, iov, cnt, off, true); });
+                       [&](Desc& d) { return VecIo(fd, d, iov, cnt, off, true); });
 }
 
 SHIM_EXPORT ssize_t pwritev64v2(int fd, const struct iovec* iov, int cnt, off64_t off, int flags) {
   return ByFd<ssize_t>(-1, fd, [&] { return real::pwritev64v2(fd, iov, cnt, off, flags); },
-                       [&](Desc& d) { return VecIo(d, iov, cnt, off, true); });
+                       [&](Desc& d) { return VecIo(fd, d, iov, cnt, off, true); });
 }
 
 // --- position, sync, size ---------------------------------------------------
 
 SHIM_EXPORT off_t lseek(int fd, off_t off, int whence) {
   return ByFd<off_t>(-1, fd, [&] { return real::lseek(fd, off, whence); },
-                     [&](Desc& d) { return SeekDesc(d, off, whence); });
+                     [&](Desc& d) { return SeekDesc(fd, d, off, whence); });
 }
 
 SHIM_EXPORT off64_t lseek64(int fd, off64_t off, int whence) {
   return ByFd<off64_t>(-1, fd, [&] { return real::lseek64(fd, off, whence); },
-                       [&](Desc& d) { return SeekDesc(d, off, whence); });
+                       [&](Desc& d) { return SeekDesc(fd, d, off, whence); });
 }
 
 static int SyncDesc(Desc& d) {
-  if (!d.handle) return 0;
+  // A backed copy is committed when its last fd closes.
+  if (!d.handle || d.backed) return 0;
   Status st = d.handle->Sync();
   return st.ok() ? 0 : Fail(st);
 }
@@ -396,9 +395,10 @@ SHIM_EXPORT int syncfs(int fd) {
   return ByFd(-1, fd, [&] { return real::syncfs(fd); }, SyncDesc);
 }
 
-static int TruncateDesc(Desc& d, off64_t len) {
+static int TruncateDesc(int fd, Desc& d, off64_t len) {
   if (len < 0) return Fail(EINVAL);
   if (d.is_dir) return Fail(EISDIR);
+  if (d.backed) return real::ftruncate64(fd, len);
   if (!d.handle->writable() || (d.flags & O_ACCMODE) == O_RDONLY) return Fail(EINVAL);
   Status st = d.handle->Truncate(static_cast<uint64_t>(len));
   return st.ok() ? 0 : Fail(st);
@@ -406,12 +406,12 @@ static int TruncateDesc(Desc& d, off64_t len) {
 
 SHIM_EXPORT int ftruncate(int fd, off_t len) {
   return ByFd(-1, fd, [&] { return real::ftruncate(fd, len); },
-              [&](Desc& d) { return TruncateDesc(d, len); });
+              [&](Desc& d) { return TruncateDesc(fd, d, len); });
 }
 
 SHIM_EXPORT int ftruncate64(int fd, off64_t len) {
   return ByFd(-1, fd, [&] { return real::ftruncate64(fd, len); },
-              [&](Desc& d) { return TruncateDesc(d, len); });
+              [&](Desc& d) { return TruncateDesc(fd, d, len); });
 }
 
 static int TruncatePath(const Served& w, off64_t len) {
@@ -524,6 +524,8 @@ static int Dup3(int oldfd, int newfd, int flags, bool is_dup2) {
         return Fail(EBADF);
       }
       Release(Fds().Install(newfd, d));
+      // stdio's internal calls on 0-2 bypass the shim: give them real bytes.
+      if (newfd <= 2) (void)MakeBacked(*d);
     } else {
       Release(Fds().Remove(newfd));
     }

@@ -16,10 +16,17 @@ static_assert(sizeof(struct stat) == sizeof(struct stat64), "x86_64 stat layouts
 static_assert(sizeof(struct statfs) == sizeof(struct statfs64), "x86_64 statfs layouts");
 static_assert(sizeof(struct statvfs) == sizeof(struct statvfs64), "x86_64 statvfs layouts");
 
-int FstatDesc(Desc& d, struct stat* st) {
+int FstatDesc(int fd, Desc& d, struct stat* st) {
   auto a = DescAttr(d);
   if (!a.ok()) return Fail(a.status());
   FillStat(*a, st);
+  if (d.backed) {  // the copy holds the current size
+    struct stat real_st;
+    if (real::fstat(fd, &real_st) == 0) {
+      st->st_size = real_st.st_size;
+      st->st_blocks = real_st.st_blocks;
+    }
+  }
   return 0;
 }
 
@@ -30,7 +37,7 @@ int StatAt(int dirfd, const char* path, struct stat* st, int flags, RealFn&& rea
     if (dirfd == AT_FDCWD) {
       return ByPath(-1, AT_FDCWD, ".", real_call, [&](const Served& w) { return StatServed(w, st); });
     }
-    return ByFd(-1, dirfd, real_call, [&](Desc& d) { return FstatDesc(d, st); });
+    return ByFd(-1, dirfd, real_call, [&](Desc& d) { return FstatDesc(dirfd, d, st); });
   }
   return ByPath(-1, dirfd, path, real_call, [&](const Served& w) { return StatServed(w, st); });
 }
@@ -279,12 +286,12 @@ SHIM_EXPORT int lstat64(const char* path, struct stat64* st) {
 }
 SHIM_EXPORT int fstat(int fd, struct stat* st) {
   return ByFd(-1, fd, [&] { return real::fstat(fd, st); },
-              [&](Desc& d) { return FstatDesc(d, st); });
+              [&](Desc& d) { return FstatDesc(fd, d, st); });
 }
 SHIM_EXPORT int fstat64(int fd, struct stat64* st) {
   auto* s = reinterpret_cast<struct stat*>(st);
   return ByFd(-1, fd, [&] { return real::fstat64(fd, st); },
-              [&](Desc& d) { return FstatDesc(d, s); });
+              [&](Desc& d) { return FstatDesc(fd, d, s); });
 }
 SHIM_EXPORT int fstatat(int dirfd, const char* path, struct stat* st, int flags) {
   return StatAt(dirfd, path, st, flags, [&] { return real::fstatat(dirfd, path, st, flags); });
@@ -313,12 +320,12 @@ SHIM_EXPORT int __lxstat64(int ver, const char* path, struct stat64* st) {
 }
 SHIM_EXPORT int __fxstat(int ver, int fd, struct stat* st) {
   return ByFd(-1, fd, [&] { return SHIM_REAL(__fxstat, -1, ver, fd, st); },
-              [&](Desc& d) { return FstatDesc(d, st); });
+              [&](Desc& d) { return FstatDesc(fd, d, st); });
 }
 SHIM_EXPORT int __fxstat64(int ver, int fd, struct stat64* st) {
   auto* s = reinterpret_cast<struct stat*>(st);
   return ByFd(-1, fd, [&] { return SHIM_REAL(__fxstat64, -1, ver, fd, st); },
-              [&](Desc& d) { return FstatDesc(d, s); });
+              [&](Desc& d) { return FstatDesc(fd, d, s); });
 }
 SHIM_EXPORT int __fxstatat(int ver, int dirfd, const char* path, struct stat* st, int flags) {
   return StatAt(dirfd, path, st, flags,

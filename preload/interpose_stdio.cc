@@ -15,7 +15,7 @@ ssize_t CookieRead(void* cookie, char* buf, size_t n) {
   auto d = Fds().Get(fd);
   if (d == nullptr) return Fail(EBADF);
   Guard guard;
-  return Protect<ssize_t>(-1, [&] { return ReadDesc(*d, buf, n, -1); });
+  return Protect<ssize_t>(-1, [&] { return ReadDesc(fd, *d, buf, n, -1); });
 }
 
 ssize_t CookieWrite(void* cookie, const char* buf, size_t n) {
@@ -24,7 +24,7 @@ ssize_t CookieWrite(void* cookie, const char* buf, size_t n) {
   if (d == nullptr) return Fail(EBADF);
   Guard guard;
   // stdio treats a short count as an error; a served write is all or error.
-  ssize_t w = Protect<ssize_t>(-1, [&] { return WriteDesc(*d, buf, n, -1); });
+  ssize_t w = Protect<ssize_t>(-1, [&] { return WriteDesc(fd, *d, buf, n, -1); });
   return w < 0 ? 0 : w;
 }
 
@@ -33,7 +33,7 @@ int CookieSeek(void* cookie, off64_t* pos, int whence) {
   auto d = Fds().Get(fd);
   if (d == nullptr) return Fail(EBADF);
   Guard guard;
-  off_t r = Protect<off_t>(-1, [&] { return SeekDesc(*d, *pos, whence); });
+  off_t r = Protect<off_t>(-1, [&] { return SeekDesc(fd, *d, *pos, whence); });
   if (r < 0) return -1;
   *pos = r;
   return 0;

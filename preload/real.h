@@ -17,6 +17,8 @@
 #include <sys/ioctl.h>
 #include <sys/uio.h>
 #include <sys/xattr.h>
+#include <spawn.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <utime.h>
 

@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -33,6 +34,8 @@ std::string* g_served_cwd = nullptr;  // local path; empty when the cwd is real
 std::atomic<bool> g_cwd_maybe_served{false};
 
 std::atomic<mode_t> g_umask{022};
+
+int g_internal_fd_base = 0;  // set by the constructor
 
 std::mutex g_fs_mu;  // guards g_fs and g_fs_err during creation
 std::atomic<FileSystem*> g_fs{nullptr};
@@ -99,6 +102,8 @@ void ParsePrefixes(const char* env) {
   g_prefixes = prefixes;
 }
 
+void AdoptInherited();
+
 void AtForkPrepare() { Fds().LockAll(); }
 void AtForkParent() { Fds().UnlockAll(); }
 void AtForkChild() {
@@ -120,11 +125,18 @@ __attribute__((constructor)) void Init() {
   mode_t m = ::umask(022);  // single-threaded here: the set-and-restore is safe
   ::umask(m);
   g_umask = m;
+  struct rlimit lim;
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY) {
+    g_internal_fd_base = static_cast<int>(std::min<rlim_t>(lim.rlim_cur / 2, 1024));
+  } else {
+    g_internal_fd_base = 1024;
+  }
   g_real_cwd = new std::string();
   g_served_cwd = new std::string();
   NoteRealCwd();
   pthread_atfork(AtForkPrepare, AtForkParent, AtForkChild);
   g_active = true;
+  AdoptInherited();
 }
 
 // Exit commits what is still open for writing: first stdio buffers reach
@@ -134,7 +146,11 @@ __attribute__((destructor)) void Fini() {
   fflush(nullptr);
   Guard guard;
   for (auto& [fd, d] : Fds().Snapshot()) {
-    if (d->handle && d->handle->writable() && !d->inherited) (void)d->handle->Close();
+    if (d->inherited || d->is_dir || (d->flags & O_ACCMODE) == O_RDONLY) continue;
+    // Each description once, however many fds share it.
+    Fds().Remove(fd);
+    d->fd_refs.store(1);
+    (void)ReleaseDesc(d);
   }
 }
 
@@ -237,6 +253,14 @@ FileSystem* Fs(int* err) {
   return nullptr;
 }
 
+int MoveInternalFd(int fd) {
+  if (fd < 0 || fd >= g_internal_fd_base || g_internal_fd_base == 0) return fd;
+  int moved = real::fcntl(fd, F_DUPFD_CLOEXEC, g_internal_fd_base);
+  if (moved < 0) return fd;
+  real::close(fd);
+  return moved;
+}
+
 mode_t CurrentUmask() { return g_umask.load(std::memory_order_relaxed); }
 void NoteUmask(mode_t mask) { g_umask.store(mask & 0777, std::memory_order_relaxed); }
 
@@ -244,6 +268,7 @@ void NoteUmask(mode_t mask) { g_umask.store(mask & 0777, std::memory_order_relax
 
 Desc::~Desc() {
   if (lock_fd >= 0) real::close(lock_fd);
+  if (backing_fd >= 0) real::close(backing_fd);
 }
 
 std::shared_ptr<Desc> FdTable::Install(int fd, std::shared_ptr<Desc> desc) {
@@ -299,18 +324,215 @@ int InstallNewFd(std::shared_ptr<Desc> desc, bool cloexec) {
   return fd;
 }
 
+namespace {
+
+// Where staged copies live: the client's staging directory once the client
+// exists, else the system temporary directory.
+std::string StagingDir() {
+  int err = 0;
+  FileSystem* fs = Fs(&err);
+  if (fs != nullptr) return fs->conf().Get("alluxio.user.client.cache.staging.dir");
+  const char* tmp = getenv("TMPDIR");
+  return tmp && *tmp ? tmp : "/tmp";
+}
+
+int NewStagingFile() {
+  std::string dir = StagingDir();
+  int fd = real::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd >= 0) return fd;
+  std::string tmpl = dir + "/alluxio-posix.XXXXXX";
+  fd = mkostemp(tmpl.data(), O_CLOEXEC);
+  if (fd >= 0) real::unlink(tmpl.c_str());
+  return fd;
+}
+
+// Writes the backing copy of `d` into the UFS: through its own handle, or
+// (adopted across exec) a new one replacing the file.
+Status CommitBacked(Desc& d) {
+  std::shared_ptr<FileHandle> h = d.handle;
+  if (h == nullptr) {
+    int err = 0;
+    FileSystem* fs = Fs(&err);
+    if (fs == nullptr) return Status::FromErrno(err, "alluxio client");
+    ASSIGN_OR_RETURN(h, fs->OpenFile(d.where.apath,
+                                     OpenOptions::FromFlags(O_WRONLY | O_CREAT | O_TRUNC, 0666 & ~CurrentUmask())));
+  } else {
+    Status st = h->Truncate(0);
+    if (!st.ok()) {
+      (void)h->Close();
+      return st;
+    }
+  }
+  std::vector<char> buf(1 << 20);
+  uint64_t off = 0;
+  Status st;
+  while (st.ok()) {
+    ssize_t r = real::pread(d.backing_fd, buf.data(), buf.size(), static_cast<off_t>(off));
+    if (r < 0) {
+      st = Status::FromErrno(errno, "read staged copy of " + d.where.apath);
+      break;
+    }
+    if (r == 0) break;
+    auto w = h->Write(off, buf.data(), static_cast<size_t>(r));
+    if (!w.ok()) st = w.status();
+    off += static_cast<uint64_t>(r);
+  }
+  Status cst = h->Close();
+  return st.ok() ? cst : st;
+}
+
+}  // namespace
+
+Status ReleaseDesc(std::shared_ptr<Desc> d) {
+  if (d == nullptr || d->fd_refs.fetch_sub(1, std::memory_order_acq_rel) != 1 || d->inherited) {
+    return Status::OK();
+  }
+  Guard guard;
+  const bool writable = (d->flags & O_ACCMODE) != O_RDONLY && !d->is_dir;
+  if (d->backed && writable) return CommitBacked(*d);
+  if (d->handle) return d->handle->Close();
+  return Status::OK();
+}
+
 int CloseServedFd(int fd) {
   std::shared_ptr<Desc> d = Fds().Remove(fd);
   int rc = real::close(fd);
   int saved = errno;
-  if (d != nullptr && d->fd_refs.fetch_sub(1, std::memory_order_acq_rel) == 1 && d->handle &&
-      !d->inherited) {
-    Guard guard;
-    Status st = d->handle->Close();
-    if (!st.ok()) return Fail(st);
-  }
+  Status st = ReleaseDesc(std::move(d));
+  if (!st.ok()) return Fail(st);
   errno = saved;
   return rc;
+}
+
+Status MakeBacked(Desc& d) {
+  Guard guard;
+  std::lock_guard<std::mutex> lock(d.mu);
+  if (d.backed) return Status::OK();
+  if (d.is_dir) return Status::NotSupported(d.where.lpath + " is a directory");
+  int tfd = NewStagingFile();
+  if (tfd < 0) return Status::FromErrno(errno, "staging copy of " + d.where.lpath);
+  auto attr = d.handle->Stat();
+  Status st = attr.status();
+  if (st.ok() && attr->size > 0) {
+    if (!d.handle->readable()) {
+      st = Status::NotSupported(d.where.lpath + " is open write-only with data already written");
+    }
+    std::vector<char> buf(1 << 20);
+    for (uint64_t off = 0; st.ok() && off < attr->size;) {
+      auto r = d.handle->Read(off, buf.data(), buf.size());
+      if (!r.ok()) st = r.status();
+      if (!st.ok() || *r == 0) break;
+      if (real::pwrite(tfd, buf.data(), *r, static_cast<off_t>(off)) != static_cast<ssize_t>(*r)) {
+        st = Status::FromErrno(errno ? errno : EIO, "staging copy of " + d.where.lpath);
+      }
+      off += *r;
+    }
+  }
+  if (st.ok()) {
+    // Every fd of this description now points at the copy, sharing one
+    // kernel offset as they shared ours.
+    for (auto& [fd, other] : Fds().Snapshot()) {
+      if (other.get() != &d) continue;
+      int fdflags = real::fcntl(fd, F_GETFD);
+      if (real::dup3(tfd, fd, (fdflags > 0 && (fdflags & FD_CLOEXEC)) ? O_CLOEXEC : 0) < 0) {
+        st = Status::FromErrno(errno, "back " + d.where.lpath);
+        break;
+      }
+    }
+  }
+  if (!st.ok()) {
+    real::close(tfd);
+    return st;
+  }
+  real::lseek(tfd, static_cast<off_t>(d.offset), SEEK_SET);
+  if (d.flags & O_APPEND) real::fcntl(tfd, F_SETFL, O_APPEND);
+  d.backing_fd = MoveInternalFd(tfd);
+  d.backed = true;
+  return Status::OK();
+}
+
+namespace {
+
+constexpr char kFdsEnv[] = "ALLUXIO_POSIX_FDS";
+constexpr char kCwdEnv[] = "ALLUXIO_POSIX_CWD";
+
+std::string Hex(const std::string& s) {
+  static const char* kDigits = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : s) {
+    out += kDigits[c >> 4];
+    out += kDigits[c & 15];
+  }
+  return out;
+}
+
+std::string Unhex(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i + 1 < s.size(); i += 2) {
+    out += static_cast<char>(std::stoi(s.substr(i, 2), nullptr, 16));
+  }
+  return out;
+}
+
+// In a new program: take over the served fds the previous one handed on.
+void AdoptInherited() {
+  const char* env = getenv(kFdsEnv);
+  if (env != nullptr) {
+    std::string all(env);
+    size_t i = 0;
+    while (i < all.size()) {
+      size_t end = all.find(';', i);
+      if (end == std::string::npos) end = all.size();
+      std::string item = all.substr(i, end - i);
+      i = end + 1;
+      int fd = -1, flags = 0;
+      char lhex[2 * PATH_MAX + 1], ahex[2 * PATH_MAX + 1];
+      if (sscanf(item.c_str(), "%d,%d,%8190[0-9a-f],%8190[0-9a-f]", &fd, &flags, lhex, ahex) != 4) continue;
+      if (fd < 0 || fd >= FdTable::kMaxFds || real::fcntl(fd, F_GETFD) < 0) continue;
+      auto d = std::make_shared<Desc>();
+      d->where.lpath = Unhex(lhex);
+      d->where.apath = Unhex(ahex);
+      d->flags = flags;
+      d->backed = true;
+      d->backing_fd = MoveInternalFd(real::fcntl(fd, F_DUPFD_CLOEXEC, 0));
+      Fds().Install(fd, std::move(d));
+    }
+    unsetenv(kFdsEnv);
+  }
+  const char* cwd = getenv(kCwdEnv);
+  if (cwd != nullptr) {
+    Served w;
+    int err = 0;
+    if (RoutePath(AT_FDCWD, cwd, &w, &err) == Route::kServed) SetServedCwd(&w);
+    unsetenv(kCwdEnv);
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> PrepareExec() {
+  std::vector<std::string> env;
+  if (!g_active) return env;
+  std::string fds;
+  for (auto& [fd, d] : Fds().Snapshot()) {
+    int fdflags = real::fcntl(fd, F_GETFD);
+    if (fdflags < 0 || (fdflags & FD_CLOEXEC) || d->is_dir) continue;
+    if (!MakeBacked(*d).ok()) continue;
+    if (d->handle && d->handle->writable()) {
+      // The new program commits from the copy; this image's uncommitted
+      // write (and its writer lock) must not outlive the exec.
+      Guard guard;
+      d->handle->Abort();
+      d->handle = nullptr;
+    }
+    if (!fds.empty()) fds += ';';
+    fds += std::to_string(fd) + "," + std::to_string(d->flags) + "," + Hex(d->where.lpath) + "," +
+           Hex(d->where.apath);
+  }
+  if (!fds.empty()) env.push_back(std::string(kFdsEnv) + "=" + fds);
+  std::string cwd = ServedCwd();
+  if (!cwd.empty()) env.push_back(std::string(kCwdEnv) + "=" + cwd);
+  return env;
 }
 
 void FillStat(const FileAttr& a, struct stat* st) {
@@ -380,6 +602,9 @@ int OpenServed(const Served& where, int flags, mode_t mode) {
     (void)desc->handle->Close();
     return Fail(e);
   }
+  // stdin/stdout/stderr are used by stdio's internal calls, which the shim
+  // cannot see: give them real bytes.
+  if (fd <= 2) (void)MakeBacked(*desc);
   return fd;
 }
 

@@ -86,6 +86,11 @@ void NoteRealCwd();                    // after a real chdir/fchdir succeeded
 // configuration or the UFS is unusable (the reason is printed once).
 FileSystem* Fs(int* err);
 
+// The client's own descriptors (opened under the guard) are moved above the
+// numbers programs pick for dup2 (shells use 0-9, and move their own to 10+),
+// so `3< file` in a shell cannot close the client's reader under it.
+int MoveInternalFd(int fd);
+
 // The process umask, tracked without the set-and-restore race.
 mode_t CurrentUmask();
 void NoteUmask(mode_t mask);
@@ -113,6 +118,13 @@ struct Desc {
   // How many served fds refer to this description; the close that drops
   // it to zero closes (commits) the handle and reports the result.
   std::atomic<int> fd_refs{0};
+  // Backed by a real file: the fds point at a local copy of the content
+  // instead of /dev/null, so code the shim cannot see (stdio's internal
+  // calls on fds 0-2, exec'd programs, mmap) reads and writes real bytes.
+  // I/O then goes through the kernel, and a writable description is
+  // committed from the copy when its last fd closes.
+  bool backed = false;
+  int backing_fd = -1;  // a close-on-exec handle on the copy
 
   ~Desc();
 };
@@ -157,6 +169,17 @@ int InstallNewFd(std::shared_ptr<Desc> desc, bool cloexec);
 // last fd of a description, closes (commits) the handle. Returns close(2)'s
 // result with errno set.
 int CloseServedFd(int fd);
+
+// Drops one fd's reference to `d` (already unregistered and closed); the
+// last one commits. Returns the commit's status.
+Status ReleaseDesc(std::shared_ptr<Desc> d);
+
+// Turns `d` into a backed description (see Desc::backed) for all its fds.
+Status MakeBacked(Desc& d);
+
+// Before exec: backs every served fd the new program inherits and returns
+// the environment entries that let a shim in the new program adopt them.
+std::vector<std::string> PrepareExec();
 
 // Opens `where` as open(2) would with these flags and mode (before umask).
 int OpenServed(const Served& where, int flags, mode_t mode);

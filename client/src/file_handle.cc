@@ -142,6 +142,7 @@ class ReadHandle : public FileHandle {
   }
   Status Sync() override { return Status::OK(); }
   Status Close() override { return Status::OK(); }
+  void Abort() override {}
   Result<FileAttr> Stat() override { return attr_; }
 
  private:
@@ -179,6 +180,16 @@ class WriteHandleImpl : public WriteHandle {
   Status Truncate(uint64_t size) override;
   Status Sync() override;
   Status Close() override;
+  void Abort() override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (closed_) return;
+      unlinked_ = true;  // Close discards instead of committing
+    }
+    (void)Close();
+    std::lock_guard<std::mutex> lock(mu_);
+    close_status_ = Status::OK();
+  }
   Result<FileAttr> Stat() override;
   void SetPendingAttributes(const SetAttributeOptions& o) override {
     std::lock_guard<std::mutex> lock(mu_);

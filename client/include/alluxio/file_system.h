@@ -78,6 +78,10 @@ class FileHandle {
   // Idempotent: later calls return the first result.
   virtual Status Close() = 0;
 
+  // Discards what this handle wrote since its last commit and releases it,
+  // leaving the file as it was (or absent). Later calls to Close return OK.
+  virtual void Abort() = 0;
+
   // Current metadata, including unflushed writes of this handle.
   virtual Result<FileAttr> Stat() = 0;
 };
