@@ -57,30 +57,30 @@ const std::vector<PropertyKey>& KnownProperties() {
       {"alluxio.work.dir", PropertyType::kString, "",
        "Per-user state directory (default $HOME/.alluxio)."},
       {"alluxio.master.mount.table.root.ufs", PropertyType::kString,
-       "${alluxio.work.dir}/underFSStorage",
-       "URI of the under-storage mounted at /."},
-      {"alluxio.master.journal.folder", PropertyType::kString,
-       "${alluxio.work.dir}/journal",
+       "${alluxio.work.dir}/underFSStorage", "URI of the under-storage mounted at /."},
+      {"alluxio.master.journal.folder", PropertyType::kString, "${alluxio.work.dir}/journal",
        "Where the node's mount table is persisted."},
-      {"alluxio.user.fuse.random.access.file.stream.enabled", PropertyType::kBool,
-       "false", "Allow append, random write, overwrite and truncate."},
+      {"alluxio.user.fuse.random.access.file.stream.enabled", PropertyType::kBool, "false",
+       "Allow append, random write, overwrite and truncate."},
       {"alluxio.user.metadata.cache.max.size", PropertyType::kInt, "100000",
        "Entries in the client metadata cache (0 disables it)."},
-      {"alluxio.user.metadata.cache.expiration.time", PropertyType::kDuration,
-       "10min", "How long cached metadata is trusted without asking the UFS."},
+      {"alluxio.user.metadata.cache.expiration.time", PropertyType::kDuration, "10min",
+       "How long cached metadata is trusted without asking the UFS."},
       {"alluxio.user.client.cache.enabled", PropertyType::kBool, "true",
        "Cache data pages on this node."},
-      {"alluxio.user.client.cache.dirs", PropertyType::kList,
-       "${alluxio.work.dir}/cache", "Local directories holding cached pages."},
+      {"alluxio.user.client.cache.dirs", PropertyType::kList, "${alluxio.work.dir}/cache",
+       "Local directories holding cached pages."},
       {"alluxio.user.client.cache.size", PropertyType::kBytes, "1GB",
        "Bytes of page cache per cache directory."},
       {"alluxio.user.client.cache.page.size", PropertyType::kBytes, "1MB",
        "Size of one cached page."},
+      {"alluxio.user.client.cache.memory.size", PropertyType::kBytes, "256MB",
+       "Bytes of pages each process keeps mapped in memory."},
       {"alluxio.user.client.cache.staging.dir", PropertyType::kString,
        "${alluxio.work.dir}/staging",
        "Where writes are staged before they are committed to the UFS."},
-      {"alluxio.user.streaming.reader.chunk.size.bytes", PropertyType::kBytes,
-       "1MB", "Initial readahead window."},
+      {"alluxio.user.streaming.reader.chunk.size.bytes", PropertyType::kBytes, "1MB",
+       "Initial readahead window."},
       {"alluxio.user.file.readahead.max", PropertyType::kBytes, "16MB",
        "Largest readahead window per open file."},
       {"alluxio.underfs.s3.endpoint", PropertyType::kString, "",
@@ -91,14 +91,13 @@ const std::vector<PropertyKey>& KnownProperties() {
        "Use path-style bucket addressing."},
       {"alluxio.underfs.s3.threads.max", PropertyType::kInt, "32",
        "Concurrent S3 requests per client."},
-      {"alluxio.underfs.s3.multipart.upload.partition.size", PropertyType::kBytes,
-       "64MB", "Part size of multipart uploads."},
+      {"alluxio.underfs.s3.multipart.upload.partition.size", PropertyType::kBytes, "64MB",
+       "Part size of multipart uploads."},
       {"alluxio.underfs.s3.request.timeout", PropertyType::kDuration, "60s",
        "Timeout of one S3 request."},
       {"alluxio.underfs.s3.connect.timeout", PropertyType::kDuration, "10s",
        "Timeout to connect to the S3 endpoint."},
-      {"alluxio.underfs.s3.retry.max", PropertyType::kInt, "5",
-       "Retries of a failed S3 request."},
+      {"alluxio.underfs.s3.retry.max", PropertyType::kInt, "5", "Retries of a failed S3 request."},
       {"alluxio.underfs.s3.retry.base.sleep", PropertyType::kDuration, "100ms",
        "First S3 retry backoff; doubles per retry (with jitter), capped at 5s."},
       {"alluxio.underfs.s3.read.partition.size", PropertyType::kBytes, "8MB",
@@ -111,8 +110,7 @@ const std::vector<PropertyKey>& KnownProperties() {
       {"s3a.secretKey", PropertyType::kString, "", "S3 secret key."},
       {"alluxio.fuse.mount.options", PropertyType::kString, "",
        "Default mount options of alluxio-fuse."},
-      {"alluxio.worker.rpc.port", PropertyType::kInt, "29999",
-       "Port of the cache worker."},
+      {"alluxio.worker.rpc.port", PropertyType::kInt, "29999", "Port of the cache worker."},
       {"alluxio.user.worker.addresses", PropertyType::kList, "",
        "host:port of cache workers; empty = embedded mode."},
   };
@@ -126,15 +124,21 @@ Result<uint64_t> ParseBytes(std::string_view text) {
     return Status::InvalidArgument("'" + std::string(text) + "' is not a size");
   }
   uint64_t mul;
-  if (unit.empty() || unit == "b") mul = 1;
-  else if (unit == "k" || unit == "kb") mul = 1ull << 10;
-  else if (unit == "m" || unit == "mb") mul = 1ull << 20;
-  else if (unit == "g" || unit == "gb") mul = 1ull << 30;
-  else if (unit == "t" || unit == "tb") mul = 1ull << 40;
-  else if (unit == "p" || unit == "pb") mul = 1ull << 50;
+  if (unit.empty() || unit == "b")
+    mul = 1;
+  else if (unit == "k" || unit == "kb")
+    mul = 1ull << 10;
+  else if (unit == "m" || unit == "mb")
+    mul = 1ull << 20;
+  else if (unit == "g" || unit == "gb")
+    mul = 1ull << 30;
+  else if (unit == "t" || unit == "tb")
+    mul = 1ull << 40;
+  else if (unit == "p" || unit == "pb")
+    mul = 1ull << 50;
   else {
-    return Status::InvalidArgument("'" + std::string(text) +
-                                   "' has an unknown size unit '" + unit + "'");
+    return Status::InvalidArgument("'" + std::string(text) + "' has an unknown size unit '" + unit +
+                                   "'");
   }
   return static_cast<uint64_t>(n * static_cast<double>(mul));
 }
@@ -146,14 +150,19 @@ Result<int64_t> ParseDurationMs(std::string_view text) {
     return Status::InvalidArgument("'" + std::string(text) + "' is not a duration");
   }
   double mul;
-  if (unit.empty() || unit == "ms" || unit == "millisecond" || unit == "milliseconds") mul = 1;
-  else if (unit == "s" || unit == "sec" || unit == "second" || unit == "seconds") mul = 1000;
-  else if (unit == "m" || unit == "min" || unit == "minute" || unit == "minutes") mul = 60e3;
-  else if (unit == "h" || unit == "hr" || unit == "hour" || unit == "hours") mul = 3600e3;
-  else if (unit == "d" || unit == "day" || unit == "days") mul = 86400e3;
+  if (unit.empty() || unit == "ms" || unit == "millisecond" || unit == "milliseconds")
+    mul = 1;
+  else if (unit == "s" || unit == "sec" || unit == "second" || unit == "seconds")
+    mul = 1000;
+  else if (unit == "m" || unit == "min" || unit == "minute" || unit == "minutes")
+    mul = 60e3;
+  else if (unit == "h" || unit == "hr" || unit == "hour" || unit == "hours")
+    mul = 3600e3;
+  else if (unit == "d" || unit == "day" || unit == "days")
+    mul = 86400e3;
   else {
-    return Status::InvalidArgument("'" + std::string(text) +
-                                   "' has an unknown time unit '" + unit + "'");
+    return Status::InvalidArgument("'" + std::string(text) + "' has an unknown time unit '" + unit +
+                                   "'");
   }
   return static_cast<int64_t>(n * mul);
 }
@@ -162,21 +171,20 @@ Result<bool> ParseBool(std::string_view text) {
   std::string t = Lower(Trim(text));
   if (t == "true") return true;
   if (t == "false") return false;
-  return Status::InvalidArgument("'" + std::string(text) +
-                                 "' is not a boolean (true or false)");
+  return Status::InvalidArgument("'" + std::string(text) + "' is not a boolean (true or false)");
 }
 
 std::string Configuration::EnvName(std::string_view key) {
   std::string env = "ALLUXIO_";
   if (key.rfind("alluxio.", 0) == 0) key.remove_prefix(8);
   for (char c : key) {
-    env += (c == '.' || c == '-') ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    env += (c == '.' || c == '-') ? '_'
+                                  : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   }
   return env;
 }
 
-Status Configuration::Set(const std::string& key, const std::string& value,
-                          const char* source) {
+Status Configuration::Set(const std::string& key, const std::string& value, const char* source) {
   if (key.empty()) return Status::InvalidArgument("empty property name");
   if (FindKey(key) == nullptr && key.rfind("alluxio.", 0) == 0) {
     warnings_.push_back("unknown property " + key + " (from " + source + ")");
@@ -186,8 +194,7 @@ Status Configuration::Set(const std::string& key, const std::string& value,
   return Status::OK();
 }
 
-Result<Configuration> Configuration::FromMap(
-    const std::map<std::string, std::string>& values) {
+Result<Configuration> Configuration::FromMap(const std::map<std::string, std::string>& values) {
   Configuration conf;
   conf.values_["alluxio.work.dir"] = DefaultWorkDir();
   conf.sources_["alluxio.work.dir"] = "default";
@@ -196,8 +203,7 @@ Result<Configuration> Configuration::FromMap(
   return conf;
 }
 
-Result<Configuration> Configuration::Load(
-    const std::map<std::string, std::string>& overrides) {
+Result<Configuration> Configuration::Load(const std::map<std::string, std::string>& overrides) {
   Configuration conf;
   conf.values_["alluxio.work.dir"] = DefaultWorkDir();
   conf.sources_["alluxio.work.dir"] = "default";
@@ -237,9 +243,15 @@ std::string Configuration::Substitute(const std::string& value, int depth) const
   size_t i = 0;
   while (i < value.size()) {
     size_t b = value.find("${", i);
-    if (b == std::string::npos) { out += value.substr(i); break; }
+    if (b == std::string::npos) {
+      out += value.substr(i);
+      break;
+    }
     size_t e = value.find('}', b);
-    if (e == std::string::npos) { out += value.substr(i); break; }
+    if (e == std::string::npos) {
+      out += value.substr(i);
+      break;
+    }
     out += value.substr(i, b - i);
     out += Get(value.substr(b + 2, e - b - 2));
     i = e + 1;
@@ -264,9 +276,15 @@ Status Configuration::Validate() {
     if (v.empty()) continue;
     Status st;
     switch (k.type) {
-      case PropertyType::kBool: st = ParseBool(v).status(); break;
-      case PropertyType::kBytes: st = ParseBytes(v).status(); break;
-      case PropertyType::kDuration: st = ParseDurationMs(v).status(); break;
+      case PropertyType::kBool:
+        st = ParseBool(v).status();
+        break;
+      case PropertyType::kBytes:
+        st = ParseBytes(v).status();
+        break;
+      case PropertyType::kDuration:
+        st = ParseDurationMs(v).status();
+        break;
       case PropertyType::kInt: {
         char* end = nullptr;
         errno = 0;
@@ -281,8 +299,8 @@ Status Configuration::Validate() {
         break;
     }
     if (!st.ok()) {
-      return Status::InvalidArgument("bad value for property " + std::string(k.name) +
-                                     " (from " + SourceOf(k.name) + "): " + st.message());
+      return Status::InvalidArgument("bad value for property " + std::string(k.name) + " (from " +
+                                     SourceOf(k.name) + "): " + st.message());
     }
   }
   return Status::OK();

@@ -330,7 +330,8 @@ Result<size_t> WriteHandleImpl::Write(uint64_t offset, const char* buf, size_t n
   std::lock_guard<std::mutex> lock(mu_);
   if (closed_) return Status(Code::kBadDescriptor, p_.path + " is closed");
   if (!broken_.ok()) return broken_;
-  if (mode_kind_ == Mode::kPending) return NeedsRandomAccess("overwriting existing content", p_.path);
+  if (mode_kind_ == Mode::kPending)
+    return NeedsRandomAccess("overwriting existing content", p_.path);
   if (!p_.random_access && offset != size_) {
     return NeedsRandomAccess(offset > size_ ? "writing past the end" : "random write", p_.path);
   }

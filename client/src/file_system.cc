@@ -13,6 +13,7 @@
 #include "metadata_cache.h"
 #include "mount_table.h"
 #include "node_state.h"
+#include "page_cache.h"
 
 namespace alluxio {
 
@@ -39,7 +40,9 @@ Status MakeDirs(const std::string& dir, mode_t mode) {
   return Status::OK();
 }
 
-class FileSystemImpl : public FileSystem, public WriteObserver {
+class FileSystemImpl : public FileSystem,
+                       public WriteObserver,
+                       public std::enable_shared_from_this<FileSystemImpl> {
  public:
   FileSystemImpl(Configuration conf) : conf_(std::move(conf)) {}
   ~FileSystemImpl() override = default;
@@ -61,6 +64,11 @@ class FileSystemImpl : public FileSystem, public WriteObserver {
   Status Unmount(std::string_view path) override;
   std::vector<MountInfo> GetMountTable() override { return mounts_->List(); }
   void InvalidateCache() override { cache_->Clear(); }
+  Status Free(std::string_view path, bool recursive) override;
+  Result<CacheStats> GetCacheStats() override {
+    if (!page_cache_) return Status::NotSupported("the page cache is disabled");
+    return page_cache_->Stats();
+  }
   const Configuration& conf() const override { return conf_; }
 
   // WriteObserver
@@ -87,6 +95,7 @@ class FileSystemImpl : public FileSystem, public WriteObserver {
   std::unique_ptr<MountTable> mounts_;
   std::unique_ptr<MetadataCache> cache_;
   std::unique_ptr<WriterRegistry> writers_registry_;
+  std::unique_ptr<PageCache> page_cache_;  // null when disabled
   std::string staging_dir_;
   bool random_access_ = false;
 
@@ -126,6 +135,11 @@ Status FileSystemImpl::Init(std::shared_ptr<Ufs> root_override) {
   RETURN_IF_ERROR(MakeDirs(staging_dir_, 0700));
   mounts_ = std::make_unique<MountTable>(conf_, mount_file, node_.get(), root_override);
   RETURN_IF_ERROR(mounts_->Load());
+  if (conf_.GetBool("alluxio.user.client.cache.enabled")) {
+    auto pc = PageCache::Open(conf_);
+    if (!pc.ok()) return pc.status().WithContext("page cache (alluxio.user.client.cache.*)");
+    page_cache_ = std::move(*pc);
+  }
   cache_ = std::make_unique<MetadataCache>(
       node_.get(), static_cast<size_t>(conf_.GetInt("alluxio.user.metadata.cache.max.size")),
       conf_.GetDurationMs("alluxio.user.metadata.cache.expiration.time"));
@@ -229,7 +243,7 @@ Result<std::vector<FileInfo>> FileSystemImpl::ListStatus(std::string_view path) 
     std::sort(out->begin(), out->end(),
               [](const FileInfo& a, const FileInfo& b) { return a.name < b.name; });
     listing = out;
-    cache_->PutListing(p, listing, stamp);
+    cache_->PutListing(p, listing, stamp, r.ufs->ListingHasFullAttributes());
   }
   std::vector<FileInfo> result = *listing;
   if (num_writers_.load(std::memory_order_acquire) > 0) {
@@ -261,8 +275,7 @@ Result<std::vector<FileInfo>> FileSystemImpl::ListStatus(std::string_view path) 
   return result;
 }
 
-Status FileSystemImpl::CreateDirectory(std::string_view path,
-                                       const CreateDirectoryOptions& opts) {
+Status FileSystemImpl::CreateDirectory(std::string_view path, const CreateDirectoryOptions& opts) {
   ASSIGN_OR_RETURN(std::string p, NormalizePath(path));
   auto existing = StatNormalized(p);
   if (existing.ok()) {
@@ -278,8 +291,7 @@ Status FileSystemImpl::CreateDirectory(std::string_view path,
   if (!pattr.ok()) {
     if (pattr.status().code() != Code::kNotFound || !opts.recursive) {
       return pattr.status().code() == Code::kNotFound
-                 ? Status::NotFound("cannot create " + p + ": parent " + parent +
-                                    " does not exist")
+                 ? Status::NotFound("cannot create " + p + ": parent " + parent + " does not exist")
                  : pattr.status();
     }
     CreateDirectoryOptions popts = opts;
@@ -353,8 +365,7 @@ Status FileSystemImpl::Delete(std::string_view path, const DeleteOptions& opts) 
   return st;
 }
 
-Status FileSystemImpl::Rename(std::string_view src_in, std::string_view dst_in,
-                              bool no_replace) {
+Status FileSystemImpl::Rename(std::string_view src_in, std::string_view dst_in, bool no_replace) {
   ASSIGN_OR_RETURN(std::string src, NormalizePath(src_in));
   ASSIGN_OR_RETURN(std::string dst, NormalizePath(dst_in));
   if (mounts_->IsMountPoint(src)) return Status(Code::kBusy, src + " is a mount point");
@@ -445,6 +456,20 @@ Result<std::shared_ptr<FileHandle>> FileSystemImpl::OpenFile(std::string_view pa
     ro.create = false;
     return OpenFile(p, ro);
   }
+  if (!opts.write && page_cache_) {
+    std::shared_ptr<Ufs> ufs = r.ufs;
+    std::string ufs_path = r.ufs_path;
+    std::weak_ptr<FileSystemImpl> weak = weak_from_this();
+    return NewCachedReadHandle(
+        p, *attr, page_cache_.get(),
+        [ufs, ufs_path]() -> Result<std::shared_ptr<UfsReader>> {
+          ASSIGN_OR_RETURN(auto reader, ufs->OpenRead(ufs_path));
+          return std::shared_ptr<UfsReader>(std::move(reader));
+        },
+        [weak, p] {
+          if (auto self = weak.lock()) self->Changed(p);
+        });
+  }
   if (!opts.write) {
     auto reader = r.ufs->OpenRead(r.ufs_path);
     if (!reader.ok()) {
@@ -492,6 +517,20 @@ Status FileSystemImpl::GetSpace(std::string_view path, uint64_t* total, uint64_t
   return r.ufs->GetSpace(total, free);
 }
 
+Status FileSystemImpl::Free(std::string_view path, bool recursive) {
+  if (!page_cache_) return Status::OK();
+  ASSIGN_OR_RETURN(std::string p, NormalizePath(path));
+  ASSIGN_OR_RETURN(FileAttr attr, StatNormalized(p));
+  if (!attr.is_dir) {
+    page_cache_->FreeFile(PageCache::FileKey(p, attr.version));
+    return Status::OK();
+  }
+  if (!recursive) return Status(Code::kIsDirectory, p + " is a directory (free it recursively)");
+  ASSIGN_OR_RETURN(auto entries, ListStatus(p));
+  for (const FileInfo& e : entries) RETURN_IF_ERROR(Free(JoinPath(p, e.name), true));
+  return Status::OK();
+}
+
 Status FileSystemImpl::Mount(std::string_view path, const std::string& ufs_uri,
                              const std::map<std::string, std::string>& options) {
   ASSIGN_OR_RETURN(std::string p, NormalizePath(path));
@@ -502,7 +541,8 @@ Status FileSystemImpl::Mount(std::string_view path, const std::string& ufs_uri,
   std::string parent(ParentPath(p));
   auto pattr = StatNormalized(parent);
   if (!pattr.ok()) return pattr.status().WithContext("cannot mount at " + p);
-  if (!pattr->is_dir) return Status(Code::kNotDirectory, "cannot mount at " + p + ": " + parent + " is a file");
+  if (!pattr->is_dir)
+    return Status(Code::kNotDirectory, "cannot mount at " + p + ": " + parent + " is a file");
   if (mounts_->IsMountPoint(p)) return Status::AlreadyExists(p + " is already a mount point");
   auto existing = StatNormalized(p);
   if (existing.ok()) {

@@ -1,7 +1,5 @@
 #include "local_ufs.h"
 
-#include "alluxio/path.h"
-
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -11,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 #include <random>
+
+#include "alluxio/path.h"
 
 namespace alluxio {
 
@@ -24,7 +24,11 @@ FileAttr AttrFromStat(const struct stat& st) {
   a.mode = st.st_mode & 07777;
   a.uid = st.st_uid;
   a.gid = st.st_gid;
-  a.version = ContentVersion(a.size, a.mtime_ns);
+  // File timestamps tick coarsely (a few ms), so two same-size writes can
+  // share an mtime; our commits rename a new inode into place, so the inode
+  // number tells those apart.
+  a.version = ContentVersion(a.size, a.mtime_ns) ^
+              (static_cast<uint64_t>(st.st_ino) * 0x9e3779b97f4a7c15ull);
   return a;
 }
 
@@ -34,7 +38,7 @@ bool IsTempName(const char* name) {
 
 class LocalReader : public UfsReader {
  public:
-  LocalReader(int fd, uint64_t size) : fd_(fd), size_(size) {}
+  LocalReader(int fd, uint64_t size, uint64_t version) : fd_(fd), size_(size), version_(version) {}
   ~LocalReader() override { ::close(fd_); }
   Result<size_t> ReadAt(uint64_t offset, char* buf, size_t n) override {
     size_t done = 0;
@@ -50,10 +54,12 @@ class LocalReader : public UfsReader {
     return done;
   }
   uint64_t Size() const override { return size_; }
+  uint64_t Version() const override { return version_; }
 
  private:
   int fd_;
   uint64_t size_;
+  uint64_t version_;
 };
 
 class LocalWriter : public UfsWriter {
@@ -94,8 +100,10 @@ class LocalWriter : public UfsWriter {
       ts[1].tv_nsec = *opts_.mtime_ns % 1000000000;
       if (::futimens(fd_, ts) != 0) st = Status::FromErrno(errno, "utimens " + dest_);
     }
-    if (st.ok() && ::close(fd_) != 0) st = Status::FromErrno(errno, "close " + dest_);
-    else if (!st.ok()) ::close(fd_);
+    if (st.ok() && ::close(fd_) != 0)
+      st = Status::FromErrno(errno, "close " + dest_);
+    else if (!st.ok())
+      ::close(fd_);
     fd_ = -1;
     if (st.ok() && ::rename(temp_.c_str(), dest_.c_str()) != 0) {
       st = Status::FromErrno(errno, "commit " + dest_);
@@ -187,7 +195,8 @@ Result<std::unique_ptr<UfsReader>> LocalUfs::OpenRead(const std::string& path) {
     ::close(fd);
     return Status(Code::kIsDirectory, path + " is a directory");
   }
-  return std::unique_ptr<UfsReader>(new LocalReader(fd, static_cast<uint64_t>(st.st_size)));
+  FileAttr a = AttrFromStat(st);
+  return std::unique_ptr<UfsReader>(new LocalReader(fd, a.size, a.version));
 }
 
 Result<std::unique_ptr<UfsWriter>> LocalUfs::Create(const std::string& path,

@@ -36,9 +36,7 @@ class LocalUfs : public Ufs {
 
  private:
   explicit LocalUfs(std::string root) : root_(std::move(root)) {}
-  std::string Full(const std::string& path) const {
-    return path == "/" ? root_ : root_ + path;
-  }
+  std::string Full(const std::string& path) const { return path == "/" ? root_ : root_ + path; }
   std::string root_;
 };
 

@@ -80,10 +80,11 @@ MetadataCache::Listing MetadataCache::LookupListing(std::string_view dir) {
   return it->second.listing;
 }
 
-void MetadataCache::PutListing(std::string_view dir, Listing listing, const Stamp& stamp) {
+void MetadataCache::PutListing(std::string_view dir, Listing listing, const Stamp& stamp,
+                               bool children) {
   if (!enabled()) return;
   const int64_t expire = MonotonicNowNs() + ttl_ns_;
-  if (listing->size() < max_entries_) {
+  if (children && listing->size() < max_entries_) {
     std::string child;
     for (const FileInfo& fi : *listing) {
       child = JoinPath(dir, fi.name);

@@ -10,13 +10,13 @@
 #ifndef ALLUXIO_CLIENT_METADATA_CACHE_H_
 #define ALLUXIO_CLIENT_METADATA_CACHE_H_
 
+#include <tsl/robin_map.h>
+
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <tsl/robin_map.h>
 
 #include "alluxio/file_info.h"
 #include "node_state.h"
@@ -45,9 +45,9 @@ class MetadataCache {
   void PutError(std::string_view path, int err, const Stamp& stamp);
 
   Listing LookupListing(std::string_view dir);
-  // Caches the listing and each child's attributes (child paths are
-  // dir/name), all under the directory's stamp.
-  void PutListing(std::string_view dir, Listing listing, const Stamp& stamp);
+  // Caches the listing and, with `children`, each child's attributes (child
+  // paths are dir/name), all under the directory's stamp.
+  void PutListing(std::string_view dir, Listing listing, const Stamp& stamp, bool children);
 
   void Clear();
 

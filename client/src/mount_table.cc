@@ -178,8 +178,8 @@ Result<MountTable::Resolved> MountTable::Resolve(std::string_view path) {
   for (const auto& m : mounts_) {
     if (PathHasPrefix(path, m.info.alluxio_path)) {
       if (!m.ufs) {
-        return Status(Code::kUnavailable, "mount " + m.info.alluxio_path + " (" +
-                                              m.info.ufs_uri + ") is unusable: " + m.error);
+        return Status(Code::kUnavailable, "mount " + m.info.alluxio_path + " (" + m.info.ufs_uri +
+                                              ") is unusable: " + m.error);
       }
       std::string rest(path.substr(m.info.alluxio_path.size()));
       return Resolved{m.ufs, rest.empty() ? "/" : rest, m.info.alluxio_path};
@@ -304,9 +304,8 @@ std::vector<MountInfo> MountTable::List() {
   out.push_back(MountInfo{"/", root_ ? root_->Uri() : "", {}});
   std::shared_lock lock(mu_);
   for (auto it = mounts_.rbegin(); it != mounts_.rend(); ++it) out.push_back(it->info);
-  std::sort(out.begin(), out.end(), [](const MountInfo& a, const MountInfo& b) {
-    return a.alluxio_path < b.alluxio_path;
-  });
+  std::sort(out.begin(), out.end(),
+            [](const MountInfo& a, const MountInfo& b) { return a.alluxio_path < b.alluxio_path; });
   return out;
 }
 

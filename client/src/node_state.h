@@ -32,14 +32,11 @@ class NodeState {
   ~NodeState();
 
   static uint32_t SlotOf(std::string_view path);
-  uint64_t Get(uint32_t slot) const {
-    return counters_[slot].load(std::memory_order_acquire);
-  }
+  uint64_t Get(uint32_t slot) const { return counters_[slot].load(std::memory_order_acquire); }
   void Bump(uint32_t slot) { counters_[slot].fetch_add(1, std::memory_order_acq_rel); }
 
  private:
-  NodeState(std::atomic<uint64_t>* counters, size_t bytes)
-      : counters_(counters), bytes_(bytes) {}
+  NodeState(std::atomic<uint64_t>* counters, size_t bytes) : counters_(counters), bytes_(bytes) {}
   std::atomic<uint64_t>* counters_;
   size_t bytes_;
 };

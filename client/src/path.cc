@@ -46,8 +46,8 @@ Result<std::string> NormalizePath(std::string_view path) {
       continue;
     }
     if (name.size() > kMaxNameLength) {
-      return Status(Code::kNameTooLong, "name '" + std::string(name.substr(0, 32)) +
-                                            "...' is longer than 255 bytes");
+      return Status(Code::kNameTooLong,
+                    "name '" + std::string(name.substr(0, 32)) + "...' is longer than 255 bytes");
     }
     parts.push_back(name);
   }

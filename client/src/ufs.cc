@@ -10,8 +10,7 @@ Status Ufs::SetMode(const std::string& path, uint32_t) {
   return Status::NotSupported("chmod is not supported by " + Uri() + " for " + path);
 }
 
-Status Ufs::SetOwner(const std::string& path, std::optional<uint32_t>,
-                     std::optional<uint32_t>) {
+Status Ufs::SetOwner(const std::string& path, std::optional<uint32_t>, std::optional<uint32_t>) {
   return Status::NotSupported("chown is not supported by " + Uri() + " for " + path);
 }
 
@@ -41,8 +40,8 @@ Result<std::shared_ptr<Ufs>> CreateUfs(const std::string& uri,
   }
   std::string scheme = uri.substr(0, colon);
   if (scheme == "s3" || scheme == "s3a") return CreateS3Ufs(uri, options, conf);
-  return Status::InvalidArgument("unsupported UFS scheme '" + uri.substr(0, colon) +
-                                 "' in '" + uri + "' (supported: file, s3)");
+  return Status::InvalidArgument("unsupported UFS scheme '" + uri.substr(0, colon) + "' in '" +
+                                 uri + "' (supported: file, s3)");
 }
 
 }  // namespace alluxio

@@ -22,10 +22,9 @@ class FileSystemTest : public ::testing::Test {
   void Open(bool random_access) {
     mem_ = std::make_shared<MemUfs>();
     faulty_ = std::make_shared<FaultyUfs>(mem_);
-    auto conf = Configuration::FromMap(
-        {{"alluxio.work.dir", tmp_.path()},
-         {"alluxio.user.fuse.random.access.file.stream.enabled",
-          random_access ? "true" : "false"}});
+    auto conf = Configuration::FromMap({{"alluxio.work.dir", tmp_.path()},
+                                        {"alluxio.user.fuse.random.access.file.stream.enabled",
+                                         random_access ? "true" : "false"}});
     ASSERT_TRUE(conf.ok());
     auto fs = FileSystem::CreateWithRoot(*conf, faulty_);
     ASSERT_TRUE(fs.ok()) << fs.status().ToString();

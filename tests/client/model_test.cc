@@ -173,7 +173,9 @@ TEST_P(ModelTest, RandomSequencesMatchALocalDirectory) {
     for (int i = 0; i < depth; ++i) p += "/" + kNames[static_cast<size_t>(pick(3))];
     return p;
   };
-  auto data = [&] { return std::string(static_cast<size_t>(pick(40)), static_cast<char>('a' + pick(26))); };
+  auto data = [&] {
+    return std::string(static_cast<size_t>(pick(40)), static_cast<char>('a' + pick(26)));
+  };
 
   const int kSequences = 1500, kSteps = 25;
   int compared = 0;
@@ -184,7 +186,8 @@ TEST_P(ModelTest, RandomSequencesMatchALocalDirectory) {
       Outcome a, b;
       int op = pick(random_access ? 12 : 10);
       switch (op) {
-        case 0: case 1: {  // create or replace a file
+        case 0:
+        case 1: {  // create or replace a file
           std::string d = data();
           int flags = O_WRONLY | O_CREAT | O_TRUNC | (pick(4) == 0 ? O_EXCL : 0);
           a = m.NativeWrite(p, flags, 0, d, false);
@@ -192,8 +195,16 @@ TEST_P(ModelTest, RandomSequencesMatchALocalDirectory) {
           log += "write " + p + "\n";
           break;
         }
-        case 2: a = m.NativeRead(p); b = m.OursRead(p); log += "read " + p + "\n"; break;
-        case 3: a = m.NativeStat(p); b = m.OursStat(p); log += "stat " + p + "\n"; break;
+        case 2:
+          a = m.NativeRead(p);
+          b = m.OursRead(p);
+          log += "read " + p + "\n";
+          break;
+        case 3:
+          a = m.NativeStat(p);
+          b = m.OursStat(p);
+          log += "stat " + p + "\n";
+          break;
         case 4: {
           a = Model::Errno(::mkdir(m.N(p).c_str(), 0755));
           CreateDirectoryOptions o;
@@ -232,7 +243,11 @@ TEST_P(ModelTest, RandomSequencesMatchALocalDirectory) {
           log += "chmod " + p + "\n";
           break;
         }
-        case 9: a = m.NativeList(p); b = m.OursList(p); log += "ls " + p + "\n"; break;
+        case 9:
+          a = m.NativeList(p);
+          b = m.OursList(p);
+          log += "ls " + p + "\n";
+          break;
         case 10: {  // random-access only: append, or write at an offset
           std::string d = data();
           bool append = pick(2);
@@ -268,8 +283,9 @@ TEST_P(ModelTest, RandomSequencesMatchALocalDirectory) {
   EXPECT_EQ(compared, kSequences * kSteps);
 }
 
-INSTANTIATE_TEST_SUITE_P(Switch, ModelTest, ::testing::Values(false, true),
-                         [](const auto& info) { return info.param ? "RandomAccess" : "Sequential"; });
+INSTANTIATE_TEST_SUITE_P(Switch, ModelTest, ::testing::Values(false, true), [](const auto& info) {
+  return info.param ? "RandomAccess" : "Sequential";
+});
 
 }  // namespace
 }  // namespace alluxio

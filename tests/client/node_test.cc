@@ -28,7 +28,8 @@ class NodeTest : public ::testing::Test {
     return fs.ok() ? *fs : nullptr;
   }
   static Status Put(FileSystem& fs, const std::string& path, const std::string& data) {
-    ASSIGN_OR_RETURN(auto h, fs.OpenFile(path, OpenOptions::FromFlags(O_WRONLY | O_CREAT | O_TRUNC, 0644)));
+    ASSIGN_OR_RETURN(auto h,
+                     fs.OpenFile(path, OpenOptions::FromFlags(O_WRONLY | O_CREAT | O_TRUNC, 0644)));
     auto w = h->Write(0, data.data(), data.size());
     if (!w.ok()) return w.status();
     return h->Close();

@@ -30,8 +30,7 @@ TEST(PathTest, AnyByteButSlashAndNulIsAName) {
 TEST(PathTest, RejectsBadPaths) {
   EXPECT_EQ(NormalizePath("").status().code(), Code::kInvalidArgument);
   EXPECT_EQ(NormalizePath("relative/x").status().code(), Code::kInvalidArgument);
-  EXPECT_EQ(NormalizePath(std::string_view("/a\0b", 4)).status().code(),
-            Code::kInvalidArgument);
+  EXPECT_EQ(NormalizePath(std::string_view("/a\0b", 4)).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(NormalizePath("/" + std::string(256, 'x')).status().code(), Code::kNameTooLong);
   EXPECT_TRUE(NormalizePath("/" + std::string(255, 'x')).ok());
 }

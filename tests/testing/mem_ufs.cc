@@ -68,7 +68,8 @@ Status MemUfs::CreateDirectory(const std::string& path, uint32_t mode) {
 namespace {
 class MemReader : public UfsReader {
  public:
-  explicit MemReader(std::shared_ptr<const std::string> d) : d_(std::move(d)) {}
+  MemReader(std::shared_ptr<const std::string> d, uint64_t version)
+      : d_(std::move(d)), version_(version) {}
   Result<size_t> ReadAt(uint64_t off, char* buf, size_t n) override {
     if (off >= d_->size()) return size_t{0};
     size_t k = std::min<size_t>(n, d_->size() - off);
@@ -76,9 +77,11 @@ class MemReader : public UfsReader {
     return k;
   }
   uint64_t Size() const override { return d_->size(); }
+  uint64_t Version() const override { return version_; }
 
  private:
   std::shared_ptr<const std::string> d_;
+  uint64_t version_;
 };
 }  // namespace
 
@@ -118,7 +121,7 @@ Result<std::unique_ptr<UfsReader>> MemUfs::OpenRead(const std::string& path) {
   auto it = nodes_.find(path);
   if (it == nodes_.end()) return Status::NotFound(path);
   if (it->second.is_dir) return Status(Code::kIsDirectory, path);
-  return std::unique_ptr<UfsReader>(new MemReader(it->second.data));
+  return std::unique_ptr<UfsReader>(new MemReader(it->second.data, it->second.attr.version));
 }
 
 Result<std::unique_ptr<UfsWriter>> MemUfs::Create(const std::string& path,
@@ -247,6 +250,7 @@ class FaultyReader : public UfsReader {
     return r_->ReadAt(off, buf, n);
   }
   uint64_t Size() const override { return r_->Size(); }
+  uint64_t Version() const override { return r_->Version(); }
 
  private:
   FaultyUfs* f_;

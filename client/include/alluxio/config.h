@@ -37,21 +37,19 @@ const std::vector<PropertyKey>& KnownProperties();
 
 // Parsers, exposed for tests and for the CLI's flag parsing. Each returns an
 // InvalidArgument naming the text when it does not parse.
-Result<uint64_t> ParseBytes(std::string_view text);       // "64MB", "1g", "512"
-Result<int64_t> ParseDurationMs(std::string_view text);   // "10s", "5min", "100ms"
-Result<bool> ParseBool(std::string_view text);            // "true"/"false"
+Result<uint64_t> ParseBytes(std::string_view text);      // "64MB", "1g", "512"
+Result<int64_t> ParseDurationMs(std::string_view text);  // "10s", "5min", "100ms"
+Result<bool> ParseBool(std::string_view text);           // "true"/"false"
 
 class Configuration {
  public:
   // Loads defaults, the site file (from $ALLUXIO_CONF_DIR when set), the
   // environment and `overrides`, in that order, then validates.
-  static Result<Configuration> Load(
-      const std::map<std::string, std::string>& overrides = {});
+  static Result<Configuration> Load(const std::map<std::string, std::string>& overrides = {});
 
   // A configuration from defaults plus exactly `values`: no files, no
   // environment. For tests and embedded use.
-  static Result<Configuration> FromMap(
-      const std::map<std::string, std::string>& values);
+  static Result<Configuration> FromMap(const std::map<std::string, std::string>& values);
 
   // Raw value after ${} substitution; "" when unset.
   std::string Get(std::string_view key) const;
@@ -78,8 +76,7 @@ class Configuration {
   static std::string EnvName(std::string_view key);
 
  private:
-  Status Set(const std::string& key, const std::string& value,
-             const char* source);
+  Status Set(const std::string& key, const std::string& value, const char* source);
   Status Validate();
   std::string Substitute(const std::string& value, int depth) const;
 

@@ -11,13 +11,13 @@ namespace alluxio {
 // shim's stat path, which must not allocate.
 struct FileAttr {
   bool is_dir = false;
-  uint64_t size = 0;       // bytes; 0 for directories
-  int64_t mtime_ns = 0;    // modification time, ns since the epoch
-  uint32_t mode = 0;       // permission bits (07777), no file-type bits
+  uint64_t size = 0;     // bytes; 0 for directories
+  int64_t mtime_ns = 0;  // modification time, ns since the epoch
+  uint32_t mode = 0;     // permission bits (07777), no file-type bits
   uint32_t uid = 0;
   uint32_t gid = 0;
-  uint64_t ino = 0;        // stable number derived from the Alluxio path
-  uint64_t version = 0;    // content version: differs whenever content differs
+  uint64_t ino = 0;      // stable number derived from the Alluxio path
+  uint64_t version = 0;  // content version: differs whenever content differs
 };
 
 struct FileInfo {

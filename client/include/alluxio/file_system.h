@@ -31,11 +31,11 @@ namespace alluxio {
 struct OpenOptions {
   bool read = true;
   bool write = false;
-  bool create = false;     // O_CREAT: create when missing
-  bool exclusive = false;  // O_EXCL: with create, fail when it exists
-  bool truncate = false;   // O_TRUNC
-  bool append = false;     // O_APPEND: writes go to the end
-  uint32_t mode = 0644;    // of a created file; the caller applied its umask
+  bool create = false;          // O_CREAT: create when missing
+  bool exclusive = false;       // O_EXCL: with create, fail when it exists
+  bool truncate = false;        // O_TRUNC
+  bool append = false;          // O_APPEND: writes go to the end
+  uint32_t mode = 0644;         // of a created file; the caller applied its umask
   std::optional<uint32_t> uid;  // owner of a created file (default: process)
   std::optional<uint32_t> gid;
 
@@ -108,6 +108,18 @@ struct SetAttributeOptions {
   std::optional<int64_t> mtime_ns;
 };
 
+// Counters of the node's page cache (all processes together).
+struct CacheStats {
+  uint64_t capacity = 0;  // bytes the cache directory may hold
+  uint64_t used = 0;      // bytes it holds
+  uint64_t hits = 0;      // pages served from the cache
+  uint64_t misses = 0;    // pages fetched from the UFS
+  uint64_t bytes_hit = 0;
+  uint64_t bytes_missed = 0;
+  uint64_t evictions = 0;
+  uint64_t corrupt = 0;  // pages found corrupted, dropped and refetched
+};
+
 struct MountInfo {
   std::string alluxio_path;
   std::string ufs_uri;
@@ -147,8 +159,7 @@ class FileSystem {
   // is a directory. NotFound, NotEmpty, IsDirectory, NotDirectory,
   // InvalidArgument (a directory into itself), CrossDevice (across mounts),
   // Busy (a mount point), AlreadyExists (no_replace and dst exists).
-  virtual Status Rename(std::string_view src, std::string_view dst,
-                        bool no_replace = false) = 0;
+  virtual Status Rename(std::string_view src, std::string_view dst, bool no_replace = false) = 0;
 
   // chmod/chown/utimes. NotFound; NotSupported when the UFS cannot.
   virtual Status SetAttribute(std::string_view path, const SetAttributeOptions& opts) = 0;
@@ -175,6 +186,13 @@ class FileSystem {
 
   // Drops all cached metadata of this client.
   virtual void InvalidateCache() = 0;
+
+  // Drops the cached data pages of a file (or, recursively, of every file
+  // under a directory). NotFound when the path is missing.
+  virtual Status Free(std::string_view path, bool recursive) = 0;
+
+  // The page cache's counters; NotSupported when the cache is disabled.
+  virtual Result<CacheStats> GetCacheStats() = 0;
 
   virtual const Configuration& conf() const = 0;
 };

@@ -42,6 +42,7 @@ enum class Code : uint8_t {
   kOutOfRange,        // ERANGE
   kLoop,              // ELOOP
   kTooManyFiles,      // EMFILE
+  kAborted,           // ECANCELED: an operation gave up and may be retried
   kIoError,           // EIO: anything without a better meaning
 };
 
@@ -61,15 +62,9 @@ class [[nodiscard]] Status {
 
   // Shorthands for the common codes.
   static Status NotFound(std::string_view msg) { return {Code::kNotFound, msg}; }
-  static Status AlreadyExists(std::string_view msg) {
-    return {Code::kAlreadyExists, msg};
-  }
-  static Status InvalidArgument(std::string_view msg) {
-    return {Code::kInvalidArgument, msg};
-  }
-  static Status NotSupported(std::string_view msg) {
-    return {Code::kNotSupported, msg};
-  }
+  static Status AlreadyExists(std::string_view msg) { return {Code::kAlreadyExists, msg}; }
+  static Status InvalidArgument(std::string_view msg) { return {Code::kInvalidArgument, msg}; }
+  static Status NotSupported(std::string_view msg) { return {Code::kNotSupported, msg}; }
   static Status IoError(std::string_view msg) { return {Code::kIoError, msg}; }
 
   bool ok() const { return state_ == nullptr; }
@@ -100,7 +95,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(runtime/explicit)
+  Result(T value) : v_(std::move(value)) {}        // NOLINT(runtime/explicit)
   Result(Status status) : v_(std::move(status)) {  // NOLINT(runtime/explicit)
     if (std::get<Status>(v_).ok()) {
       v_ = Status(Code::kIoError, "internal: Result built from an OK status");
@@ -133,18 +128,17 @@ class [[nodiscard]] Result {
 #define ALLUXIO_CONCAT_(a, b) ALLUXIO_CONCAT_INNER_(a, b)
 
 // Returns the Status from the enclosing function if `expr` is not OK.
-#define RETURN_IF_ERROR(expr)                       \
-  do {                                              \
-    ::alluxio::Status _st = (expr);                 \
-    if (!_st.ok()) return _st;                      \
+#define RETURN_IF_ERROR(expr)       \
+  do {                              \
+    ::alluxio::Status _st = (expr); \
+    if (!_st.ok()) return _st;      \
   } while (0)
 
 // `ASSIGN_OR_RETURN(auto x, MakeX());` declares x from a Result or returns
 // its error.
-#define ASSIGN_OR_RETURN(lhs, expr)                                     \
-  auto ALLUXIO_CONCAT_(_res_, __LINE__) = (expr);                       \
-  if (!ALLUXIO_CONCAT_(_res_, __LINE__).ok())                           \
-    return ALLUXIO_CONCAT_(_res_, __LINE__).status();                   \
+#define ASSIGN_OR_RETURN(lhs, expr)                                                             \
+  auto ALLUXIO_CONCAT_(_res_, __LINE__) = (expr);                                               \
+  if (!ALLUXIO_CONCAT_(_res_, __LINE__).ok()) return ALLUXIO_CONCAT_(_res_, __LINE__).status(); \
   lhs = std::move(ALLUXIO_CONCAT_(_res_, __LINE__)).value()
 
 #endif  // ALLUXIO_STATUS_H_

@@ -32,6 +32,9 @@ class UfsReader {
   virtual Result<size_t> ReadAt(uint64_t offset, char* buf, size_t n) = 0;
   // Size of the content this reader sees (fixed when opened).
   virtual uint64_t Size() const = 0;
+  // Content version of what this reader sees (as FileAttr::version), so a
+  // cache can tell when the file changed since its metadata was read.
+  virtual uint64_t Version() const = 0;
 };
 
 // A file being written. Nothing is visible at the path until Commit()
@@ -99,6 +102,11 @@ class Ufs {
 
   // Capacity for statfs: total and free bytes. Optional.
   virtual Status GetSpace(uint64_t* total, uint64_t* free);
+
+  // Whether ListStatus reports every attribute GetStatus would (mode, owner,
+  // mtime). Object stores list only names, sizes and versions: their
+  // listings must not stand in for GetStatus.
+  virtual bool ListingHasFullAttributes() const { return true; }
 };
 
 // Forwards every call to another Ufs; decorators (fault injection, metrics)
@@ -135,6 +143,7 @@ class ForwardingUfs : public Ufs {
   Status GetSpace(uint64_t* total, uint64_t* free) override {
     return target_->GetSpace(total, free);
   }
+  bool ListingHasFullAttributes() const override { return target_->ListingHasFullAttributes(); }
 
  protected:
   std::shared_ptr<Ufs> target_;

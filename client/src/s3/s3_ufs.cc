@@ -389,12 +389,16 @@ class S3Reader : public UfsReader {
   }
 
   uint64_t Size() const override { return size_; }
+  // As GetStatus computes it for this object.
+  uint64_t Version() const override { return version_; }
+  void set_version(uint64_t v) { version_ = v; }
 
  private:
   std::shared_ptr<Context> ctx_;
   std::string key_;
   uint64_t size_;
   std::string etag_;
+  uint64_t version_ = 0;
 };
 
 class S3Writer : public UfsWriter {
@@ -574,8 +578,9 @@ class S3Ufs : public Ufs {
           if (p.kind == Context::Probe::kNone) {
             return Status::NotFound(path + " does not exist in " + ctx_->uri);
           }
-          return std::unique_ptr<UfsReader>(
-              new S3Reader(ctx_, p.file.key, p.file.size, p.file.etag));
+          auto reader = std::make_unique<S3Reader>(ctx_, p.file.key, p.file.size, p.file.etag);
+          reader->set_version(ctx_->Attr(p.file, false).version);
+          return std::unique_ptr<UfsReader>(std::move(reader));
         });
   }
 
@@ -663,6 +668,9 @@ class S3Ufs : public Ufs {
     return UpdateMeta(path,
                       [mtime_ns](UserMeta& m, bool) { m[kMetaMtime] = FormatMtime(mtime_ns); });
   }
+
+  // Listings carry no user metadata (mode, owner, mtime).
+  bool ListingHasFullAttributes() const override { return false; }
 
   Status GetSpace(uint64_t* total, uint64_t* free) override {
     // A bucket has no capacity limit; report 1 PiB free of 1 PiB so tools

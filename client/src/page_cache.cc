@@ -1,0 +1,351 @@
+#include "page_cache.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+
+namespace alluxio {
+
+namespace {
+
+constexpr int kReadaheadThreads = 8;
+
+// Page bytes fetched from the UFS but not kept by the disk tier (it was
+// full of pages it could not evict): served from memory for this read.
+class HeapPage : public Page {
+ public:
+  explicit HeapPage(std::vector<char> data) : data_(std::move(data)) {}
+  const char* data() const override { return data_.data(); }
+  size_t size() const override { return data_.size(); }
+
+ private:
+  std::vector<char> data_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<PageCache>> PageCache::Open(const Configuration& conf) {
+  auto dirs = conf.GetList("alluxio.user.client.cache.dirs");
+  if (dirs.empty()) {
+    return Status::InvalidArgument("alluxio.user.client.cache.dirs is empty");
+  }
+  uint64_t page_size = conf.GetBytes("alluxio.user.client.cache.page.size");
+  if (page_size < 4096 || page_size > (1ull << 30)) {
+    return Status::InvalidArgument("alluxio.user.client.cache.page.size must be 4KB..1GB, not " +
+                                   conf.Get("alluxio.user.client.cache.page.size"));
+  }
+  ASSIGN_OR_RETURN(auto disk,
+                   DiskPageStore::Open(dirs[0], conf.GetBytes("alluxio.user.client.cache.size")));
+  DiskPageStore* raw = disk.get();
+  auto memory = std::make_unique<MemoryPageStore>(
+      std::move(disk), conf.GetBytes("alluxio.user.client.cache.memory.size"));
+  uint64_t initial = std::max<uint64_t>(
+      page_size, conf.GetBytes("alluxio.user.streaming.reader.chunk.size.bytes"));
+  uint64_t max = std::max(initial, conf.GetBytes("alluxio.user.file.readahead.max"));
+  return std::unique_ptr<PageCache>(
+      new PageCache(std::move(memory), raw, page_size, initial, max, dirs[0] + "/pages"));
+}
+
+PageCache::PageCache(std::unique_ptr<MemoryPageStore> store, DiskPageStore* disk,
+                     uint64_t page_size, uint64_t initial_readahead, uint64_t max_readahead,
+                     std::string lock_dir)
+    : store_(std::move(store)),
+      disk_(disk),
+      page_size_(page_size),
+      initial_readahead_(initial_readahead),
+      max_readahead_(max_readahead),
+      lock_dir_(std::move(lock_dir)) {}
+
+PageCache::~PageCache() {
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    stop_ = true;
+  }
+  queue_cv_.notify_all();
+  if (workers_pid_ == getpid()) {
+    for (auto& t : workers_) t.join();
+  } else {
+    for (auto& t : workers_) t.detach();  // inherited through fork: not ours
+  }
+}
+
+uint64_t PageCache::FileKey(const std::string& path, uint64_t version) {
+  std::string k = path;
+  k.push_back('\0');
+  k.append(reinterpret_cast<const char*>(&version), sizeof(version));
+  return PathHash(k);
+}
+
+Result<std::shared_ptr<const Page>> PageCache::GetPage(const PageKey& key, size_t length,
+                                                       const ReaderSource& fetch) {
+  if (auto page = store_->Get(key); page != nullptr && page->size() == length) {
+    disk_->CountHit(length);
+    return page;
+  }
+  // One fetch per page in this process: later readers wait for the first.
+  std::shared_ptr<Inflight> mine;
+  std::shared_ptr<Inflight> theirs;
+  {
+    std::lock_guard<std::mutex> lock(inflight_mu_);
+    auto [it, inserted] = inflight_.try_emplace({key.file, key.index});
+    if (inserted) {
+      it->second = std::make_shared<Inflight>();
+      mine = it->second;
+    } else {
+      theirs = it->second;
+    }
+  }
+  if (theirs != nullptr) {
+    std::unique_lock<std::mutex> lock(inflight_mu_);
+    inflight_cv_.wait(lock, [&] { return theirs->done; });
+    if (!theirs->status.ok()) return theirs->status;
+    return theirs->page;
+  }
+  auto result = Fetch(key, length, fetch);
+  {
+    std::lock_guard<std::mutex> lock(inflight_mu_);
+    mine->done = true;
+    mine->status = result.status();
+    if (result.ok()) mine->page = *result;
+    inflight_.erase({key.file, key.index});
+  }
+  inflight_cv_.notify_all();
+  return result;
+}
+
+Result<std::shared_ptr<const Page>> PageCache::Fetch(const PageKey& key, size_t length,
+                                                     const ReaderSource& fetch) {
+  // And one per page on the node: other processes fetching the same page
+  // hold its lock file; when we get it, the page may be there already.
+  char name[64];
+  snprintf(name, sizeof(name), "/%016llx.%llx.lock", static_cast<unsigned long long>(key.file),
+           static_cast<unsigned long long>(key.index));
+  std::string lock_path = lock_dir_ + name;
+  int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd >= 0) {
+    while (::flock(lock_fd, LOCK_EX) != 0 && errno == EINTR) {
+    }
+  }
+  auto release = [&] {
+    if (lock_fd >= 0) {
+      ::unlink(lock_path.c_str());
+      ::close(lock_fd);
+    }
+  };
+  if (auto page = store_->Get(key); page != nullptr && page->size() == length) {
+    release();
+    disk_->CountHit(length);
+    return page;
+  }
+  auto reader = fetch();
+  if (!reader.ok()) {
+    release();
+    return reader.status();
+  }
+  std::vector<char> buf(length);
+  size_t got = 0;
+  while (got < length) {
+    auto n = (*reader)->ReadAt(key.index * page_size_ + got, buf.data() + got, length - got);
+    if (!n.ok()) {
+      release();
+      return n.status();
+    }
+    if (*n == 0) break;
+    got += *n;
+  }
+  if (got != length) {
+    release();
+    return Status::IoError("file changed while reading: page " + std::to_string(key.index) +
+                           " is short (" + std::to_string(got) + " of " + std::to_string(length) +
+                           " bytes)");
+  }
+  disk_->CountMiss(length);
+  Status st = store_->Put(key, buf.data(), buf.size());
+  release();
+  (void)st;  // a page the cache could not keep is still good to return
+  if (auto page = store_->Get(key); page != nullptr && page->size() == length) return page;
+  return std::shared_ptr<const Page>(std::make_shared<HeapPage>(std::move(buf)));
+}
+
+void PageCache::EnsureWorkers() {
+  // Requires queue_mu_. Threads do not survive fork: start new ones.
+  pid_t pid = getpid();
+  if (workers_pid_ == pid) return;
+  for (auto& t : workers_) t.detach();
+  workers_.clear();
+  queue_.clear();
+  workers_pid_ = pid;
+  for (int i = 0; i < kReadaheadThreads; ++i) workers_.emplace_back([this] { Worker(); });
+}
+
+void PageCache::Worker() {
+  while (true) {
+    std::function<void()> task;
+    {
+      std::unique_lock<std::mutex> lock(queue_mu_);
+      queue_cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+      if (stop_) return;
+      task = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    task();
+  }
+}
+
+void PageCache::Prefetch(uint64_t file, uint64_t file_size, uint64_t first, uint64_t last,
+                         ReaderSource fetch) {
+  std::lock_guard<std::mutex> lock(queue_mu_);
+  EnsureWorkers();
+  for (uint64_t i = first; i <= last && i * page_size_ < file_size; ++i) {
+    size_t length = static_cast<size_t>(std::min(page_size_, file_size - i * page_size_));
+    queue_.push_back([this, file, i, length, fetch] {
+      (void)GetPage(PageKey{file, i}, length, fetch);
+    });
+  }
+  queue_cv_.notify_all();
+}
+
+// ---------------------------------------------------------------------------
+
+namespace {
+
+class CachedReadHandle : public FileHandle, public std::enable_shared_from_this<CachedReadHandle> {
+ public:
+  CachedReadHandle(std::string path, const FileAttr& attr, PageCache* cache,
+                   PageCache::ReaderSource open_reader, std::function<void()> on_changed)
+      : path_(std::move(path)),
+        cache_(cache),
+        open_reader_(std::move(open_reader)),
+        on_changed_(std::move(on_changed)),
+        attr_(attr),
+        file_(PageCache::FileKey(path_, attr.version)) {}
+
+  const std::string& path() const override { return path_; }
+  bool readable() const override { return true; }
+  bool writable() const override { return false; }
+
+  Result<size_t> Read(uint64_t offset, char* buf, size_t n) override {
+    uint64_t file, size;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      file = file_;
+      size = attr_.size;
+    }
+    if (offset >= size || n == 0) return size_t{0};
+    n = static_cast<size_t>(std::min<uint64_t>(n, size - offset));
+    const uint64_t ps = cache_->page_size();
+    ReaderSource source = Source();
+    size_t done = 0;
+    while (done < n) {
+      uint64_t pos = offset + done;
+      uint64_t index = pos / ps;
+      size_t length = static_cast<size_t>(std::min(ps, size - index * ps));
+      auto page = cache_->GetPage(PageKey{file, index}, length, source);
+      if (!page.ok()) {
+        if (page.status().code() != Code::kAborted) return page.status();
+        ASSIGN_OR_RETURN(size_t rest, Read(offset + done, buf + done, n - done));
+        return done + rest;
+      }
+      size_t in_page = static_cast<size_t>(pos - index * ps);
+      size_t k = std::min(n - done, (*page)->size() - in_page);
+      memcpy(buf + done, (*page)->data() + in_page, k);
+      done += k;
+    }
+    Readahead(file, size, offset, n, source);
+    return n;
+  }
+
+  Result<size_t> Write(uint64_t, const char*, size_t) override {
+    return Status(Code::kBadDescriptor, path_ + " is not open for writing");
+  }
+  Status Truncate(uint64_t) override {
+    return Status(Code::kBadDescriptor, path_ + " is not open for writing");
+  }
+  Status Sync() override { return Status::OK(); }
+  Status Close() override { return Status::OK(); }
+  void Abort() override {}
+  Result<FileAttr> Stat() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return attr_;
+  }
+
+ private:
+  using ReaderSource = PageCache::ReaderSource;
+
+  // Opens the UFS reader once, on the first miss. When it reads another
+  // version than the pages are keyed by (the file changed behind the
+  // metadata cache), the handle moves to that version and the caller retries
+  // (kAborted), so no page of one version is ever stored under another.
+  ReaderSource Source() {
+    std::weak_ptr<CachedReadHandle> weak = weak_from_this();
+    return [weak]() -> Result<std::shared_ptr<UfsReader>> {
+      auto self = weak.lock();
+      if (self == nullptr) return Status(Code::kBadDescriptor, "file closed");
+      std::lock_guard<std::mutex> lock(self->mu_);
+      if (self->reader_ == nullptr) {
+        ASSIGN_OR_RETURN(self->reader_, self->open_reader_());
+        if (self->reader_->Version() != self->attr_.version ||
+            self->reader_->Size() != self->attr_.size) {
+          self->attr_.version = self->reader_->Version();
+          self->attr_.size = self->reader_->Size();
+          self->file_ = PageCache::FileKey(self->path_, self->attr_.version);
+          if (self->on_changed_) self->on_changed_();
+          return Status(Code::kAborted, self->path_ + " changed; reading the new version");
+        }
+      }
+      return self->reader_;
+    };
+  }
+
+  // Sequential readers get a window of pages fetched ahead, doubling up to
+  // the maximum; a random read resets it.
+  void Readahead(uint64_t file, uint64_t size, uint64_t offset, size_t n,
+                 const ReaderSource& source) {
+    std::lock_guard<std::mutex> lock(ra_mu_);
+    const uint64_t ps = cache_->page_size();
+    if (offset != next_offset_) {
+      next_offset_ = offset + n;
+      window_ = 0;
+      return;
+    }
+    next_offset_ = offset + n;
+    window_ =
+        window_ == 0 ? cache_->initial_readahead() : std::min(window_ * 2, cache_->max_readahead());
+    uint64_t from = std::max((offset + n + ps - 1) / ps, prefetched_until_);
+    uint64_t to = (offset + n + window_) / ps;
+    if (from > to || from * ps >= size) return;
+    cache_->Prefetch(file, size, from, to, source);
+    prefetched_until_ = to + 1;
+  }
+
+  const std::string path_;
+  PageCache* cache_;
+  const PageCache::ReaderSource open_reader_;
+  const std::function<void()> on_changed_;
+
+  std::mutex mu_;  // guards attr_, file_, reader_
+  FileAttr attr_;
+  uint64_t file_;
+  std::shared_ptr<UfsReader> reader_;
+
+  std::mutex ra_mu_;  // guards the readahead state
+  uint64_t next_offset_ = 0;
+  uint64_t window_ = 0;
+  uint64_t prefetched_until_ = 0;
+};
+
+}  // namespace
+
+std::shared_ptr<FileHandle> NewCachedReadHandle(std::string path, const FileAttr& attr,
+                                                PageCache* cache,
+                                                PageCache::ReaderSource open_reader,
+                                                std::function<void()> on_changed) {
+  return std::make_shared<CachedReadHandle>(std::move(path), attr, cache, std::move(open_reader),
+                                            std::move(on_changed));
+}
+
+}  // namespace alluxio

@@ -1,0 +1,96 @@
+// The client's read path through the page cache: pages come from memory,
+// then the node's cache directory, then the UFS (one fetch per page on the
+// node at a time), with readahead ahead of sequential readers.
+#ifndef ALLUXIO_CLIENT_PAGE_CACHE_H_
+#define ALLUXIO_CLIENT_PAGE_CACHE_H_
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "alluxio/config.h"
+#include "alluxio/file_system.h"
+#include "page_store.h"
+
+namespace alluxio {
+
+class PageCache {
+ public:
+  // From alluxio.user.client.cache.{dirs,size,page.size} and
+  // alluxio.user.client.cache.memory.size. The first cache dir is used.
+  static Result<std::unique_ptr<PageCache>> Open(const Configuration& conf);
+  ~PageCache();
+
+  uint64_t page_size() const { return page_size_; }
+  uint64_t max_readahead() const { return max_readahead_; }
+  uint64_t initial_readahead() const { return initial_readahead_; }
+
+  static uint64_t FileKey(const std::string& path, uint64_t version);
+
+  // Opens the UFS reader of a file on demand (only cache misses need it).
+  using ReaderSource = std::function<Result<std::shared_ptr<UfsReader>>()>;
+
+  // One page of a file: from the cache, or fetched with `fetch` (and
+  // cached). `length` is the page's length (short at the end of the file).
+  Result<std::shared_ptr<const Page>> GetPage(const PageKey& key, size_t length,
+                                              const ReaderSource& fetch);
+
+  // Fetches pages [first, last] of a file in the background if missing.
+  void Prefetch(uint64_t file, uint64_t file_size, uint64_t first, uint64_t last,
+                ReaderSource fetch);
+
+  void FreeFile(uint64_t file) { store_->DeleteFile(file); }
+  CacheStats Stats() const { return disk_->Stats(); }
+
+ private:
+  PageCache(std::unique_ptr<MemoryPageStore> store, DiskPageStore* disk, uint64_t page_size,
+            uint64_t initial_readahead, uint64_t max_readahead, std::string lock_dir);
+  Result<std::shared_ptr<const Page>> Fetch(const PageKey& key, size_t length,
+                                            const ReaderSource& fetch);
+  void Worker();
+  void EnsureWorkers();
+
+  std::unique_ptr<MemoryPageStore> store_;
+  DiskPageStore* disk_;  // owned by store_
+  const uint64_t page_size_;
+  const uint64_t initial_readahead_;
+  const uint64_t max_readahead_;
+  const std::string lock_dir_;
+
+  // Fetches in flight in this process, so concurrent readers of one page
+  // wait for one fetch.
+  struct Inflight {
+    bool done = false;
+    Status status;
+    std::shared_ptr<const Page> page;
+  };
+  std::mutex inflight_mu_;  // guards inflight_; leaf lock
+  std::condition_variable inflight_cv_;
+  std::map<std::pair<uint64_t, uint64_t>, std::shared_ptr<Inflight>> inflight_;
+
+  // Readahead workers, started on first use and again after a fork.
+  std::mutex queue_mu_;  // guards queue_, workers_, workers_pid_, stop_
+  std::condition_variable queue_cv_;
+  std::deque<std::function<void()>> queue_;
+  std::vector<std::thread> workers_;
+  pid_t workers_pid_ = 0;
+  bool stop_ = false;
+};
+
+// A read handle that serves pages through the cache, opening the UFS reader
+// only on a miss, with readahead for sequential access.
+// `on_changed` runs when the file turns out to have changed since `attr`.
+std::shared_ptr<FileHandle> NewCachedReadHandle(std::string path, const FileAttr& attr,
+                                                PageCache* cache,
+                                                PageCache::ReaderSource open_reader,
+                                                std::function<void()> on_changed);
+
+}  // namespace alluxio
+
+#endif  // ALLUXIO_CLIENT_PAGE_CACHE_H_

@@ -1,0 +1,245 @@
+// The page cache: its bound, crash safety, corruption detection, sharing
+// between processes, version keying and readahead, through FileSystem over a
+// local UFS (as users get it) and directly on the stores.
+#include <dirent.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "alluxio/file_system.h"
+#include "page_store.h"
+#include "testing/temp_dir.h"
+
+namespace alluxio {
+namespace {
+
+using testing::TempDir;
+namespace fs = std::filesystem;
+
+std::string Pattern(size_t n, uint32_t seed) {
+  std::string s(n, '\0');
+  std::mt19937 rng(seed);
+  for (auto& c : s) c = static_cast<char>(rng());
+  return s;
+}
+
+// Compares without dumping megabytes of binary on failure.
+::testing::AssertionResult SameBytes(const std::string& got, const std::string& want) {
+  if (got == want) return ::testing::AssertionSuccess();
+  size_t i = 0;
+  while (i < got.size() && i < want.size() && got[i] == want[i]) ++i;
+  return ::testing::AssertionFailure()
+         << "got " << got.size() << " bytes, want " << want.size() << ", first difference at " << i
+         << ": " << got.substr(0, std::min<size_t>(got.size(), 80));
+}
+
+uint64_t BytesUnder(const std::string& dir) {
+  uint64_t total = 0;
+  for (auto& e : fs::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file() && e.path().filename() != "meta") total += e.file_size();
+  }
+  return total;
+}
+
+class PageCacheTest : public ::testing::Test {
+ protected:
+  std::shared_ptr<FileSystem> Client(const std::string& cache_size = "8MB") {
+    auto conf = Configuration::FromMap({{"alluxio.work.dir", tmp_.path() + "/work"},
+                                        {"alluxio.master.mount.table.root.ufs", ufs_},
+                                        {"alluxio.user.client.cache.dirs", cache_},
+                                        {"alluxio.user.client.cache.size", cache_size},
+                                        {"alluxio.user.client.cache.page.size", "64KB"},
+                                        {"alluxio.user.client.cache.memory.size", "256KB"},
+                                        {"alluxio.user.streaming.reader.chunk.size.bytes", "64KB"},
+                                        {"alluxio.user.file.readahead.max", "512KB"}});
+    EXPECT_TRUE(conf.ok()) << conf.status().ToString();
+    auto fs = FileSystem::Create(*conf);
+    EXPECT_TRUE(fs.ok()) << fs.status().ToString();
+    return *fs;
+  }
+  void PutLocal(const std::string& name, const std::string& data) {
+    std::ofstream(ufs_ + "/" + name, std::ios::binary) << data;
+  }
+  static std::string ReadAll(FileSystem& fs, const std::string& path, size_t chunk = 10000) {
+    auto h = fs.OpenFile(path, OpenOptions::FromFlags(O_RDONLY, 0));
+    if (!h.ok()) return "<" + h.status().ToString() + ">";
+    std::string out;
+    std::string buf(chunk, '\0');
+    while (true) {
+      auto n = (*h)->Read(out.size(), buf.data(), buf.size());
+      if (!n.ok()) return "<" + n.status().ToString() + ">";
+      if (*n == 0) break;
+      out.append(buf.data(), *n);
+    }
+    return out;
+  }
+
+  TempDir tmp_;
+  std::string ufs_ = tmp_.Sub("ufs");
+  std::string cache_ = tmp_.path() + "/cache";
+};
+
+TEST_F(PageCacheTest, SecondReadComesFromTheCache) {
+  auto fs = Client();
+  std::string data = Pattern(300000, 1);
+  PutLocal("f", data);
+  EXPECT_TRUE(SameBytes(ReadAll(*fs, "/f"), data));
+  auto first = *fs->GetCacheStats();
+  EXPECT_GE(first.misses, 5u);  // 300000 bytes in 64 KiB pages
+  // Read again: every page is a hit.
+  EXPECT_TRUE(SameBytes(ReadAll(*fs, "/f"), data));
+  auto second = *fs->GetCacheStats();
+  EXPECT_EQ(second.misses, first.misses);
+  EXPECT_GT(second.hits, first.hits);
+}
+
+TEST_F(PageCacheTest, NeverExceedsItsSize) {
+  auto fs = Client("1MB");
+  for (int i = 0; i < 12; ++i) {
+    std::string name = "f" + std::to_string(i);
+    std::string data = Pattern(200000, static_cast<uint32_t>(i));
+    PutLocal(name, data);
+    ASSERT_TRUE(SameBytes(ReadAll(*fs, "/" + name), data));
+    auto stats = *fs->GetCacheStats();
+    EXPECT_LE(stats.used, 1u << 20);
+    EXPECT_LE(BytesUnder(cache_), 1u << 20);
+  }
+  EXPECT_GT(fs->GetCacheStats()->evictions, 0u);
+}
+
+TEST_F(PageCacheTest, ChangedFileIsNeverServedFromOldPages) {
+  auto fs = Client();
+  PutLocal("f", Pattern(100000, 1));
+  EXPECT_TRUE(SameBytes(ReadAll(*fs, "/f"), Pattern(100000, 1)));
+  // Rewritten through the client: the new version has new pages.
+  auto h = fs->OpenFile("/f", OpenOptions::FromFlags(O_WRONLY | O_TRUNC, 0644));
+  ASSERT_TRUE(h.ok());
+  std::string v2 = Pattern(100000, 2);
+  ASSERT_TRUE((*h)->Write(0, v2.data(), v2.size()).ok());
+  ASSERT_TRUE((*h)->Close().ok());
+  EXPECT_TRUE(SameBytes(ReadAll(*fs, "/f"), v2));
+  // Rewritten behind the client's back, same size: the metadata cache still
+  // has the old version, but the reader notices and serves the new bytes.
+  std::string v3 = Pattern(100000, 3);
+  std::this_thread::sleep_for(std::chrono::milliseconds(10));  // a new mtime
+  PutLocal("f", v3);
+  (void)fs->Free("/f", false);
+  EXPECT_TRUE(SameBytes(ReadAll(*fs, "/f"), v3));
+}
+
+TEST_F(PageCacheTest, CorruptedPageIsDetectedAndRefetched) {
+  auto fs = Client();
+  std::string data = Pattern(200000, 7);
+  PutLocal("f", data);
+  ASSERT_TRUE(SameBytes(ReadAll(*fs, "/f"), data));
+  // Flip a byte in every cached page file.
+  int corrupted = 0;
+  for (auto& e : fs::recursive_directory_iterator(cache_ + "/pages")) {
+    if (!e.is_regular_file() || e.path().filename().string()[0] == '.') continue;
+    std::fstream f(e.path(), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(100);
+    f.put('\x5a' ^ static_cast<char>(f.peek()));
+    ++corrupted;
+  }
+  ASSERT_GT(corrupted, 0);
+  auto fresh = Client();  // a new process maps (and checks) the pages
+  EXPECT_TRUE(SameBytes(ReadAll(*fresh, "/f"), data));
+  EXPECT_GE(fresh->GetCacheStats()->corrupt, 1u);
+}
+
+TEST_F(PageCacheTest, HalfWrittenPagesAreNeverFound) {
+  auto fs = Client();
+  std::string data = Pattern(70000, 9);
+  PutLocal("f", data);
+  ASSERT_TRUE(SameBytes(ReadAll(*fs, "/f"), data));
+  // A writer that died leaves a temporary page file behind and a truncated
+  // page under its final name: neither may be served.
+  for (auto& e : fs::recursive_directory_iterator(cache_ + "/pages")) {
+    if (!e.is_regular_file() || e.path().filename().string()[0] == '.') continue;
+    fs::resize_file(e.path(), e.file_size() / 2);
+    std::ofstream(e.path().parent_path() / ".tmp.deadbeef") << "partial";
+  }
+  auto fresh = Client();
+  EXPECT_TRUE(SameBytes(ReadAll(*fresh, "/f"), data));
+}
+
+TEST_F(PageCacheTest, SharedByTheProcessesOfANode) {
+  std::string data = Pattern(500000, 11);
+  PutLocal("f", data);
+  pid_t pid = fork();
+  if (pid == 0) {
+    auto child = Client();
+    _exit(ReadAll(*child, "/f") == data ? 0 : 1);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  auto fs = Client();
+  auto before = *fs->GetCacheStats();
+  EXPECT_TRUE(SameBytes(ReadAll(*fs, "/f"), data));
+  auto after = *fs->GetCacheStats();
+  EXPECT_EQ(after.misses, before.misses);  // every page came from the child's fetch
+}
+
+TEST_F(PageCacheTest, ConcurrentReadersShareFetches) {
+  std::string data = Pattern(1 << 20, 13);
+  PutLocal("big", data);
+  auto fs = Client();
+  std::vector<std::thread> threads;
+  std::atomic<int> bad{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      if (ReadAll(*fs, "/big", 65536) != data) ++bad;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_EQ(fs->GetCacheStats()->misses, 16u);  // 1 MiB / 64 KiB, each fetched once
+}
+
+TEST_F(PageCacheTest, ReadaheadIsCorrectForSequentialAndRandomReads) {
+  std::string data = Pattern(3 << 20, 17);
+  PutLocal("big", data);
+  auto fs = Client("16MB");
+  // Sequential in odd-sized chunks: readahead runs ahead of the reader.
+  EXPECT_TRUE(SameBytes(ReadAll(*fs, "/big", 12345), data));
+  ASSERT_TRUE(fs->Free("/big", false).ok());
+  // Random reads see the right bytes too.
+  auto h = fs->OpenFile("/big", OpenOptions::FromFlags(O_RDONLY, 0));
+  ASSERT_TRUE(h.ok());
+  std::mt19937 rng(5);
+  std::string buf(4096, '\0');
+  for (int i = 0; i < 300; ++i) {
+    uint64_t off = rng() % (data.size() - 4096);
+    auto n = (*h)->Read(off, buf.data(), buf.size());
+    ASSERT_TRUE(n.ok());
+    ASSERT_EQ(*n, 4096u);
+    ASSERT_TRUE(SameBytes(buf, data.substr(off, 4096))) << off;
+  }
+}
+
+TEST_F(PageCacheTest, FreeDropsPages) {
+  auto fs = Client();
+  PutLocal("f", Pattern(200000, 19));
+  ASSERT_EQ(ReadAll(*fs, "/f").size(), 200000u);
+  EXPECT_GT(fs->GetCacheStats()->used, 0u);
+  ASSERT_TRUE(fs->Free("/", true).ok());
+  EXPECT_EQ(fs->GetCacheStats()->used, 0u);
+  EXPECT_EQ(BytesUnder(cache_ + "/pages"), 0u);
+}
+
+TEST(Crc32cTest, KnownValues) {
+  // The CRC-32C check value, and the iSCSI test vector of 32 zero bytes.
+  EXPECT_EQ(Crc32c("123456789", 9), 0xe3069283u);
+  std::string zeros(32, '\0');
+  EXPECT_EQ(Crc32c(zeros.data(), zeros.size()), 0x8a9136aau);
+}
+
+}  // namespace
+}  // namespace alluxio
