@@ -40,6 +40,8 @@ std::vector<Command> FsCommands() {
   std::vector<Command> all = MetadataCommands();
   std::vector<Command> data = DataCommands();
   all.insert(all.end(), data.begin(), data.end());
+  std::vector<Command> cache = CacheCommands();
+  all.insert(all.end(), cache.begin(), cache.end());
   std::sort(all.begin(), all.end(), [](const Command& a, const Command& b) {
     return std::string(a.name) < std::string(b.name);
   });
@@ -56,6 +58,10 @@ const std::vector<Command>& TopCommands() {
        "key. --source adds where each value came from (default, site, env, override); with "
        "a key it prints only the source.",
        "--source", 0, 1, GetConfCommand},
+      {"cache", "cache stats",
+       "Prints the counters of this node's page cache: capacity, use, hits, misses, "
+       "evictions and corrupted pages found.",
+       "", 1, 1, CacheStatsCommand},
       {"version", "version", "Prints the version of alluxio-posix.", "", 0, 0, VersionCommand},
   };
   return kTop;

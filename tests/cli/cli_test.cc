@@ -640,4 +640,26 @@ TEST_F(CliTest, GetConf) {
   EXPECT_EQ(Run({"fs", "-Dalluxio.user.metadata.cache.max.size=x", "ls", "/"}).code, 1);
 }
 
+TEST_F(CliTest, LoadFreeAndCacheStats) {
+  ASSERT_EQ(Run({"fs", "mkdir", "/ds"}).code, 0);
+  for (int i = 0; i < 3; ++i) {
+    WriteFile(root_ + "/ds/f" + std::to_string(i), std::string(100000, static_cast<char>('a' + i)));
+  }
+  RunResult load = Run({"fs", "load", "/ds"});
+  ASSERT_EQ(load.code, 0) << load.err;
+  EXPECT_NE(load.out.find("Loaded 3 files"), std::string::npos) << load.out;
+  EXPECT_NE(load.err.find("3/3 files"), std::string::npos) << load.err;  // the progress line
+  RunResult stats = Run({"cache", "stats"});
+  ASSERT_EQ(stats.code, 0) << stats.err;
+  EXPECT_NE(stats.out.find("Page misses:     3 "), std::string::npos) << stats.out;
+  // Reading again is served from the cache.
+  ASSERT_EQ(Run({"fs", "cat", "/ds/f1"}).out, std::string(100000, 'b'));
+  EXPECT_NE(Run({"cache", "stats"}).out.find("Page hits:       1 "), std::string::npos);
+  RunResult freed = Run({"fs", "free", "/ds"});
+  ASSERT_EQ(freed.code, 0) << freed.err;
+  EXPECT_NE(Run({"cache", "stats"}).out.find("Cache used:      0B"), std::string::npos);
+  EXPECT_EQ(Run({"fs", "load", "/missing"}).code, 1);
+  EXPECT_EQ(Run({"cache", "bogus"}).code, 2);
+}
+
 }  // namespace
