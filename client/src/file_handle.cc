@@ -207,6 +207,7 @@ class WriteHandleImpl : public WriteHandle {
  private:
   enum class Mode { kStream, kStaged, kPending };
   Status StartStream();
+  Status ResumeStream();  // after Sync committed the stream
   Status OpenStagingFile();
   Status Upload();  // staged content -> UFS, atomically
   UfsCreateOptions CreateOptions() const;
@@ -337,7 +338,8 @@ Result<size_t> WriteHandleImpl::Write(uint64_t offset, const char* buf, size_t n
   }
   if (n == 0) return size_t{0};
   if (mode_kind_ == Mode::kStream) {
-    Status st = writer_->Append(buf, n);
+    Status st = writer_ ? Status::OK() : ResumeStream();
+    if (st.ok()) st = writer_->Append(buf, n);
     if (!st.ok()) {
       broken_ = st;
       return st;
@@ -381,7 +383,7 @@ Status WriteHandleImpl::Truncate(uint64_t size) {
   }
   if (mode_kind_ == Mode::kStream) {
     if (size != 0) return NeedsRandomAccess("truncate", p_.path);
-    writer_->Abort();
+    if (writer_) writer_->Abort();
     writer_.reset();
     RETURN_IF_ERROR(StartStream());
   } else {
@@ -422,7 +424,35 @@ Status WriteHandleImpl::Upload() {
 Status WriteHandleImpl::Sync() {
   std::lock_guard<std::mutex> lock(mu_);
   if (closed_) return Status(Code::kBadDescriptor, p_.path + " is closed");
-  if (mode_kind_ == Mode::kStaged && (dirty_ || attrs_dirty_) && !unlinked_) return Upload();
+  if (!broken_.ok()) return broken_;
+  if (unlinked_) return Status::OK();
+  if (mode_kind_ == Mode::kStaged && (dirty_ || attrs_dirty_)) return Upload();
+  if (mode_kind_ == Mode::kStream && writer_ && dirty_) {
+    // Commit what is written so far; a later write continues the file
+    // (ResumeStream), and Close commits again.
+    Status st = writer_->Commit();
+    writer_.reset();
+    if (!st.ok()) {
+      broken_ = st;
+      return st;
+    }
+    dirty_ = false;
+    if (p_.observer) p_.observer->OnCommitted(p_.path);
+  }
+  return Status::OK();
+}
+
+Status WriteHandleImpl::ResumeStream() {
+  // A new writer that starts with the content committed by Sync.
+  ASSIGN_OR_RETURN(auto reader, p_.ufs->OpenRead(p_.ufs_path));
+  ASSIGN_OR_RETURN(writer_, p_.ufs->Create(p_.ufs_path, CreateOptions()));
+  std::vector<char> buf(1 << 20);
+  for (uint64_t off = 0; off < size_;) {
+    ASSIGN_OR_RETURN(size_t n, reader->ReadAt(off, buf.data(), buf.size()));
+    if (n == 0) return Status::IoError(p_.path + " shrank while being written");
+    RETURN_IF_ERROR(writer_->Append(buf.data(), n));
+    off += n;
+  }
   return Status::OK();
 }
 
@@ -436,7 +466,8 @@ Status WriteHandleImpl::Close() {
   } else if (mode_kind_ == Mode::kStream) {
     // chmod/touch while open: the stream was created with the old values, so
     // they are applied right after the commit.
-    st = writer_ ? writer_->Commit() : Status(Code::kIoError, p_.path + ": no writer");
+    // No writer: Sync committed everything already.
+    if (writer_) st = writer_->Commit();
     if (st.ok() && attrs_dirty_) {
       if (mtime_override_) st = p_.ufs->SetMtime(p_.ufs_path, *mtime_override_);
       if (st.ok()) st = p_.ufs->SetMode(p_.ufs_path, mode_);

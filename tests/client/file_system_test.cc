@@ -367,5 +367,17 @@ TEST_F(FileSystemTest, UfsErrorsSurface) {
   EXPECT_EQ(*(*h)->Read(0, &c, 1), 1u);
 }
 
+TEST_F(FileSystemTest, FsyncCommitsAStreamAndWritingContinues) {
+  auto h = fs_->OpenFile("/f", OpenOptions::FromFlags(O_WRONLY | O_CREAT, 0644));
+  ASSERT_TRUE(h.ok());
+  ASSERT_TRUE((*h)->Write(0, "abc", 3).ok());
+  ASSERT_TRUE((*h)->Sync().ok());
+  EXPECT_EQ(mem_->Contents("/f"), "abc");  // durable and visible after fsync
+  ASSERT_TRUE((*h)->Write(3, "def", 3).ok());
+  EXPECT_EQ(mem_->Contents("/f"), "abc");  // the rest on close
+  ASSERT_TRUE((*h)->Close().ok());
+  EXPECT_EQ(ReadFile("/f"), "abcdef");
+}
+
 }  // namespace
 }  // namespace alluxio
