@@ -379,5 +379,13 @@ TEST_F(FileSystemTest, FsyncCommitsAStreamAndWritingContinues) {
   EXPECT_EQ(ReadFile("/f"), "abcdef");
 }
 
+TEST_F(FileSystemTest, RenameOfAFileBeingWrittenIsBusy) {
+  auto h = fs_->OpenFile("/f", OpenOptions::FromFlags(O_WRONLY | O_CREAT, 0644));
+  ASSERT_TRUE(h.ok());
+  EXPECT_EQ(fs_->Rename("/f", "/g").code(), Code::kBusy);
+  ASSERT_TRUE((*h)->Close().ok());
+  EXPECT_TRUE(fs_->Rename("/f", "/g").ok());
+}
+
 }  // namespace
 }  // namespace alluxio
