@@ -199,7 +199,8 @@ int RunDaemon(const MountRequest& req, int ready_fd) {
   if (!fs.ok()) return FailStart(&ready_fd, "client: " + fs.status().ToString());
   auto root = (*fs)->GetStatus(req.alluxio_path);
   if (!root.ok()) {
-    return FailStart(&ready_fd, "cannot serve " + req.alluxio_path + ": " + root.status().ToString());
+    return FailStart(&ready_fd,
+                     "cannot serve " + req.alluxio_path + ": " + root.status().ToString());
   }
   if (!root->is_dir) {
     return FailStart(&ready_fd, "cannot serve " + req.alluxio_path + ": not a directory");
@@ -208,8 +209,7 @@ int RunDaemon(const MountRequest& req, int ready_fd) {
   ClearStaleMount(req.mount_point);
   FuseFs fuse_fs(*fs, req.alluxio_path, req.options);
 
-  std::vector<std::string> arg_storage = {"alluxio-fuse", "-o",
-                                          req.options.KernelOptionString()};
+  std::vector<std::string> arg_storage = {"alluxio-fuse", "-o", req.options.KernelOptionString()};
   if (req.options.debug) arg_storage.emplace_back("-d");
   std::vector<char*> argv;
   for (std::string& a : arg_storage) argv.push_back(a.data());
@@ -345,8 +345,9 @@ int Supervise(const MountRequest& req, int ready_fd) {
     ClearStaleMount(req.mount_point);
     // A daemon that keeps dying at once is restarted less and less often.
     backoff = Seconds(started, Monotonic()) > 30.0 ? 0.5 : std::min(backoff * 2, 10.0);
-    struct timespec pause = {static_cast<time_t>(backoff / 2),
-                             static_cast<long>((backoff / 2 - static_cast<time_t>(backoff / 2)) * 1e9)};
+    struct timespec pause = {
+        static_cast<time_t>(backoff / 2),
+        static_cast<long>((backoff / 2 - static_cast<time_t>(backoff / 2)) * 1e9)};
     siginfo_t info;
     sigset_t stop_signals = watched;
     sigdelset(&stop_signals, SIGCHLD);

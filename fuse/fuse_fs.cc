@@ -420,8 +420,8 @@ int FuseFs::RmDir(fuse_ino_t parent, const char* name) {
   return 0;
 }
 
-int FuseFs::Rename(fuse_ino_t parent, const char* name, fuse_ino_t newparent,
-                   const char* newname, unsigned int flags) {
+int FuseFs::Rename(fuse_ino_t parent, const char* name, fuse_ino_t newparent, const char* newname,
+                   unsigned int flags) {
   // RENAME_EXCHANGE and RENAME_WHITEOUT cannot be done atomically on the
   // UFS; rename(2) documents EINVAL for unsupported flags.
   if (flags & ~static_cast<unsigned int>(RENAME_NOREPLACE)) return EINVAL;
@@ -435,8 +435,8 @@ int FuseFs::Rename(fuse_ino_t parent, const char* name, fuse_ino_t newparent,
   return 0;
 }
 
-void FuseFs::FinishOpen(uint64_t ino, std::shared_ptr<FileHandle> handle,
-                        const OpenOptions& opts, bool dirty, fuse_file_info* fi) {
+void FuseFs::FinishOpen(uint64_t ino, std::shared_ptr<FileHandle> handle, const OpenOptions& opts,
+                        bool dirty, fuse_file_info* fi) {
   bool keep = false;
   switch (opts_.cache) {
     case CacheMode::kKernel:
@@ -546,8 +546,7 @@ int FuseFs::ReadWithoutOpen(fuse_ino_t ino, size_t size, off_t off, char* buf, s
   return 0;
 }
 
-int FuseFs::Read(fuse_ino_t ino, fuse_file_info* fi, size_t size, off_t off, char* buf,
-                 size_t* n) {
+int FuseFs::Read(fuse_ino_t ino, fuse_file_info* fi, size_t size, off_t off, char* buf, size_t* n) {
   if (off < 0) return EINVAL;
   if (fi->fh == 0) return ReadWithoutOpen(ino, size, off, buf, n);
   auto r = FileOf(fi)->Read(static_cast<uint64_t>(off), buf, size);
@@ -791,8 +790,7 @@ void OpGetAttr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   }
 }
 
-void OpSetAttr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
-               fuse_file_info* fi) {
+void OpSetAttr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse_file_info* fi) {
   struct stat st;
   int err = Run("setattr", [&] { return Self(req)->SetAttr(req, ino, *attr, to_set, fi, &st); });
   if (err != 0) {
@@ -804,13 +802,15 @@ void OpSetAttr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
 
 void OpMkDir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
   fuse_entry_param e = {};
-  int err = Run("mkdir", [&] { return Self(req)->MkDir(*fuse_req_ctx(req), parent, name, mode, &e); });
+  int err =
+      Run("mkdir", [&] { return Self(req)->MkDir(*fuse_req_ctx(req), parent, name, mode, &e); });
   ReplyEntry(req, err, e);
 }
 
 void OpMkNod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t) {
   fuse_entry_param e = {};
-  int err = Run("mknod", [&] { return Self(req)->MkNod(*fuse_req_ctx(req), parent, name, mode, &e); });
+  int err =
+      Run("mknod", [&] { return Self(req)->MkNod(*fuse_req_ctx(req), parent, name, mode, &e); });
   ReplyEntry(req, err, e);
 }
 
@@ -831,9 +831,7 @@ void OpRename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t ne
 
 // Symbolic and hard links cannot be represented in the UFS; EPERM is what
 // symlink(2) and link(2) document for "the filesystem does not support" it.
-void OpSymlink(fuse_req_t req, const char*, fuse_ino_t, const char*) {
-  fuse_reply_err(req, EPERM);
-}
+void OpSymlink(fuse_req_t req, const char*, fuse_ino_t, const char*) { fuse_reply_err(req, EPERM); }
 
 void OpLink(fuse_req_t req, fuse_ino_t, fuse_ino_t, const char*) { fuse_reply_err(req, EPERM); }
 
@@ -842,9 +840,8 @@ void OpReadlink(fuse_req_t req, fuse_ino_t) { fuse_reply_err(req, EINVAL); }
 void OpCreate(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
               fuse_file_info* fi) {
   fuse_entry_param e = {};
-  int err = Run("create", [&] {
-    return Self(req)->Create(*fuse_req_ctx(req), parent, name, mode, fi, &e);
-  });
+  int err = Run("create",
+                [&] { return Self(req)->Create(*fuse_req_ctx(req), parent, name, mode, fi, &e); });
   if (err != 0) {
     fuse_reply_err(req, err);
   } else if (fuse_reply_create(req, &e, fi) != 0) {
@@ -955,9 +952,7 @@ void OpSetXattr(fuse_req_t req, fuse_ino_t, const char*, const char*, size_t, in
   fuse_reply_err(req, ENOSYS);
 }
 
-void OpGetXattr(fuse_req_t req, fuse_ino_t, const char*, size_t) {
-  fuse_reply_err(req, ENOSYS);
-}
+void OpGetXattr(fuse_req_t req, fuse_ino_t, const char*, size_t) { fuse_reply_err(req, ENOSYS); }
 
 void OpListXattr(fuse_req_t req, fuse_ino_t, size_t) { fuse_reply_err(req, ENOSYS); }
 

@@ -19,6 +19,7 @@
 #include <fuse_lowlevel.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <tsl/robin_map.h>
 
 #include <condition_variable>
 #include <cstdint>
@@ -28,8 +29,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <tsl/robin_map.h>
 
 #include "alluxio/file_system.h"
 #include "inode_table.h"
@@ -111,8 +110,8 @@ class FuseFs {
             fuse_entry_param* e);
   int Unlink(fuse_ino_t parent, const char* name);
   int RmDir(fuse_ino_t parent, const char* name);
-  int Rename(fuse_ino_t parent, const char* name, fuse_ino_t newparent,
-             const char* newname, unsigned int flags);
+  int Rename(fuse_ino_t parent, const char* name, fuse_ino_t newparent, const char* newname,
+             unsigned int flags);
   int Create(const fuse_ctx& ctx, fuse_ino_t parent, const char* name, mode_t mode,
              fuse_file_info* fi, fuse_entry_param* e);
   int Open(fuse_ino_t ino, fuse_file_info* fi);
@@ -124,8 +123,8 @@ class FuseFs {
   void Release(fuse_file_info* fi);
   int OpenDirectory(fuse_ino_t ino, fuse_file_info* fi);
   // Fills `buf` (capacity `size`) with entries from offset `off`.
-  int ReadDir(fuse_req_t req, fuse_file_info* fi, size_t size, off_t off, bool plus,
-              char* buf, size_t* used);
+  int ReadDir(fuse_req_t req, fuse_file_info* fi, size_t size, off_t off, bool plus, char* buf,
+              size_t* used);
   void ReleaseDirectory(fuse_file_info* fi);
   int StatFs(fuse_ino_t ino, struct statvfs* out);
 
@@ -139,14 +138,13 @@ class FuseFs {
   int ChildPath(fuse_ino_t parent, const char* name, std::string* path);
   // Attributes of `path` as the kernel should see them (an open writer's
   // staged size wins), or an errno.
-  int AttrOf(const std::string& path, const std::shared_ptr<OpenFile>& writer,
-             FileAttr* attr);
+  int AttrOf(const std::string& path, const std::shared_ptr<OpenFile>& writer, FileAttr* attr);
   // Registers a kernel reference to `path` and fills the entry reply.
   void FillEntry(const std::string& path, const FileAttr& attr, fuse_entry_param* e);
   void FillStat(const FileAttr& attr, struct stat* st) const;
   // open/create: the fuse_file_info flags and the per-open state.
-  void FinishOpen(uint64_t ino, std::shared_ptr<FileHandle> handle,
-                  const OpenOptions& opts, bool dirty, fuse_file_info* fi);
+  void FinishOpen(uint64_t ino, std::shared_ptr<FileHandle> handle, const OpenOptions& opts,
+                  bool dirty, fuse_file_info* fi);
   // Serves a read that came without a handle (no-open mode).
   int ReadWithoutOpen(fuse_ino_t ino, size_t size, off_t off, char* buf, size_t* n);
   // After a commit of `of`: remember the new content version, tell the
@@ -166,7 +164,7 @@ class FuseFs {
   // never reach the daemon, and reads arrive without a handle. They share
   // one read handle per file, at most kMaxSharedReaders of them (evicting
   // an arbitrary one when full), reopened when the file's version changes.
-  bool no_open_ = false;  // decided in Init, before any request
+  bool no_open_ = false;   // decided in Init, before any request
   std::mutex readers_mu_;  // guards readers_; never held during I/O
   tsl::robin_map<uint64_t, std::shared_ptr<FileHandle>> readers_;
 };

@@ -3,13 +3,13 @@
 #ifndef ALLUXIO_FUSE_INODE_TABLE_H_
 #define ALLUXIO_FUSE_INODE_TABLE_H_
 
+#include <tsl/robin_map.h>
+
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <utility>
-
-#include <tsl/robin_map.h>
 
 #include "alluxio/file_system.h"
 #include "open_file.h"

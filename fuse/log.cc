@@ -14,9 +14,10 @@ void Log(const char* fmt, ...) {
   clock_gettime(CLOCK_REALTIME, &ts);
   struct tm tm;
   localtime_r(&ts.tv_sec, &tm);
-  int n = std::snprintf(line, sizeof(line), "%04d-%02d-%02d %02d:%02d:%02d.%03ld alluxio-fuse[%d]: ",
-                        tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                        tm.tm_sec, ts.tv_nsec / 1000000, static_cast<int>(getpid()));
+  int n = std::snprintf(line, sizeof(line),
+                        "%04d-%02d-%02d %02d:%02d:%02d.%03ld alluxio-fuse[%d]: ", tm.tm_year + 1900,
+                        tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                        ts.tv_nsec / 1000000, static_cast<int>(getpid()));
   if (n < 0) return;
   va_list ap;
   va_start(ap, fmt);

@@ -97,7 +97,8 @@ int MountCommand(const std::vector<std::string>& args) {
         kv = a.substr(7);
       }
       size_t eq = kv.find('=');
-      if (eq == std::string::npos || eq == 0) return UsageError("--conf needs key=value, not " + kv);
+      if (eq == std::string::npos || eq == 0)
+        return UsageError("--conf needs key=value, not " + kv);
       req.conf_overrides[kv.substr(0, eq)] = kv.substr(eq + 1);
     } else if (a == "--log-file") {
       const std::string* v = value("--log-file");

@@ -9,13 +9,13 @@ namespace alluxio::fuse {
 namespace {
 
 // Options libfuse hands to mount(2) or fusermount3 unchanged.
-constexpr std::string_view kKernelFlags[] = {
-    "allow_other", "allow_root", "default_permissions", "rw",     "nosuid",
-    "suid",        "nodev",      "dev",                 "noexec", "exec",
-    "noatime",     "atime",      "relatime",            "sync",   "async",
-    "dirsync",     "auto_unmount"};
-constexpr std::string_view kKernelValued[] = {"fsname", "subtype", "max_read",
-                                              "blksize"};
+constexpr std::string_view kKernelFlags[] = {"allow_other", "allow_root",  "default_permissions",
+                                             "rw",          "nosuid",      "suid",
+                                             "nodev",       "dev",         "noexec",
+                                             "exec",        "noatime",     "atime",
+                                             "relatime",    "sync",        "async",
+                                             "dirsync",     "auto_unmount"};
+constexpr std::string_view kKernelValued[] = {"fsname", "subtype", "max_read", "blksize"};
 
 Status ParseSeconds(std::string_view name, std::string_view text, double* out) {
   std::string s(text);
@@ -29,15 +29,12 @@ Status ParseSeconds(std::string_view name, std::string_view text, double* out) {
   return Status::OK();
 }
 
-Status ParseUnsigned(std::string_view name, std::string_view text, unsigned max,
-                     unsigned* out) {
+Status ParseUnsigned(std::string_view name, std::string_view text, unsigned max, unsigned* out) {
   unsigned v = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() ||
-      v > max) {
-    return Status::InvalidArgument("mount option " + std::string(name) + "=" +
-                                   std::string(text) + ": expected an integer in [0, " +
-                                   std::to_string(max) + "]");
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || v > max) {
+    return Status::InvalidArgument("mount option " + std::string(name) + "=" + std::string(text) +
+                                   ": expected an integer in [0, " + std::to_string(max) + "]");
   }
   *out = v;
   return Status::OK();
@@ -45,8 +42,8 @@ Status ParseUnsigned(std::string_view name, std::string_view text, unsigned max,
 
 bool HasKernelOption(const std::vector<std::string>& opts, std::string_view key) {
   for (const std::string& o : opts) {
-    if (o == key || (o.size() > key.size() && o.compare(0, key.size(), key) == 0 &&
-                     o[key.size()] == '=')) {
+    if (o == key ||
+        (o.size() > key.size() && o.compare(0, key.size(), key) == 0 && o[key.size()] == '=')) {
       return true;
     }
   }
@@ -110,12 +107,10 @@ Status ApplyOne(std::string_view opt, MountOptions* opts) {
     for (std::string_view key : kKernelValued) {
       if (name == key) {
         if (value.empty() || value.find(',') != std::string_view::npos) {
-          return Status::InvalidArgument("mount option " + std::string(opt) +
-                                         ": empty value");
+          return Status::InvalidArgument("mount option " + std::string(opt) + ": empty value");
         }
-        std::erase_if(opts->kernel_options, [&](const std::string& o) {
-          return HasKernelOption({o}, key);
-        });
+        std::erase_if(opts->kernel_options,
+                      [&](const std::string& o) { return HasKernelOption({o}, key); });
         opts->kernel_options.emplace_back(opt);
         return Status::OK();
       }

@@ -21,14 +21,14 @@ enum class CacheMode {
 struct MountOptions {
   // Handled by the daemon.
   CacheMode cache = CacheMode::kAuto;
-  bool direct_io = false;        // bypass the kernel page cache entirely
-  bool read_only = false;        // ro: every change fails with EROFS
-  double attr_timeout = 2.0;     // seconds the kernel trusts attributes
-  double entry_timeout = 2.0;    // seconds the kernel trusts name lookups
-  double negative_timeout = 0.0; // seconds the kernel trusts "no such entry"
+  bool direct_io = false;         // bypass the kernel page cache entirely
+  bool read_only = false;         // ro: every change fails with EROFS
+  double attr_timeout = 2.0;      // seconds the kernel trusts attributes
+  double entry_timeout = 2.0;     // seconds the kernel trusts name lookups
+  double negative_timeout = 0.0;  // seconds the kernel trusts "no such entry"
   unsigned max_idle_threads = 16;
-  unsigned max_background = 0;   // 0: libfuse's default
-  bool debug = false;            // libfuse request tracing on stderr
+  unsigned max_background = 0;  // 0: libfuse's default
+  bool debug = false;           // libfuse request tracing on stderr
 
   // Passed to the kernel mount through libfuse, comma-separated, e.g.
   // "allow_other,default_permissions,ro,fsname=alluxio,subtype=alluxio".

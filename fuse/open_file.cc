@@ -74,8 +74,7 @@ Status OpenFile::Commit(bool* committed) {
 
 Status OpenFile::Sync() {
   std::lock_guard<std::mutex> lock(mu_);
-  if (!handle_) return closed_ ? Status(Code::kBadDescriptor, path_ + " is closed")
-                               : Status::OK();
+  if (!handle_) return closed_ ? Status(Code::kBadDescriptor, path_ + " is closed") : Status::OK();
   return handle_->Sync();
 }
 

@@ -64,7 +64,7 @@ class OpenFile {
   const std::string path_;
   OpenOptions reopen_opts_;  // how to open it again after a commit
 
-  std::mutex mu_;  // guards the members below; held across writes and commits
+  std::mutex mu_;                       // guards the members below; held across writes and commits
   std::shared_ptr<FileHandle> handle_;  // null after a commit or Close
   bool dirty_;
   bool closed_ = false;

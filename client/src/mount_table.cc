@@ -117,7 +117,7 @@ Status MountTable::WriteFile(const std::vector<MountInfo>& mounts) const {
   return Status::OK();
 }
 
-void MountTable::Install(const std::vector<MountInfo>& infos, std::shared_ptr<Ufs> fresh_ufs,
+void MountTable::Install(const std::vector<MountInfo>& infos, const std::shared_ptr<Ufs>& fresh_ufs,
                          const std::string& fresh_path) {
   std::vector<Mount> next;
   for (const auto& mi : infos) {
@@ -244,7 +244,7 @@ Status MountTable::Modify(const std::function<Status(std::vector<MountInfo>*)>& 
 
 Status MountTable::Add(const std::string& path, const std::string& uri,
                        const std::map<std::string, std::string>& options,
-                       std::shared_ptr<Ufs> ufs) {
+                       const std::shared_ptr<Ufs>& ufs) {
   std::vector<MountInfo> result;
   Status st = Modify([&](std::vector<MountInfo>* infos) {
     for (const auto& mi : *infos) {

@@ -48,7 +48,7 @@ class MountTable {
   std::vector<std::string> ChildMountPoints(std::string_view dir);
 
   Status Add(const std::string& path, const std::string& uri,
-             const std::map<std::string, std::string>& options, std::shared_ptr<Ufs> ufs);
+             const std::map<std::string, std::string>& options, const std::shared_ptr<Ufs>& ufs);
   Status Remove(const std::string& path);
   std::vector<MountInfo> List();
 
@@ -63,7 +63,7 @@ class MountTable {
   Status WriteFile(const std::vector<MountInfo>& mounts) const;
   // Runs fn(mounts) under the file lock and persists what it leaves.
   Status Modify(const std::function<Status(std::vector<MountInfo>*)>& fn);
-  void Install(const std::vector<MountInfo>& infos, std::shared_ptr<Ufs> fresh_ufs,
+  void Install(const std::vector<MountInfo>& infos, const std::shared_ptr<Ufs>& fresh_ufs,
                const std::string& fresh_path);
 
   const Configuration& conf_;

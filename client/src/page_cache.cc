@@ -197,7 +197,7 @@ void PageCache::Worker() {
 }
 
 void PageCache::Prefetch(uint64_t file, uint64_t file_size, uint64_t first, uint64_t last,
-                         ReaderSource fetch) {
+                         const ReaderSource& fetch) {
   std::lock_guard<std::mutex> lock(queue_mu_);
   EnsureWorkers();
   for (uint64_t i = first; i <= last && i * page_size_ < file_size; ++i) {

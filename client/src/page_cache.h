@@ -43,7 +43,7 @@ class PageCache {
 
   // Fetches pages [first, last] of a file in the background if missing.
   void Prefetch(uint64_t file, uint64_t file_size, uint64_t first, uint64_t last,
-                ReaderSource fetch);
+                const ReaderSource& fetch);
 
   void FreeFile(uint64_t file) { store_->DeleteFile(file); }
   CacheStats Stats() const { return disk_->Stats(); }

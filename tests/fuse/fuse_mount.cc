@@ -111,8 +111,8 @@ bool WaitForMount(const std::string& path, bool mounted, double seconds) {
   return false;
 }
 
-std::unique_ptr<FuseMount> FuseMount::Start(const FuseMountOptions& opts,
-                                            std::string* skip_reason, std::string* error) {
+std::unique_ptr<FuseMount> FuseMount::Start(const FuseMountOptions& opts, std::string* skip_reason,
+                                            std::string* error) {
   if (access("/dev/fuse", R_OK | W_OK) != 0) {
     *skip_reason = "/dev/fuse is missing or not accessible: cannot mount FUSE here";
     return nullptr;
@@ -145,8 +145,7 @@ std::unique_ptr<FuseMount> FuseMount::Start(const FuseMountOptions& opts,
     }
   }
 
-  std::vector<std::string> args = {FuseBinary(), "mount", m->mount_point_, opts.alluxio_path,
-                                    "-f"};
+  std::vector<std::string> args = {FuseBinary(), "mount", m->mount_point_, opts.alluxio_path, "-f"};
   if (opts.supervise) args.emplace_back("--supervise");
   std::map<std::string, std::string> conf = opts.conf;
   conf.emplace("alluxio.work.dir", tmpl + "/work");
@@ -203,8 +202,7 @@ std::unique_ptr<FuseMount> FuseMount::Start(const FuseMountOptions& opts,
 
 pid_t FuseMount::DaemonPid() const {
   if (!supervise_) return pid_;
-  std::ifstream in("/proc/" + std::to_string(pid_) + "/task/" + std::to_string(pid_) +
-                   "/children");
+  std::ifstream in("/proc/" + std::to_string(pid_) + "/task/" + std::to_string(pid_) + "/children");
   pid_t child = -1;
   in >> child;
   return child;

@@ -19,7 +19,7 @@ namespace alluxio::testing {
 
 struct FuseMountOptions {
   std::string alluxio_path = "/";
-  std::vector<std::string> mount_options;  // each passed as "-o <opt>"
+  std::vector<std::string> mount_options;   // each passed as "-o <opt>"
   std::map<std::string, std::string> conf;  // --conf key=value
   bool supervise = false;
   // Files to create in the UFS before mounting: path (relative) -> content.
@@ -32,8 +32,8 @@ class FuseMount {
   // Mounts in a new directory under $ALLUXIO_FUSE_TEST_ROOT (or $TMPDIR, or
   // /tmp). On failure returns null with either *skip_reason (the machine
   // cannot mount) or *error set.
-  static std::unique_ptr<FuseMount> Start(const FuseMountOptions& opts,
-                                          std::string* skip_reason, std::string* error);
+  static std::unique_ptr<FuseMount> Start(const FuseMountOptions& opts, std::string* skip_reason,
+                                          std::string* error);
   ~FuseMount();
 
   FuseMount(const FuseMount&) = delete;

@@ -2,6 +2,7 @@
 // the mount and on a plain local directory must give the same results.
 #include <dirent.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/mount.h>
@@ -19,8 +20,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "alluxio/config.h"
 #include "alluxio/file_system.h"
@@ -46,7 +45,8 @@ std::string Describe(const Outcome& o) {
   std::ostringstream s;
   s << o.step << " -> ret=" << o.ret;
   if (o.ret < 0) s << " errno=" << o.err << " (" << std::strerror(o.err) << ")";
-  if (!o.data.empty()) s << " data=[" << (o.data.size() > 80 ? o.data.substr(0, 80) + "..." : o.data) << "]";
+  if (!o.data.empty())
+    s << " data=[" << (o.data.size() > 80 ? o.data.substr(0, 80) + "..." : o.data) << "]";
   return s.str();
 }
 
@@ -228,8 +228,8 @@ void BasicScenario(Recorder& r) {
   r.Rec("rename dir onto file", ::rename(r.P("e").c_str(), r.P("d/g").c_str()));
   r.Rec("rename dir onto non-empty dir", ::rename(r.P("d").c_str(), r.P("e").c_str()));
   r.Rec("rename dir into itself", ::rename(r.P("d").c_str(), r.P("d/sub").c_str()));
-  r.Rec("renameat2 noreplace", ::renameat2(AT_FDCWD, r.P("e/x").c_str(), AT_FDCWD,
-                                           r.P("d/g").c_str(), RENAME_NOREPLACE));
+  r.Rec("renameat2 noreplace",
+        ::renameat2(AT_FDCWD, r.P("e/x").c_str(), AT_FDCWD, r.P("d/g").c_str(), RENAME_NOREPLACE));
   r.Rec("rename replaces file", ::rename(r.P("e/x").c_str(), r.P("d/g").c_str()));
   r.ReadFile("d/g");
   r.Rec("mkdir d/sub", ::mkdir(r.P("d/sub").c_str(), 0755));
@@ -347,9 +347,9 @@ class FuseTest : public ::testing::Test {
   std::string skip_reason_;
 };
 
-#define MOUNT_OR_SKIP(var, opts)                       \
-  auto var = Mount(opts);                              \
-  if (skipped_) GTEST_SKIP() << skip_reason_;          \
+#define MOUNT_OR_SKIP(var, opts)              \
+  auto var = Mount(opts);                     \
+  if (skipped_) GTEST_SKIP() << skip_reason_; \
   ASSERT_NE(var, nullptr)
 
 TEST_F(FuseTest, PosixCallsMatchLocalDirectory) {
@@ -741,7 +741,8 @@ TEST_F(FuseTest, ConcurrentReadersGetCorrectBytes) {
   const int kSmall = 300;
   opts.ufs_files["big"] = Pattern(kBig, 77);
   for (int i = 0; i < kSmall; ++i) {
-    opts.ufs_files["small/" + std::to_string(i)] = Pattern(1000 + i * 211, static_cast<unsigned>(i));
+    opts.ufs_files["small/" + std::to_string(i)] =
+        Pattern(1000 + i * 211, static_cast<unsigned>(i));
   }
   MOUNT_OR_SKIP(m, opts);
   const std::string mp = m->mount_point();
@@ -771,8 +772,7 @@ TEST_F(FuseTest, ConcurrentReadersGetCorrectBytes) {
         size_t off = x % kBig;
         size_t len = std::min<size_t>(1 + x % 200000, kBig - off);
         ssize_t n = ::pread(fd, buf.data(), len, static_cast<off_t>(off));
-        ok = n == static_cast<ssize_t>(len) &&
-             std::memcmp(buf.data(), big.data() + off, len) == 0;
+        ok = n == static_cast<ssize_t>(len) && std::memcmp(buf.data(), big.data() + off, len) == 0;
       }
     }
     ::close(fd);

@@ -49,9 +49,9 @@ TEST(MountOptionsTest, LaterOptionsWin) {
 }
 
 TEST(MountOptionsTest, BadOptionsNameThemselves) {
-  for (const char* bad : {"bogus", "attr_timeout=", "attr_timeout=-1", "attr_timeout=abc",
-                          "max_idle_threads=x", "max_background=99999999", "kernel_cache=1",
-                          "fsname="}) {
+  for (const char* bad :
+       {"bogus", "attr_timeout=", "attr_timeout=-1", "attr_timeout=abc", "max_idle_threads=x",
+        "max_background=99999999", "kernel_cache=1", "fsname="}) {
     MountOptions o;
     Status st = ParseMountOptions(bad, &o);
     EXPECT_EQ(st.code(), Code::kInvalidArgument) << bad;

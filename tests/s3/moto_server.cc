@@ -149,15 +149,15 @@ bool MotoServer::CreateBucket(const std::string& name, std::string* error) const
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION,
-                   +[](char*, size_t s, size_t n, void*) -> size_t { return s * n; });
+  curl_easy_setopt(
+      c, CURLOPT_WRITEFUNCTION, +[](char*, size_t s, size_t n, void*) -> size_t { return s * n; });
   CURLcode rc = curl_easy_perform(c);
   long code = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
   curl_easy_cleanup(c);
   if (rc != CURLE_OK || code != 200) {
-    *error = "create bucket " + name + ": curl " + std::to_string(rc) + ", HTTP " +
-             std::to_string(code);
+    *error =
+        "create bucket " + name + ": curl " + std::to_string(rc) + ", HTTP " + std::to_string(code);
     return false;
   }
   return true;

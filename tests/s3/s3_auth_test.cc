@@ -59,11 +59,11 @@ bool IamCall(const std::string& form, std::string* reply) {
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
   curl_easy_setopt(c, CURLOPT_POSTFIELDS, form.c_str());
   curl_easy_setopt(c, CURLOPT_WRITEDATA, reply);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION,
-                   +[](char* p, size_t s, size_t n, void* ud) -> size_t {
-                     static_cast<std::string*>(ud)->append(p, s * n);
-                     return s * n;
-                   });
+  curl_easy_setopt(
+      c, CURLOPT_WRITEFUNCTION, +[](char* p, size_t s, size_t n, void* ud) -> size_t {
+        static_cast<std::string*>(ud)->append(p, s * n);
+        return s * n;
+      });
   CURLcode rc = curl_easy_perform(c);
   long code = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
@@ -98,8 +98,8 @@ class AuthMotoEnvironment : public ::testing::Environment {
     g_keys.access_key = Between(reply, "<AccessKeyId>", "</AccessKeyId>");
     g_keys.secret_key = Between(reply, "<SecretAccessKey>", "</SecretAccessKey>");
     reply.clear();
-    if (!IamCall("Action=PutUserPolicy&UserName=alluxio&PolicyName=all&PolicyDocument=" +
-                     policy + "&Version=2010-05-08",
+    if (!IamCall("Action=PutUserPolicy&UserName=alluxio&PolicyName=all&PolicyDocument=" + policy +
+                     "&Version=2010-05-08",
                  &reply)) {
       g_setup_error = "PutUserPolicy failed: " + reply;
       return;
@@ -123,8 +123,7 @@ class S3AuthTest : public ::testing::Test {
     ASSERT_FALSE(g_keys.access_key.empty());
   }
   Result<std::shared_ptr<Ufs>> Mount(const std::string& access, const std::string& secret) {
-    return MountS3("s3://" + g_bucket,
-                   {{"s3a.accessKeyId", access}, {"s3a.secretKey", secret}});
+    return MountS3("s3://" + g_bucket, {{"s3a.accessKeyId", access}, {"s3a.secretKey", secret}});
   }
 };
 

@@ -167,8 +167,7 @@ int S3FaultProxy::requests(const std::string& method) const {
   return it == requests_.end() ? 0 : it->second;
 }
 
-bool S3FaultProxy::PickFault(const std::string& method, const std::string& target,
-                             FaultRule* out) {
+bool S3FaultProxy::PickFault(const std::string& method, const std::string& target, FaultRule* out) {
   std::lock_guard<std::mutex> lock(mu_);
   ++requests_[method];
   for (Rule& rule : rules_) {
@@ -278,9 +277,9 @@ void S3FaultProxy::Serve(int fd) {
       }
       size_t send_len = rbody.size();
       size_t announced = rbody.size();
-      bool cut = faulty && (fault.fault == Fault::kResetMidBody ||
-                            fault.fault == Fault::kTruncateBody ||
-                            fault.fault == Fault::kShortBody);
+      bool cut =
+          faulty && (fault.fault == Fault::kResetMidBody || fault.fault == Fault::kTruncateBody ||
+                     fault.fault == Fault::kShortBody);
       if (cut) send_len = rbody.size() / 2;
       if (faulty && fault.fault == Fault::kShortBody) announced = send_len;
       std::string out = resp.first_line + "\r\n";

@@ -4,9 +4,9 @@
 // each request to the upstream server (one upstream connection per request)
 // and relays the response, unless a rule says to fail it: an S3-style error
 // status (500, 503 SlowDown) without forwarding, a request dropped with a
-// reset, a connection reset before the response or in the middle of the body, a truncated body, a body
-// shorter than asked for with a matching (lying) Content-Length, or a delay.
-// Client connections are kept alive, as libcurl reuses them.
+// reset, a connection reset before the response or in the middle of the body, a truncated body, a
+// body shorter than asked for with a matching (lying) Content-Length, or a delay. Client
+// connections are kept alive, as libcurl reuses them.
 //
 // Rules are matched in the order added; the first matching rule with
 // faults left applies. Thread-safe.
@@ -24,20 +24,20 @@
 namespace alluxio::testing {
 
 enum class Fault {
-  kStatus,          // reply `status` with an S3 <Error> `s3_code`; not forwarded
+  kStatus,               // reply `status` with an S3 <Error> `s3_code`; not forwarded
   kResetBeforeResponse,  // forward, then reset the client connection
-  kResetMidBody,    // forward, send headers and half the body, then reset
-  kTruncateBody,    // forward, send headers and half the body, then close
-  kShortBody,       // forward, send half the body with a matching Content-Length
-  kDelay,           // wait delay_ms, then forward normally
-  kDropRequest,     // reset the client connection; not forwarded (an upload cut off)
+  kResetMidBody,         // forward, send headers and half the body, then reset
+  kTruncateBody,         // forward, send headers and half the body, then close
+  kShortBody,            // forward, send half the body with a matching Content-Length
+  kDelay,                // wait delay_ms, then forward normally
+  kDropRequest,          // reset the client connection; not forwarded (an upload cut off)
 };
 
 struct FaultRule {
-  std::string method;         // "" = any
+  std::string method;           // "" = any
   std::string target_contains;  // substring of the request target; "" = any
-  int skip = 0;    // let this many matching requests through first
-  int count = 1;   // then fault this many (-1 = all)
+  int skip = 0;                 // let this many matching requests through first
+  int count = 1;                // then fault this many (-1 = all)
   Fault fault = Fault::kStatus;
   int status = 503;
   std::string s3_code = "SlowDown";

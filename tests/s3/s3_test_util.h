@@ -41,13 +41,13 @@ class MotoEnvironment : public ::testing::Environment {
   }
 };
 
-#define REQUIRE_MOTO()                                                              \
-  do {                                                                              \
-    if (::alluxio::testing::g_moto == nullptr) {                                    \
-      GTEST_SKIP() << "moto_server unavailable (install moto[server]; looked on "   \
-                      "PATH and in /root/.pyenv/shims): "                           \
-                   << ::alluxio::testing::g_moto_error;                             \
-    }                                                                               \
+#define REQUIRE_MOTO()                                                            \
+  do {                                                                            \
+    if (::alluxio::testing::g_moto == nullptr) {                                  \
+      GTEST_SKIP() << "moto_server unavailable (install moto[server]; looked on " \
+                      "PATH and in /root/.pyenv/shims): "                         \
+                   << ::alluxio::testing::g_moto_error;                           \
+    }                                                                             \
   } while (0)
 
 inline std::string NewBucket() {

@@ -256,10 +256,12 @@ TEST_F(S3UfsTest, AttributesSurviveRemount) {
 }
 
 TEST_F(S3UfsTest, SpecialNames) {
-  const std::vector<std::string> names = {
-      "with space", "unicode-\xc3\xbc\xe2\x98\x83", "question?mark", "back\\slash",
-      "plus+sign",  "per%cent",                     "per%25cent",    "amp&eq=semi;",
-      "hash#tag",   "quote'\"",                     "~tilde",        "star*paren()"};
+  const std::vector<std::string> names = {"with space",    "unicode-\xc3\xbc\xe2\x98\x83",
+                                          "question?mark", "back\\slash",
+                                          "plus+sign",     "per%cent",
+                                          "per%25cent",    "amp&eq=semi;",
+                                          "hash#tag",      "quote'\"",
+                                          "~tilde",        "star*paren()"};
   ASSERT_TRUE(ufs_->CreateDirectory("/dir with space?", 0755).ok());
   for (const auto& n : names) {
     ASSERT_TRUE(WriteFile(*ufs_, "/dir with space?/" + n, "data:" + n).ok()) << n;
@@ -409,8 +411,8 @@ TEST_F(S3UfsListingTest, ThousandsOfEntriesAcrossPages) {
   auto list = ufs_->ListStatus("/many");
   ASSERT_TRUE(list.ok()) << list.status().ToString();
   EXPECT_EQ(list->size(), kFiles + kDirs);
-  size_t dirs = std::count_if(list->begin(), list->end(),
-                              [](const FileInfo& f) { return f.attr.is_dir; });
+  size_t dirs =
+      std::count_if(list->begin(), list->end(), [](const FileInfo& f) { return f.attr.is_dir; });
   EXPECT_EQ(dirs, kDirs);
   EXPECT_EQ(Names(*list).size(), kFiles + kDirs);
   // Rename of the whole tree uses the paged recursive listing and batched
@@ -437,9 +439,7 @@ TEST(S3MountTest, ErrorsNameTheBucketAndEndpoint) {
 
   EXPECT_EQ(MountS3("s3://").status().code(), Code::kInvalidArgument);
   EXPECT_EQ(MountS3("s3://b/../x").status().code(), Code::kInvalidArgument);
-  EXPECT_EQ(MountS3("s3://bucket", {{"alluxio.underfs.s3.threads.max", "lots"}})
-                .status()
-                .code(),
+  EXPECT_EQ(MountS3("s3://bucket", {{"alluxio.underfs.s3.threads.max", "lots"}}).status().code(),
             Code::kInvalidArgument);
   auto bad_endpoint = MountS3("s3://bucket", {}, "ftp://127.0.0.1:1/x");
   EXPECT_EQ(bad_endpoint.status().code(), Code::kInvalidArgument);
@@ -455,8 +455,8 @@ TEST(S3MountTest, BucketRootAndEnvironmentCredentials) {
   ::setenv("AWS_SECRET_ACCESS_KEY", "env-secret", 1);
   auto conf = Configuration::FromMap({});
   ASSERT_TRUE(conf.ok());
-  auto ufs = CreateUfs("s3://" + bucket, {{"alluxio.underfs.s3.endpoint", g_moto->endpoint()}},
-                       *conf);
+  auto ufs =
+      CreateUfs("s3://" + bucket, {{"alluxio.underfs.s3.endpoint", g_moto->endpoint()}}, *conf);
   ::unsetenv("AWS_ACCESS_KEY_ID");
   ::unsetenv("AWS_SECRET_ACCESS_KEY");
   ASSERT_TRUE(ufs.ok()) << ufs.status().ToString();

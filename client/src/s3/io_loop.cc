@@ -3,10 +3,9 @@
 #include <curl/curl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/context/fiber.hpp>
 #include <boost/context/protected_fixedsize_stack.hpp>
-
-#include <algorithm>
 #include <cctype>
 #include <condition_variable>
 #include <cstring>
@@ -361,8 +360,7 @@ HttpResponse IoLoop::Core::Perform(const HttpRequest& req) {
       curl_easy_setopt(easy, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(req.body_size));
     } else {
       curl_easy_setopt(easy, CURLOPT_POST, 1L);
-      curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
-                       static_cast<curl_off_t>(req.body_size));
+      curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body_size));
     }
     curl_easy_setopt(easy, CURLOPT_READFUNCTION, &Core::OnRead);
     curl_easy_setopt(easy, CURLOPT_READDATA, &t);
@@ -397,8 +395,7 @@ HttpResponse IoLoop::Core::Perform(const HttpRequest& req) {
   return resp;
 }
 
-void IoLoop::Core::ParallelFor(size_t n, size_t width,
-                               const std::function<void(size_t)>& fn) {
+void IoLoop::Core::ParallelFor(size_t n, size_t width, const std::function<void(size_t)>& fn) {
   if (n == 0) return;
   if (n == 1) {
     fn(0);

@@ -58,8 +58,8 @@ struct HttpResponse {
   long status = 0;         // HTTP status when curl_code == 0
   // Header names lower-cased; of the final response only.
   std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;        // the body, unless it went to the sink
-  size_t sink_len = 0;     // bytes written to the sink
+  std::string body;     // the body, unless it went to the sink
+  size_t sink_len = 0;  // bytes written to the sink
   bool sink_overflow = false;
 
   // The first header named `lower_name`, or "".

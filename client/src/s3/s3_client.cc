@@ -3,12 +3,11 @@
 #include <curl/curl.h>
 #include <openssl/evp.h>
 
-#include <pugixml.hpp>
-
 #include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <ctime>
+#include <pugixml.hpp>
 #include <random>
 #include <sstream>
 
@@ -64,8 +63,7 @@ std::string Unquote(std::string s) {
 
 bool IsIpOrLocalhost(const std::string& host) {
   if (host == "localhost" || (!host.empty() && host[0] == '[')) return true;
-  return !host.empty() &&
-         host.find_first_not_of("0123456789.") == std::string::npos;
+  return !host.empty() && host.find_first_not_of("0123456789.") == std::string::npos;
 }
 
 // DNS-compatible bucket names can be virtual hosts (over https, no dots, so
@@ -116,9 +114,8 @@ Result<std::unique_ptr<S3Client>> S3Client::Create(S3Options options) {
   if (options.region.empty()) options.region = "us-east-1";
   std::string endpoint = options.endpoint;
   if (endpoint.empty()) {
-    endpoint = options.region == "us-east-1"
-                   ? "https://s3.amazonaws.com"
-                   : "https://s3." + options.region + ".amazonaws.com";
+    endpoint = options.region == "us-east-1" ? "https://s3.amazonaws.com"
+                                             : "https://s3." + options.region + ".amazonaws.com";
   }
   if (endpoint.find("://") == std::string::npos) endpoint = "https://" + endpoint;
   while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
@@ -191,8 +188,8 @@ HttpRequest S3Client::Build(const Request& r, const std::string& payload_sha256)
   return hr;
 }
 
-Status S3Client::ErrorStatus(const Request& r, const HttpResponse& resp,
-                             const std::string& code, const std::string& message) const {
+Status S3Client::ErrorStatus(const Request& r, const HttpResponse& resp, const std::string& code,
+                             const std::string& message) const {
   std::string what = r.method + " " + (r.key.empty() ? "s3://" + opts_.bucket : Describe(r.key));
   std::string detail = "HTTP " + std::to_string(resp.status);
   if (!code.empty()) detail += " " + code;
@@ -209,14 +206,14 @@ Status S3Client::ErrorStatus(const Request& r, const HttpResponse& resp,
       return Status(Code::kNotFound, Describe(r.key) + " does not exist");
     case 401:
     case 403:
-      return Status(Code::kPermissionDenied, "access denied: " + what + " at " + endpoint_ +
-                                                 " (" + detail +
+      return Status(Code::kPermissionDenied, "access denied: " + what + " at " + endpoint_ + " (" +
+                                                 detail +
                                                  "); check the credentials and the bucket policy");
     case 409:
       return Status(Code::kBusy, what + " at " + endpoint_ + ": " + detail);
     case 412:
-      return Status(Code::kIoError, Describe(r.key) +
-                                        " changed while it was being read (" + detail + ")");
+      return Status(Code::kIoError,
+                    Describe(r.key) + " changed while it was being read (" + detail + ")");
     case 416:
       return Status(Code::kOutOfRange, what + " at " + endpoint_ + ": " + detail);
     case 501:
@@ -244,8 +241,7 @@ Result<HttpResponse> S3Client::Call(const Request& r) {
     HttpResponse resp = loop_.Perform(Build(r, sha));
     Status st;
     bool retryable = false;
-    std::string what =
-        r.method + " " + (r.key.empty() ? "s3://" + opts_.bucket : Describe(r.key));
+    std::string what = r.method + " " + (r.key.empty() ? "s3://" + opts_.bucket : Describe(r.key));
     if (resp.curl_code != 0) {
       if (resp.sink_overflow) {
         st = Status(Code::kIoError,
@@ -260,12 +256,11 @@ Result<HttpResponse> S3Client::Call(const Request& r) {
                         "cannot reach S3 endpoint " + endpoint_ + ": " + resp.curl_error);
             break;
           case CURLE_OPERATION_TIMEDOUT:
-            st = Status(Code::kTimedOut, what + " at " + endpoint_ + " timed out: " +
-                                             resp.curl_error);
+            st = Status(Code::kTimedOut,
+                        what + " at " + endpoint_ + " timed out: " + resp.curl_error);
             break;
           default:
-            st = Status(Code::kIoError,
-                        what + " at " + endpoint_ + " failed: " + resp.curl_error);
+            st = Status(Code::kIoError, what + " at " + endpoint_ + " failed: " + resp.curl_error);
         }
       }
     } else if (resp.status >= 200 && resp.status < 300) {
@@ -291,15 +286,14 @@ Result<HttpResponse> S3Client::Call(const Request& r) {
     }
     if (!retryable || attempt >= retries) {
       if (attempt > 0) {
-        return Status(st.code(), st.message() + " (after " + std::to_string(attempt + 1) +
-                                     " attempts)");
+        return Status(st.code(),
+                      st.message() + " (after " + std::to_string(attempt + 1) + " attempts)");
       }
       return st;
     }
     // Exponential backoff with jitter: a random delay in [d/2, d].
-    long long d = std::min<long long>(opts_.retry_cap_ms,
-                                      static_cast<long long>(opts_.retry_base_ms)
-                                          << std::min(attempt, 20));
+    long long d = std::min<long long>(
+        opts_.retry_cap_ms, static_cast<long long>(opts_.retry_base_ms) << std::min(attempt, 20));
     std::uniform_int_distribution<long long> jitter(d / 2, std::max<long long>(d / 2, d));
     loop_.Sleep(std::chrono::milliseconds(jitter(rng)));
   }
@@ -328,8 +322,8 @@ Status S3Client::GetRange(const std::string& key, uint64_t offset, char* buf, si
   Request r;
   r.method = "GET";
   r.key = key;
-  r.headers.emplace_back("Range", "bytes=" + std::to_string(offset) + "-" +
-                                      std::to_string(offset + n - 1));
+  r.headers.emplace_back("Range",
+                         "bytes=" + std::to_string(offset) + "-" + std::to_string(offset + n - 1));
   if (!if_match.empty()) r.headers.emplace_back("If-Match", "\"" + if_match + "\"");
   r.sink = buf;
   r.sink_cap = n;
@@ -504,8 +498,8 @@ Result<std::string> S3Client::UploadPart(const std::string& key, const std::stri
   ASSIGN_OR_RETURN(HttpResponse resp, Call(r));
   std::string etag = resp.Header("etag");
   if (etag.empty()) {
-    return Status::IoError("upload part " + std::to_string(part_number) + " of " +
-                           Describe(key) + " at " + endpoint_ + ": no ETag in the response");
+    return Status::IoError("upload part " + std::to_string(part_number) + " of " + Describe(key) +
+                           " at " + endpoint_ + ": no ETag in the response");
   }
   return etag;
 }
@@ -527,8 +521,8 @@ Result<std::string> S3Client::UploadPartCopy(const std::string& src, const std::
   doc.load_buffer(resp.body.data(), resp.body.size());
   std::string etag = doc.child("CopyPartResult").child_value("ETag");
   if (etag.empty()) {
-    return Status::IoError("copy part " + std::to_string(part_number) + " of " +
-                           Describe(key) + " at " + endpoint_ + ": no ETag in the response");
+    return Status::IoError("copy part " + std::to_string(part_number) + " of " + Describe(key) +
+                           " at " + endpoint_ + ": no ETag in the response");
   }
   if (etag.front() != '"') etag = "\"" + etag + "\"";
   return etag;

@@ -40,7 +40,7 @@ struct S3Options {
 struct ObjectMeta {
   std::string key;
   uint64_t size = 0;
-  std::string etag;            // without quotes
+  std::string etag;  // without quotes
   int64_t last_modified_ns = 0;
   std::string content_type;
   // x-amz-meta-* without the prefix, names lower-cased (HEAD only).
@@ -48,9 +48,9 @@ struct ObjectMeta {
 };
 
 struct ListPage {
-  std::vector<ObjectMeta> objects;        // Contents (no user metadata)
-  std::vector<std::string> prefixes;      // CommonPrefixes, with trailing '/'
-  std::string next_token;                 // "" when this is the last page
+  std::vector<ObjectMeta> objects;    // Contents (no user metadata)
+  std::vector<std::string> prefixes;  // CommonPrefixes, with trailing '/'
+  std::string next_token;             // "" when this is the last page
 };
 
 // User metadata to set on a new object ("mode" -> "33188").
@@ -81,8 +81,8 @@ class S3Client {
                         const std::string& token, int max_keys);
   // Server-side copy (objects up to 5 GiB). With meta, the copy gets exactly
   // that user metadata (REPLACE); without, the source's (COPY).
-  Status Copy(const std::string& src, const std::string& dst,
-              const std::optional<UserMeta>& meta, const std::string& content_type = "");
+  Status Copy(const std::string& src, const std::string& dst, const std::optional<UserMeta>& meta,
+              const std::string& content_type = "");
   Status Delete(const std::string& key);
   // DeleteObjects, any number of keys (batched by 1000, batches in
   // parallel). Missing keys are not errors.
@@ -96,8 +96,8 @@ class S3Client {
                                  int part_number, const char* data, size_t n,
                                  const std::string& sha256);
   Result<std::string> UploadPartCopy(const std::string& src, const std::string& key,
-                                     const std::string& upload_id, int part_number,
-                                     uint64_t first, uint64_t last);
+                                     const std::string& upload_id, int part_number, uint64_t first,
+                                     uint64_t last);
   Status CompleteMultipart(const std::string& key, const std::string& upload_id,
                            const std::vector<std::string>& etags);
   Status AbortMultipart(const std::string& key, const std::string& upload_id);

@@ -33,7 +33,7 @@ constexpr int kMaxParts = 10000;
 constexpr size_t kMaxInflightParts = 4;
 
 // Metadata names, compatible with s3fs (and rclone's mtime).
-constexpr char kMetaMode[] = "mode";    // decimal st_mode, with the type bits
+constexpr char kMetaMode[] = "mode";  // decimal st_mode, with the type bits
 constexpr char kMetaUid[] = "uid";
 constexpr char kMetaGid[] = "gid";
 constexpr char kMetaMtime[] = "mtime";  // seconds, optional ".nnnnnnnnn"
@@ -103,8 +103,8 @@ class Settings {
     char* end = nullptr;
     long long n = std::strtoll(v.c_str(), &end, 10);
     if (*end != '\0' || n < min) {
-      return Bad(key, Status::InvalidArgument("'" + v + "' is not an integer >= " +
-                                              std::to_string(min)));
+      return Bad(
+          key, Status::InvalidArgument("'" + v + "' is not an integer >= " + std::to_string(min)));
     }
     return static_cast<int64_t>(n);
   }
@@ -187,16 +187,14 @@ struct Context {
     a.uid = ParseU32(get(kMetaUid)).value_or(default_uid);
     a.gid = ParseU32(get(kMetaGid)).value_or(default_gid);
     // Listings give milliseconds and HEAD seconds: keep seconds so both agree.
-    a.mtime_ns = ParseMtime(get(kMetaMtime))
-                     .value_or(m.last_modified_ns / 1000000000 * 1000000000);
+    a.mtime_ns = ParseMtime(get(kMetaMtime)).value_or(m.last_modified_ns / 1000000000 * 1000000000);
     if (!is_dir) {
       a.version = m.etag.empty() ? ContentVersion(a.size, a.mtime_ns) : ContentVersion(m.etag);
     }
     return a;
   }
 
-  UserMeta MetaFor(bool is_dir, uint32_t mode, uint32_t uid, uint32_t gid,
-                   int64_t mtime_ns) const {
+  UserMeta MetaFor(bool is_dir, uint32_t mode, uint32_t uid, uint32_t gid, int64_t mtime_ns) const {
     return UserMeta{
         {kMetaMode, std::to_string((is_dir ? S_IFDIR : S_IFREG) | (mode & 07777))},
         {kMetaUid, std::to_string(uid)},
@@ -346,10 +344,12 @@ struct Context {
     loop().ParallelFor(parts, width(), [&](size_t i) {
       uint64_t first = i * part;
       uint64_t last = std::min(src.size, first + part) - 1;
-      auto r = client->UploadPartCopy(src.key, dst, upload_id, static_cast<int>(i + 1), first,
-                                      last);
-      if (r.ok()) etags[i] = std::move(*r);
-      else errors[i] = r.status();
+      auto r =
+          client->UploadPartCopy(src.key, dst, upload_id, static_cast<int>(i + 1), first, last);
+      if (r.ok())
+        etags[i] = std::move(*r);
+      else
+        errors[i] = r.status();
     });
     Status st;
     for (const Status& e : errors) {
@@ -529,7 +529,7 @@ class S3Writer : public UfsWriter {
   std::string upload_id_;
   int next_part_ = 1;
   std::deque<std::future<Result<std::string>>> inflight_;  // in part order
-  std::vector<std::string> done_etags_;                     // parts 1..k
+  std::vector<std::string> done_etags_;                    // parts 1..k
   Status error_;
   bool closed_ = false;
 };
@@ -555,8 +555,10 @@ class S3Ufs : public Ufs {
       Status parent;
       Result<FileAttr> self = Status::IoError("not probed");
       ctx_->loop().ParallelFor(2, 2, [&](size_t i) {
-        if (i == 0) parent = ctx_->CheckParent(path);
-        else self = ctx_->Stat(path);
+        if (i == 0)
+          parent = ctx_->CheckParent(path);
+        else
+          self = ctx_->Stat(path);
       });
       RETURN_IF_ERROR(parent);
       if (self.ok()) return Status::AlreadyExists(path + " already exists in " + ctx_->uri);
@@ -568,20 +570,19 @@ class S3Ufs : public Ufs {
   }
 
   Result<std::unique_ptr<UfsReader>> OpenRead(const std::string& path) override {
-    return Run<Result<std::unique_ptr<UfsReader>>>(
-        [&]() -> Result<std::unique_ptr<UfsReader>> {
-          if (path == "/") return Status(Code::kIsDirectory, "/ is a directory");
-          ASSIGN_OR_RETURN(Context::Probe p, ctx_->ProbePath(path));
-          if (p.kind == Context::Probe::kDir) {
-            return Status(Code::kIsDirectory, path + " is a directory in " + ctx_->uri);
-          }
-          if (p.kind == Context::Probe::kNone) {
-            return Status::NotFound(path + " does not exist in " + ctx_->uri);
-          }
-          auto reader = std::make_unique<S3Reader>(ctx_, p.file.key, p.file.size, p.file.etag);
-          reader->set_version(ctx_->Attr(p.file, false).version);
-          return std::unique_ptr<UfsReader>(std::move(reader));
-        });
+    return Run<Result<std::unique_ptr<UfsReader>>>([&]() -> Result<std::unique_ptr<UfsReader>> {
+      if (path == "/") return Status(Code::kIsDirectory, "/ is a directory");
+      ASSIGN_OR_RETURN(Context::Probe p, ctx_->ProbePath(path));
+      if (p.kind == Context::Probe::kDir) {
+        return Status(Code::kIsDirectory, path + " is a directory in " + ctx_->uri);
+      }
+      if (p.kind == Context::Probe::kNone) {
+        return Status::NotFound(path + " does not exist in " + ctx_->uri);
+      }
+      auto reader = std::make_unique<S3Reader>(ctx_, p.file.key, p.file.size, p.file.etag);
+      reader->set_version(ctx_->Attr(p.file, false).version);
+      return std::unique_ptr<UfsReader>(std::move(reader));
+    });
   }
 
   Result<std::unique_ptr<UfsWriter>> Create(const std::string& path,
@@ -591,8 +592,10 @@ class S3Ufs : public Ufs {
       Status parent;
       Result<Context::Probe> self = Status::IoError("not probed");
       ctx_->loop().ParallelFor(2, 2, [&](size_t i) {
-        if (i == 0) parent = ctx_->CheckParent(path);
-        else self = ctx_->ProbePath(path);
+        if (i == 0)
+          parent = ctx_->CheckParent(path);
+        else
+          self = ctx_->ProbePath(path);
       });
       RETURN_IF_ERROR(parent);
       RETURN_IF_ERROR(self.status());
@@ -693,8 +696,7 @@ class S3Ufs : public Ufs {
     bool any = false;
     std::string token;
     do {
-      ASSIGN_OR_RETURN(s3::ListPage page,
-                       ctx_->client->List(dir, "/", token, ctx_->list_max_keys));
+      ASSIGN_OR_RETURN(s3::ListPage page, ctx_->client->List(dir, "/", token, ctx_->list_max_keys));
       for (const auto& o : page.objects) {
         any = true;
         std::string name = o.key.substr(dir.size());
@@ -733,15 +735,17 @@ class S3Ufs : public Ufs {
     ASSIGN_OR_RETURN(std::vector<ObjectMeta> objects, ctx_->ListAll(from));
     std::vector<Status> errors(objects.size());
     ctx_->loop().ParallelFor(objects.size(), ctx_->width(), [&](size_t i) {
-      errors[i] = ctx_->CopyObject(objects[i], to + objects[i].key.substr(from.size()),
-                                   std::nullopt);
+      errors[i] =
+          ctx_->CopyObject(objects[i], to + objects[i].key.substr(from.size()), std::nullopt);
     });
     Status failed;
     std::vector<std::string> copied, sources;
     for (size_t i = 0; i < objects.size(); ++i) {
       sources.push_back(objects[i].key);
-      if (errors[i].ok()) copied.push_back(to + objects[i].key.substr(from.size()));
-      else if (failed.ok()) failed = errors[i];
+      if (errors[i].ok())
+        copied.push_back(to + objects[i].key.substr(from.size()));
+      else if (failed.ok())
+        failed = errors[i];
     }
     if (!failed.ok()) {
       (void)ctx_->client->DeleteMany(copied);

@@ -86,8 +86,7 @@ std::string AmzDate(std::time_t t) {
   return buf;
 }
 
-std::string CanonicalQueryString(
-    const std::vector<std::pair<std::string, std::string>>& query) {
+std::string CanonicalQueryString(const std::vector<std::pair<std::string, std::string>>& query) {
   std::vector<std::pair<std::string, std::string>> enc;
   enc.reserve(query.size());
   for (const auto& [k, v] : query) enc.emplace_back(UriEncode(k, false), UriEncode(v, false));

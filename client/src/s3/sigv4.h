@@ -38,8 +38,8 @@ struct Credentials {
 
 // One request to sign.
 struct SigningInput {
-  std::string method;          // "GET"
-  std::string canonical_uri;   // already UriEncode(…, true)d: "/bucket/a%20b"
+  std::string method;         // "GET"
+  std::string canonical_uri;  // already UriEncode(…, true)d: "/bucket/a%20b"
   // Query parameters, raw (unencoded) names and values; a parameter without
   // a value ("?uploads") has an empty value.
   std::vector<std::pair<std::string, std::string>> query;
@@ -55,8 +55,7 @@ struct SigningInput {
 // The canonical query string: parameters sorted by encoded name, names and
 // values UriEncoded (with '/' encoded), joined by '&'. Also the query string
 // to send, so the request matches what was signed.
-std::string CanonicalQueryString(
-    const std::vector<std::pair<std::string, std::string>>& query);
+std::string CanonicalQueryString(const std::vector<std::pair<std::string, std::string>>& query);
 
 // The canonical request (exposed for tests).
 std::string CanonicalRequest(const SigningInput& in, std::string* signed_headers);
