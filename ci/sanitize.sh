@@ -5,6 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 kind="${1:-address}"
 dir="build-$kind"
-ci/build.sh "$dir" -DALLUXIO_SANITIZER="$kind" -DALLUXIO_BUILD_FUSE=OFF \
-  -DCMAKE_BUILD_TYPE=Debug
+ci/build.sh "$dir" -DALLUXIO_SANITIZER="$kind" -DCMAKE_BUILD_TYPE=Debug
 ctest --test-dir "$dir" -L unit --output-on-failure -j"$(nproc)"
