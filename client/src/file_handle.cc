@@ -121,28 +121,17 @@ class MemoryRegistry : public WriterRegistry {
 // ---------------------------------------------------------------------------
 // Read handle
 
-class ReadHandle : public FileHandle {
+class ReadHandle : public ReadOnlyFileHandle {
  public:
   ReadHandle(std::string path, std::unique_ptr<UfsReader> reader, const FileAttr& attr)
       : path_(std::move(path)), reader_(std::move(reader)), attr_(attr) {
     attr_.size = reader_->Size();
   }
   const std::string& path() const override { return path_; }
-  bool readable() const override { return true; }
-  bool writable() const override { return false; }
   Result<size_t> Read(uint64_t offset, char* buf, size_t n) override {
     if (offset >= attr_.size || n == 0) return size_t{0};
     return reader_->ReadAt(offset, buf, n);
   }
-  Result<size_t> Write(uint64_t, const char*, size_t) override {
-    return Status(Code::kBadDescriptor, path_ + " is not open for writing");
-  }
-  Status Truncate(uint64_t) override {
-    return Status(Code::kBadDescriptor, path_ + " is not open for writing");
-  }
-  Status Sync() override { return Status::OK(); }
-  Status Close() override { return Status::OK(); }
-  void Abort() override {}
   Result<FileAttr> Stat() override { return attr_; }
 
  private:

@@ -41,6 +41,23 @@ class WriteObserver {
   virtual void OnClosed(const std::string& path, FileHandle* handle) = 0;
 };
 
+// The part every read-only handle shares: writing calls fail with
+// BadDescriptor, closing has nothing to commit.
+class ReadOnlyFileHandle : public FileHandle {
+ public:
+  bool readable() const override { return true; }
+  bool writable() const override { return false; }
+  Result<size_t> Write(uint64_t, const char*, size_t) override {
+    return Status(Code::kBadDescriptor, path() + " is not open for writing");
+  }
+  Status Truncate(uint64_t) override {
+    return Status(Code::kBadDescriptor, path() + " is not open for writing");
+  }
+  Status Sync() override { return Status::OK(); }
+  Status Close() override { return Status::OK(); }
+  void Abort() override {}
+};
+
 // A read-only handle over a UfsReader.
 std::shared_ptr<FileHandle> NewReadHandle(std::string path, std::unique_ptr<UfsReader> reader,
                                           const FileAttr& attr);

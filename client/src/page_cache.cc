@@ -8,6 +8,8 @@
 #include <cstring>
 #include <map>
 
+#include "handles.h"
+
 namespace alluxio {
 
 namespace {
@@ -213,7 +215,8 @@ void PageCache::Prefetch(uint64_t file, uint64_t file_size, uint64_t first, uint
 
 namespace {
 
-class CachedReadHandle : public FileHandle, public std::enable_shared_from_this<CachedReadHandle> {
+class CachedReadHandle : public ReadOnlyFileHandle,
+                         public std::enable_shared_from_this<CachedReadHandle> {
  public:
   CachedReadHandle(std::string path, const FileAttr& attr, PageCache* cache,
                    PageCache::ReaderSource open_reader, std::function<void()> on_changed)
@@ -225,8 +228,6 @@ class CachedReadHandle : public FileHandle, public std::enable_shared_from_this<
         file_(PageCache::FileKey(path_, attr.version)) {}
 
   const std::string& path() const override { return path_; }
-  bool readable() const override { return true; }
-  bool writable() const override { return false; }
 
   Result<size_t> Read(uint64_t offset, char* buf, size_t n) override {
     uint64_t file, size;
@@ -259,15 +260,6 @@ class CachedReadHandle : public FileHandle, public std::enable_shared_from_this<
     return n;
   }
 
-  Result<size_t> Write(uint64_t, const char*, size_t) override {
-    return Status(Code::kBadDescriptor, path_ + " is not open for writing");
-  }
-  Status Truncate(uint64_t) override {
-    return Status(Code::kBadDescriptor, path_ + " is not open for writing");
-  }
-  Status Sync() override { return Status::OK(); }
-  Status Close() override { return Status::OK(); }
-  void Abort() override {}
   Result<FileAttr> Stat() override {
     std::lock_guard<std::mutex> lock(mu_);
     return attr_;

@@ -280,31 +280,38 @@ void DiskPageStore::DeleteFile(uint64_t file) {
   }
 }
 
-uint64_t DiskPageStore::Rescan() {
-  uint64_t total = 0;
+void DiskPageStore::ForEachPageFile(
+    const std::function<void(const std::string& path, const struct stat& st, bool temp)>& fn) {
   std::string pages = dir_ + "/pages";
   DIR* top = ::opendir(pages.c_str());
-  if (top == nullptr) return 0;
+  if (top == nullptr) return;
   while (struct dirent* f = ::readdir(top)) {
     if (f->d_name[0] == '.') continue;
     std::string fdir = pages + "/" + f->d_name;
-    DIR* d = ::opendir(fdir.c_str());
+    DIR* d = ::opendir(fdir.c_str());  // lock files beside the dirs fail here
     if (d == nullptr) continue;
     while (struct dirent* e = ::readdir(d)) {
-      if (e->d_name[0] == '.' && std::strncmp(e->d_name, ".tmp.", 5) != 0) continue;
-      struct stat st;
+      bool temp = std::strncmp(e->d_name, ".tmp.", 5) == 0;
+      if (e->d_name[0] == '.' && !temp) continue;
       std::string p = fdir + "/" + e->d_name;
-      if (::stat(p.c_str(), &st) != 0) continue;
-      // Leftovers of writers that died are removed here.
-      if (e->d_name[0] == '.' && time(nullptr) - st.st_mtim.tv_sec > 60) {
-        ::unlink(p.c_str());
-        continue;
-      }
-      total += static_cast<uint64_t>(st.st_size);
+      struct stat st;
+      if (::stat(p.c_str(), &st) == 0) fn(p, st, temp);
     }
     ::closedir(d);
   }
   ::closedir(top);
+}
+
+uint64_t DiskPageStore::Rescan() {
+  uint64_t total = 0;
+  ForEachPageFile([&](const std::string& p, const struct stat& st, bool temp) {
+    // Leftovers of writers that died are removed here.
+    if (temp && time(nullptr) - st.st_mtim.tv_sec > 60) {
+      ::unlink(p.c_str());
+      return;
+    }
+    total += static_cast<uint64_t>(st.st_size);
+  });
   return total;
 }
 
@@ -316,27 +323,13 @@ bool DiskPageStore::Evict(uint64_t need) {
     std::string path;
   };
   std::vector<Victim> all;
-  std::string pages = dir_ + "/pages";
-  DIR* top = ::opendir(pages.c_str());
-  if (top == nullptr) return false;
   uint64_t on_disk = 0;
-  while (struct dirent* f = ::readdir(top)) {
-    if (f->d_name[0] == '.') continue;
-    std::string fdir = pages + "/" + f->d_name;
-    DIR* d = ::opendir(fdir.c_str());
-    if (d == nullptr) continue;
-    while (struct dirent* e = ::readdir(d)) {
-      if (e->d_name[0] == '.') continue;
-      std::string p = fdir + "/" + e->d_name;
-      struct stat st;
-      if (::stat(p.c_str(), &st) != 0) continue;
-      on_disk += static_cast<uint64_t>(st.st_size);
-      all.push_back({st.st_mtim.tv_sec * 1000000000ll + st.st_mtim.tv_nsec,
-                     static_cast<uint64_t>(st.st_size), std::move(p)});
-    }
-    ::closedir(d);
-  }
-  ::closedir(top);
+  ForEachPageFile([&](const std::string& p, const struct stat& st, bool temp) {
+    if (temp) return;
+    on_disk += static_cast<uint64_t>(st.st_size);
+    all.push_back({st.st_mtim.tv_sec * 1000000000ll + st.st_mtim.tv_nsec,
+                   static_cast<uint64_t>(st.st_size), p});
+  });
   // Free a tenth of the cache at a time, so eviction scans stay rare.
   uint64_t target = std::max(need, capacity_ / 10);
   std::sort(all.begin(), all.end(),
@@ -357,7 +350,7 @@ bool DiskPageStore::Evict(uint64_t need) {
     // reserving and writing): trust the disk.
     uint64_t actual = on_disk - std::min(on_disk, freed);
     if (shared_->used.load() > actual) shared_->used.store(actual);
-    return shared_->used.load() + need <= capacity_ + freed;
+    return shared_->used.load() + need <= capacity_;
   }
   return true;
 }

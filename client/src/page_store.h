@@ -11,10 +11,12 @@
 #ifndef ALLUXIO_CLIENT_PAGE_STORE_H_
 #define ALLUXIO_CLIENT_PAGE_STORE_H_
 
+#include <sys/stat.h>
 #include <tsl/robin_map.h>
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -80,6 +82,9 @@ class DiskPageStore : public PageStore {
   // could not.
   bool Evict(uint64_t need);
   uint64_t Rescan();  // recounts the bytes on disk
+  // Calls fn for every page file (and, with temp, every temporary one).
+  void ForEachPageFile(
+      const std::function<void(const std::string& path, const struct stat& st, bool temp)>& fn);
 
   const std::string dir_;
   const uint64_t capacity_;

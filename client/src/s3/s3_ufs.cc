@@ -268,12 +268,31 @@ struct Context {
     ASSIGN_OR_RETURN(Probe p, ProbePath(path));
     if (p.kind == Probe::kFile) return Attr(p.file, false);
     if (p.kind == Probe::kDir) return DirAttr(p);
-    // A file as the parent makes this ENOTDIR rather than ENOENT.
-    std::string parent(ParentPath(path));
-    if (parent != "/") {
-      auto pm = client->Head(Key(parent));
-      if (pm.ok()) {
-        return Status(Code::kNotDirectory, "a parent of " + path + " in " + uri + " is a file");
+    return Missing(path);
+  }
+
+  // Runs on a fiber. Why `path`, found missing, is: NotDirectory when an
+  // ancestor (any, not only the parent) is a file, as POSIX path resolution
+  // says; else NotFound. HEADs every ancestor's key at once, and probes
+  // further only an ancestor that exists as an object (a directory of the
+  // same name shadows it).
+  Status Missing(const std::string& path) {
+    std::vector<std::string> ancestors;  // the root's child first
+    for (std::string a(ParentPath(path)); a != "/"; a = std::string(ParentPath(a))) {
+      ancestors.insert(ancestors.begin(), a);
+    }
+    std::vector<std::optional<Result<ObjectMeta>>> heads(ancestors.size());
+    loop().ParallelFor(ancestors.size(), width(),
+                       [&](size_t i) { heads[i].emplace(client->Head(Key(ancestors[i]))); });
+    for (size_t i = 0; i < ancestors.size(); ++i) {
+      if (!heads[i]->ok()) {
+        if (heads[i]->status().code() != Code::kNotFound) return heads[i]->status();
+        continue;
+      }
+      ASSIGN_OR_RETURN(Probe p, ProbePath(ancestors[i]));
+      if (p.kind == Probe::kFile) {
+        return Status(Code::kNotDirectory,
+                      "a parent of " + path + " (" + ancestors[i] + ") in " + uri + " is a file");
       }
     }
     return Status::NotFound(path + " does not exist in " + uri);
@@ -577,7 +596,7 @@ class S3Ufs : public Ufs {
         return Status(Code::kIsDirectory, path + " is a directory in " + ctx_->uri);
       }
       if (p.kind == Context::Probe::kNone) {
-        return Status::NotFound(path + " does not exist in " + ctx_->uri);
+        return ctx_->Missing(path);
       }
       auto reader = std::make_unique<S3Reader>(ctx_, p.file.key, p.file.size, p.file.etag);
       reader->set_version(ctx_->Attr(p.file, false).version);
@@ -642,7 +661,7 @@ class S3Ufs : public Ufs {
       }
       ASSIGN_OR_RETURN(Context::Probe p, ctx_->ProbePath(src));
       if (p.kind == Context::Probe::kNone) {
-        return Status::NotFound(src + " does not exist in " + ctx_->uri);
+        return ctx_->Missing(src);
       }
       if (p.kind == Context::Probe::kFile) {
         RETURN_IF_ERROR(ctx_->CopyObject(p.file, ctx_->Key(dst), std::nullopt));
@@ -764,7 +783,7 @@ class S3Ufs : public Ufs {
       }
       ASSIGN_OR_RETURN(Context::Probe p, ctx_->ProbePath(path));
       if (p.kind == Context::Probe::kNone) {
-        return Status::NotFound(path + " does not exist in " + ctx_->uri);
+        return ctx_->Missing(path);
       }
       bool is_dir = p.kind == Context::Probe::kDir;
       // Start from what stat shows, so unset fields keep their shown values
