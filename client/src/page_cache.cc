@@ -1,6 +1,7 @@
 #include "page_cache.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -28,7 +29,51 @@ class HeapPage : public Page {
   std::vector<char> data_;
 };
 
+// Every PageCache of the process, for the fork handlers: a fork while a
+// readahead worker holds one of the cache's locks must not leave the child
+// with a lock nobody will release, or waiting for a fetch no thread of its
+// own will finish.
+std::mutex g_caches_mu;
+std::vector<PageCache*>* g_caches = nullptr;
+
 }  // namespace
+
+void PageCache::ForkPrepare() {
+  g_caches_mu.lock();
+  if (g_caches == nullptr) return;
+  for (PageCache* c : *g_caches) {
+    c->queue_mu_.lock();
+    c->inflight_mu_.lock();
+    c->store_->LockForFork();
+    c->disk_->LockForFork();
+  }
+}
+
+void PageCache::ForkParent() {
+  if (g_caches != nullptr) {
+    for (PageCache* c : *g_caches) {
+      c->disk_->UnlockAfterFork();
+      c->store_->UnlockAfterFork();
+      c->inflight_mu_.unlock();
+      c->queue_mu_.unlock();
+    }
+  }
+  g_caches_mu.unlock();
+}
+
+void PageCache::ForkChild() {
+  if (g_caches != nullptr) {
+    for (PageCache* c : *g_caches) {
+      c->disk_->UnlockAfterFork();
+      c->store_->UnlockAfterFork();
+      c->inflight_.clear();  // their fetching threads are not in this process
+      c->inflight_mu_.unlock();
+      c->queue_.clear();
+      c->queue_mu_.unlock();
+    }
+  }
+  g_caches_mu.unlock();
+}
 
 Result<std::unique_ptr<PageCache>> PageCache::Open(const Configuration& conf) {
   auto dirs = conf.GetList("alluxio.user.client.cache.dirs");
@@ -48,8 +93,15 @@ Result<std::unique_ptr<PageCache>> PageCache::Open(const Configuration& conf) {
   uint64_t initial = std::max<uint64_t>(
       page_size, conf.GetBytes("alluxio.user.streaming.reader.chunk.size.bytes"));
   uint64_t max = std::max(initial, conf.GetBytes("alluxio.user.file.readahead.max"));
-  return std::unique_ptr<PageCache>(
+  std::unique_ptr<PageCache> cache(
       new PageCache(std::move(memory), raw, page_size, initial, max, dirs[0] + "/pages"));
+  std::lock_guard<std::mutex> lock(g_caches_mu);
+  if (g_caches == nullptr) {
+    g_caches = new std::vector<PageCache*>();
+    pthread_atfork(ForkPrepare, ForkParent, ForkChild);
+  }
+  g_caches->push_back(cache.get());
+  return cache;
 }
 
 PageCache::PageCache(std::unique_ptr<MemoryPageStore> store, DiskPageStore* disk,
@@ -63,6 +115,12 @@ PageCache::PageCache(std::unique_ptr<MemoryPageStore> store, DiskPageStore* disk
       lock_dir_(std::move(lock_dir)) {}
 
 PageCache::~PageCache() {
+  {
+    std::lock_guard<std::mutex> lock(g_caches_mu);
+    if (g_caches != nullptr) {
+      g_caches->erase(std::remove(g_caches->begin(), g_caches->end(), this), g_caches->end());
+    }
+  }
   {
     std::lock_guard<std::mutex> lock(queue_mu_);
     stop_ = true;

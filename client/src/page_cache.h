@@ -55,6 +55,9 @@ class PageCache {
                                             const ReaderSource& fetch);
   void Worker();
   void EnsureWorkers();
+  static void ForkPrepare();
+  static void ForkParent();
+  static void ForkChild();
 
   std::unique_ptr<MemoryPageStore> store_;
   DiskPageStore* disk_;  // owned by store_

@@ -70,6 +70,9 @@ class DiskPageStore : public PageStore {
   void DeleteFile(uint64_t file) override;
 
   CacheStats Stats() const;
+  // Held across fork(2) so no thread is evicting when it happens.
+  void LockForFork() { evict_mu_.lock(); }
+  void UnlockAfterFork() { evict_mu_.unlock(); }
   void CountHit(uint64_t bytes);
   void CountMiss(uint64_t bytes);
 
@@ -101,6 +104,9 @@ class MemoryPageStore : public PageStore {
   Status Put(const PageKey& key, const char* data, size_t n) override;
   void DeleteFile(uint64_t file) override;
   PageStore* below() { return below_.get(); }
+  // Held across fork(2) so no thread is inside the LRU when it happens.
+  void LockForFork() { mu_.lock(); }
+  void UnlockAfterFork() { mu_.unlock(); }
 
  private:
   void Insert(const PageKey& key, std::shared_ptr<const Page> page);  // requires mu_
