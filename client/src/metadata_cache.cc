@@ -1,6 +1,9 @@
 #include "metadata_cache.h"
 
+#include <pthread.h>
 #include <time.h>
+
+#include <algorithm>
 
 #include "alluxio/path.h"
 
@@ -12,8 +15,51 @@ int64_t MonotonicNowNs() {
   return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
+namespace {
+
+// Every cache of the process, for the fork handlers (a fork while another
+// thread holds a shard lock must not leave the child a lock nobody frees).
+std::mutex g_caches_mu;
+std::vector<MetadataCache*>* g_caches = nullptr;
+
+}  // namespace
+
+void MetadataCache::LockAll() {
+  for (Shard& sh : shards_) sh.mu.lock();
+  listings_mu_.lock();
+}
+
+void MetadataCache::UnlockAll() {
+  listings_mu_.unlock();
+  for (Shard& sh : shards_) sh.mu.unlock();
+}
+
 MetadataCache::MetadataCache(NodeState* node, size_t max_entries, int64_t ttl_ms)
-    : node_(node), max_entries_(max_entries), ttl_ns_(ttl_ms * 1000000) {}
+    : node_(node), max_entries_(max_entries), ttl_ns_(ttl_ms * 1000000) {
+  std::lock_guard<std::mutex> lock(g_caches_mu);
+  if (g_caches == nullptr) {
+    g_caches = new std::vector<MetadataCache*>();
+    pthread_atfork(
+        [] {
+          g_caches_mu.lock();
+          for (MetadataCache* c : *g_caches) c->LockAll();
+        },
+        [] {
+          for (MetadataCache* c : *g_caches) c->UnlockAll();
+          g_caches_mu.unlock();
+        },
+        [] {
+          for (MetadataCache* c : *g_caches) c->UnlockAll();
+          g_caches_mu.unlock();
+        });
+  }
+  g_caches->push_back(this);
+}
+
+MetadataCache::~MetadataCache() {
+  std::lock_guard<std::mutex> lock(g_caches_mu);
+  g_caches->erase(std::remove(g_caches->begin(), g_caches->end(), this), g_caches->end());
+}
 
 MetadataCache::Stamp MetadataCache::StampFor(std::string_view path) const {
   Stamp s;

@@ -34,6 +34,9 @@ class MetadataCache {
 
   // max_entries == 0 disables caching. `node` must outlive the cache.
   MetadataCache(NodeState* node, size_t max_entries, int64_t ttl_ms);
+  ~MetadataCache();
+  MetadataCache(const MetadataCache&) = delete;
+  MetadataCache& operator=(const MetadataCache&) = delete;
 
   bool enabled() const { return max_entries_ > 0; }
   Stamp StampFor(std::string_view path) const;
@@ -80,6 +83,8 @@ class MetadataCache {
   };
 
   bool Valid(const Stamp& s, int64_t expire_ns, int64_t now) const;
+  void LockAll();  // for fork(2)
+  void UnlockAll();
   Shard& ShardOf(std::string_view path) {
     return shards_[PathHash(path.data(), path.size()) % kShards];
   }
