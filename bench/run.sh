@@ -54,6 +54,9 @@ else
 fi
 # The memory-bound check: a page cache far smaller than what is read.
 bound_cache=${ALLUXIO_BENCH_BOUND_CACHE:-8MB}
+# Warm means the data fits: the warm section's page cache holds all of it
+# (the default 1GB would be smaller than the data set of a full run).
+warm_cache=${ALLUXIO_BENCH_WARM_CACHE:-4GB}
 
 bench=$build/bench/alluxio-bench
 shim=$build/preload/liballuxio_posix.so
@@ -142,8 +145,10 @@ cell() {
 torch_cell() {
   local section=$1 contender=$2 data=$3
   shift 3
-  local rep line t0=$SECONDS
-  for rep in $(seq "$torch_reps"); do
+  local rep line t0=$SECONDS reps=$torch_reps
+  # A second cold run would start on warm caches: cold runs once.
+  [ "$section" = cold ] && reps=1
+  for rep in $(seq "$reps"); do
     line=$(timeout -k 5 $((timeout_s * 2)) "$@" "$py" "$repo/examples/train.py" "$data" \
       --epochs 2 --label "$contender" 2>>"$run/logs/torch.err" | tee -a "$run/logs/torch.out" |
       sed -n 's/^RESULT //p')
@@ -155,7 +160,7 @@ torch_cell() {
       return
     fi
   done
-  log "  $section/$contender/torch: $((SECONDS - t0))s ($torch_reps x 2 epochs)"
+  log "  $section/$contender/torch: $((SECONDS - t0))s ($reps x 2 epochs)"
 }
 
 wait_mounted() {  # <mount point> <pid> <log>
@@ -214,7 +219,17 @@ declare -A root prefix
 root[native]=$data
 prefix[native]=""
 root[shim]=$run/shim  # not a real directory: only the shim knows it
-prefix[shim]="env ALLUXIO_WORK_DIR=$run/work-shim ALLUXIO_MASTER_MOUNT_TABLE_ROOT_UFS=$data LD_PRELOAD=$shim ALLUXIO_POSIX_PREFIXES=$run/shim=/"
+prefix[shim]="env ALLUXIO_WORK_DIR=$run/work-shim ALLUXIO_USER_CLIENT_CACHE_SIZE=$warm_cache ALLUXIO_MASTER_MOUNT_TABLE_ROOT_UFS=$data LD_PRELOAD=$shim ALLUXIO_POSIX_PREFIXES=$run/shim=/"
+daemon_pid=""  # the FUSE daemon of the contender being measured, if any
+
+# Records the size of a contender's cache directory, then removes its work
+# directory (the warm caches would otherwise pile up in tmpfs).
+retire_work_dir() {  # <section> <contender> <work dir>
+  if [ -d "$3/cache" ]; then
+    record "{\"section\":\"bound\",\"contender\":\"$2\",\"row\":\"cache_dir\",\"cache_dir_bytes\":$(du -sb "$3/cache" | cut -f1)}"
+  fi
+  rm -rf "$3"
+}
 
 warm_workloads() {  # <contender>: every warm row for one contender
   local c=$1 r=${root[$1]} p
@@ -222,6 +237,7 @@ warm_workloads() {  # <contender>: every warm row for one contender
   cell warm "$c" stat_hot "${p[@]}" "$bench" stat "$r/small/f00000" --min-time 0.5
   cell warm "$c" stat_many "${p[@]}" "$bench" statmany "$r/small" --files "$files" --passes 5
   cell warm "$c" read128k "${p[@]}" "$bench" smallread "$r/small" --files "$files" --passes 5
+  [ -n "$daemon_pid" ] && record_rss warm "$c" "after $files files x 5 passes" "$(rss_kb "$daemon_pid")"
   cell warm "$c" seq1m "${p[@]}" "$bench" seqread "$r/big" --passes 4
   cell warm "$c" rand4k "${p[@]}" "$bench" randread "$r/big" --prewarm --min-time 0.5
   if [ "$c" != fuse-ro ]; then
@@ -238,6 +254,7 @@ log "warm section: LD_PRELOAD shim"
 # Peak RSS of a shim process after reading a quarter of the files, then all.
 cell warm shim rss_small ${prefix[shim]} "$bench" smallread "${root[shim]}/small" --files $((files / 4)) --passes 1
 warm_workloads shim
+retire_work_dir warm shim "$run/work-shim"
 
 for mode in ro rw; do
   c=fuse-$mode
@@ -245,17 +262,19 @@ for mode in ro rw; do
   [ $mode = rw ] && opts=()
   log "warm section: alluxio-fuse ${opts[*]:-(default options)}"
   mnt=$run/mnt/$c
-  if mount_bg "$c" "$mnt" env ALLUXIO_WORK_DIR="$run/work-$c" ALLUXIO_MASTER_MOUNT_TABLE_ROOT_UFS="$data" \
-    "$fuse" mount "$mnt" "${opts[@]}" -f; then
+  if mount_bg "$c" "$mnt" env ALLUXIO_WORK_DIR="$run/work-$c" ALLUXIO_USER_CLIENT_CACHE_SIZE="$warm_cache" \
+    ALLUXIO_MASTER_MOUNT_TABLE_ROOT_UFS="$data" "$fuse" mount "$mnt" "${opts[@]}" -f; then
     root[$c]=$mnt
     prefix[$c]=""
-    pid=$mount_pid
+    daemon_pid=$mount_pid
     "$bench" smallread "$mnt/small" --files $((files / 4)) >/dev/null 2>&1
-    record_rss warm "$c" "after $((files / 4)) files" "$(rss_kb "$pid")"
+    record_rss warm "$c" "after $((files / 4)) files" "$(rss_kb "$daemon_pid")"
     warm_workloads "$c"
-    record_rss warm "$c" "after all warm workloads" "$(rss_kb "$pid")"
+    record_rss warm "$c" "after all warm workloads" "$(rss_kb "$daemon_pid")"
+    daemon_pid=""
     unmount_bg "$mnt"
   fi
+  retire_work_dir warm "$c" "$run/work-$c"
 done
 
 # --- cold: S3 API on loopback ------------------------------------------------------
@@ -373,10 +392,9 @@ if [ $do_s3 -eq 1 ]; then
   record "{\"section\":\"bound\",\"contender\":\"shim\",\"row\":\"cache_size\",\"configured\":\"$bound_cache\",\"cache_dir_bytes\":$cache_bytes,\"read_bytes\":$((s3_big_mb * 2 * 1048576))}"
 fi
 
-# Every cache directory of the run, against the configured size (1GB default).
-for w in "$run"/work-*; do
-  [ -d "$w/cache" ] || continue
-  record "{\"section\":\"bound\",\"contender\":\"$(basename "$w" | sed 's/^work-//')\",\"row\":\"cache_dir\",\"cache_dir_bytes\":$(du -sb "$w/cache" | cut -f1)}"
+# The S3 contenders' cache directories, against the default size (1GB).
+for w in "$run"/work-s3-*; do
+  [ -d "$w" ] && retire_work_dir bound "$(basename "$w" | sed 's/^work-//')" "$w"
 done
 
 # --- report ----------------------------------------------------------------------
@@ -390,6 +408,7 @@ cat >"$meta" <<EOF
  "cpu": "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)", "cores": $(nproc),
  "kernel": "$(uname -r)", "tmpfs": "$base",
  "cache_memory": "$(ALLUXIO_WORK_DIR=$run/work-conf "$cli" getConf alluxio.user.client.cache.memory.size 2>/dev/null)",
+ "warm_cache": "$warm_cache",
  "cache_size": "$(ALLUXIO_WORK_DIR=$run/work-conf "$cli" getConf alluxio.user.client.cache.size 2>/dev/null)",
  "s3fs": "$(s3fs --version 2>/dev/null | sed -n 's/.*V\([0-9.]*\).*/\1/p;q')",
  "rclone": "$(rclone version 2>/dev/null | sed -n '1s/^rclone //p')"}
