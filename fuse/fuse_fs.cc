@@ -672,7 +672,12 @@ int FuseFs::ReadDir(fuse_req_t req, fuse_file_info* fi, size_t size, off_t off, 
     // Measure first: an entry that does not fit must not count a lookup.
     size_t need = fuse_add_direntry_plus(req, nullptr, 0, name, &e, next);
     if (need > room) break;
-    if (info != nullptr) FillEntry(JoinPath(dir->path, info->name), info->attr, &e);
+    if (info != nullptr) {
+      FillEntry(JoinPath(dir->path, info->name), info->attr, &e);
+      // Placeholder mode, owner and mtime (an S3 listing) must not be
+      // cached by the kernel: its next stat asks getattr.
+      if (!info->full_attributes) e.attr_timeout = 0;
+    }
     // "." and ".." go with node id 0: the kernel makes no entry for them.
     fuse_add_direntry_plus(req, buf + pos, room, name, &e, next);
     pos += need;

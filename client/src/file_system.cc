@@ -230,6 +230,9 @@ Result<std::vector<FileInfo>> FileSystemImpl::ListStatus(std::string_view path) 
       return entries.status();
     }
     auto out = std::make_shared<std::vector<FileInfo>>(std::move(*entries));
+    if (!r.ufs->ListingHasFullAttributes()) {
+      for (FileInfo& fi : *out) fi.full_attributes = false;
+    }
     for (const std::string& name : mounts_->ChildMountPoints(p)) {
       std::string child = JoinPath(p, name);
       auto attr = StatNormalized(child);

@@ -23,6 +23,11 @@ struct FileAttr {
 struct FileInfo {
   std::string name;  // the entry's name within its directory
   FileAttr attr;
+  // False when attr comes from a listing that carries only the type, size
+  // and version (object stores; Ufs::ListingHasFullAttributes): mode, owner
+  // and mtime are then placeholders, and only GetStatus of the entry tells
+  // them.
+  bool full_attributes = true;
 };
 
 // A content version from a UFS fingerprint (an ETag, or size and mtime).
