@@ -1,0 +1,183 @@
+// alluxio-worker: the cache worker daemon.
+//
+//   alluxio-worker [--host H] [--port N] [--conf key=value]...
+//   alluxio-worker health HOST:PORT
+//
+// Serves the Worker service (proto/worker.proto) from its own
+// alluxio::FileSystem, so it reads its UFS and caches pages in its own page
+// cache. Listens on 127.0.0.1 by default (alluxio.worker.bind.host) and
+// alluxio.worker.rpc.port; --port 0 picks a free port. Once listening it
+// prints "alluxio-worker listening on HOST:PORT" on stdout. SIGTERM and
+// SIGINT shut it down cleanly (exit 0). `health` asks a running worker for
+// its counters and prints them as key=value lines (exit 1 when it does not
+// answer).
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <string>
+
+#include "alluxio/config.h"
+#include "alluxio/file_system.h"
+#include "wire.h"
+#include "worker_client.h"
+#include "worker_service.h"
+
+namespace {
+
+void Usage() {
+  std::fprintf(stderr,
+               "usage: alluxio-worker [--host HOST] [--port PORT] [--conf key=value]...\n"
+               "       alluxio-worker health HOST:PORT\n"
+               "  --host   address to bind (alluxio.worker.bind.host, default 127.0.0.1)\n"
+               "  --port   port to listen on (alluxio.worker.rpc.port, default 29999; 0 = any)\n"
+               "  --conf   a configuration property, overriding site file and environment\n");
+}
+
+int Health(const std::string& address) {
+  alluxio::worker::WorkerPoolOptions opts;
+  opts.addresses = {address};
+  opts.virtual_nodes = 1;
+  opts.rpc_timeout_ms = 10000;
+  auto pool = alluxio::worker::WorkerPool::Create(opts);
+  if (!pool.ok()) {
+    std::fprintf(stderr, "alluxio-worker: %s\n", pool.status().ToString().c_str());
+    return 2;
+  }
+  auto h = (*pool)->Health(0);
+  if (!h.ok()) {
+    std::fprintf(stderr, "alluxio-worker: %s\n", h.status().ToString().c_str());
+    return 1;
+  }
+  std::printf(
+      "address=%s\nversion=%s\npid=%lld\nread_ranges=%llu\nbytes_read=%llu\n"
+      "cache_hits=%llu\ncache_misses=%llu\n",
+      address.c_str(), h->version.c_str(), static_cast<long long>(h->pid),
+      static_cast<unsigned long long>(h->read_ranges),
+      static_cast<unsigned long long>(h->bytes_read),
+      static_cast<unsigned long long>(h->cache_hits),
+      static_cast<unsigned long long>(h->cache_misses));
+  return 0;
+}
+
+int Run(int argc, char** argv) {
+  if (argc >= 2 && std::strcmp(argv[1], "health") == 0) {
+    if (argc != 3) {
+      Usage();
+      return 2;
+    }
+    return Health(argv[2]);
+  }
+  std::map<std::string, std::string> overrides;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&](const char* name) -> const char* {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "alluxio-worker: %s needs a value\n", name);
+        return nullptr;
+      }
+      return argv[++i];
+    };
+    if (arg == "--port") {
+      const char* v = value("--port");
+      if (v == nullptr) return 2;
+      overrides["alluxio.worker.rpc.port"] = v;
+    } else if (arg == "--host") {
+      const char* v = value("--host");
+      if (v == nullptr) return 2;
+      overrides["alluxio.worker.bind.host"] = v;
+    } else if (arg == "--conf") {
+      const char* v = value("--conf");
+      if (v == nullptr) return 2;
+      const char* eq = std::strchr(v, '=');
+      if (eq == nullptr || eq == v) {
+        std::fprintf(stderr, "alluxio-worker: --conf expects key=value, got '%s'\n", v);
+        return 2;
+      }
+      overrides[std::string(v, eq)] = eq + 1;
+    } else if (arg == "-h" || arg == "--help") {
+      Usage();
+      return 0;
+    } else {
+      std::fprintf(stderr, "alluxio-worker: unknown argument '%s'\n", arg.c_str());
+      Usage();
+      return 2;
+    }
+  }
+  // A worker reads its UFS itself. A site file shared with clients may list
+  // the workers; following it here would send the worker's reads to itself.
+  overrides["alluxio.user.worker.addresses"] = "";
+
+  auto conf = alluxio::Configuration::Load(overrides);
+  if (!conf.ok()) {
+    std::fprintf(stderr, "alluxio-worker: %s\n", conf.status().ToString().c_str());
+    return 2;
+  }
+  for (const auto& w : conf->warnings())
+    std::fprintf(stderr, "alluxio-worker: warning: %s\n", w.c_str());
+  int64_t port = conf->GetInt("alluxio.worker.rpc.port");
+  if (port > 65535) {
+    std::fprintf(stderr, "alluxio-worker: bad value for property alluxio.worker.rpc.port: %lld\n",
+                 static_cast<long long>(port));
+    return 2;
+  }
+  std::string host = conf->Get("alluxio.worker.bind.host");
+  if (host.empty()) host = "127.0.0.1";
+  if (host.find(':') != std::string::npos && host.front() != '[') host = "[" + host + "]";
+
+  auto fs = alluxio::FileSystem::Create(*conf);
+  if (!fs.ok()) {
+    std::fprintf(stderr, "alluxio-worker: %s\n", fs.status().ToString().c_str());
+    return 1;
+  }
+
+  // The signals are taken by sigwait below; every thread (gRPC's included,
+  // created after this) inherits the mask.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+
+  alluxio::worker::WorkerService service(
+      *fs, static_cast<int>(conf->GetInt("alluxio.worker.rpc.threads")));
+  int bound_port = 0;
+  std::string address = host + ":" + std::to_string(port);
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &bound_port);
+  builder.RegisterService(&service);
+  builder.SetMaxReceiveMessageSize(alluxio::worker::kMaxMessageBytes);
+  builder.SetMaxSendMessageSize(alluxio::worker::kMaxMessageBytes);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (!server || bound_port == 0) {
+    std::fprintf(stderr, "alluxio-worker: cannot listen on %s\n", address.c_str());
+    return 1;
+  }
+  std::printf("alluxio-worker listening on %s:%d\n", host.c_str(), bound_port);
+  std::fflush(stdout);
+
+  int sig = 0;
+  sigwait(&sigs, &sig);
+  std::fprintf(stderr, "alluxio-worker: %s, shutting down\n", strsignal(sig));
+  // In-flight calls get a few seconds to finish, then are cancelled.
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  server->Wait();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "alluxio-worker: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "alluxio-worker: unexpected error\n");
+  }
+  return 1;
+}

@@ -1,0 +1,97 @@
+// WorkerPool: the client's connections to the cache workers.
+//
+// One gRPC channel per worker, created on first use and re-created in a
+// forked child (gRPC channels do not survive fork), found by the pid that
+// created them. A worker whose call fails at the transport level is marked
+// down for alluxio.user.worker.failure.backoff; meanwhile Available() is
+// false and callers read the UFS directly. Going down and coming back are
+// each logged once to stderr. Thread-safe.
+#ifndef ALLUXIO_WORKER_WORKER_CLIENT_H_
+#define ALLUXIO_WORKER_WORKER_CLIENT_H_
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "alluxio/config.h"
+#include "alluxio/file_info.h"
+#include "alluxio/proto/worker.grpc.pb.h"
+#include "alluxio/status.h"
+#include "hash_ring.h"
+
+namespace alluxio::worker {
+
+struct WorkerHealth {
+  int64_t pid = 0;
+  std::string version;
+  uint64_t read_ranges = 0;
+  uint64_t bytes_read = 0;
+  uint64_t cache_hits = 0;
+  uint64_t cache_misses = 0;
+};
+
+struct WorkerPoolOptions {
+  std::vector<std::string> addresses;  // host:port, at least one
+  int virtual_nodes = 2000;
+  int64_t rpc_timeout_ms = 30000;
+  int64_t failure_backoff_ms = 5000;
+};
+
+// "host:port" or "[v6]:port" with a port in 1..65535; InvalidArgument
+// otherwise.
+Status ValidateAddress(std::string_view address);
+
+class WorkerPool {
+ public:
+  // From alluxio.user.worker.addresses and the alluxio.user.worker.* keys.
+  // InvalidArgument naming the key for a bad or duplicate address.
+  static Result<std::shared_ptr<WorkerPool>> FromConfig(const Configuration& conf);
+  static Result<std::shared_ptr<WorkerPool>> Create(WorkerPoolOptions opts);
+  ~WorkerPool();
+
+  size_t size() const { return workers_.size(); }
+  const std::string& address(size_t w) const { return ring_.addresses()[w]; }
+
+  // The worker owning `key` on the ring.
+  size_t Owner(std::string_view key) const { return ring_.Owner(key); }
+
+  // False while `w` is marked down.
+  bool Available(size_t w) const;
+
+  // The RPCs. kUnavailable / kTimedOut when the worker could not be reached
+  // (and it is then marked down); otherwise the worker's own error.
+  // ReadRange fills buf with up to `length` (<= kMaxReadRange) bytes and
+  // returns how many, fewer only at end of file.
+  Result<size_t> ReadRange(size_t w, const std::string& ufs_uri, const std::string& path,
+                           uint64_t version, uint64_t offset, size_t length, char* buf);
+  Result<FileAttr> GetStatus(size_t w, const std::string& ufs_uri, const std::string& path);
+  Result<std::vector<FileInfo>> ListStatus(size_t w, const std::string& ufs_uri,
+                                           const std::string& path);
+  Result<WorkerHealth> Health(size_t w);
+
+  // Logs, once per worker, that it cannot serve a request for a reason other
+  // than being unreachable (e.g. the UFS is not mounted on it).
+  void NoteRefusal(size_t w, const Status& st);
+
+ private:
+  struct Worker;
+  explicit WorkerPool(WorkerPoolOptions opts);
+  // The stub for `w`, made for this process.
+  std::shared_ptr<proto::Worker::Stub> Stub(size_t w);
+  // Marks `w` down after a transport failure, or up after a success.
+  Status Finish(size_t w, const Status& transport);
+
+  WorkerPoolOptions opts_;
+  HashRing ring_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+};
+
+}  // namespace alluxio::worker
+
+#endif  // ALLUXIO_WORKER_WORKER_CLIENT_H_

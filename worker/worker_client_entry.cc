@@ -1,0 +1,44 @@
+// The one symbol liballuxio_worker_client.so exports. The client dlopens
+// this library only when alluxio.user.worker.addresses is set (see
+// client/src/worker_loader.h, which declares the same function and ABI
+// number), so gRPC and protobuf are loaded only in cluster mode.
+#include <memory>
+
+#include "alluxio/config.h"
+#include "alluxio/ufs.h"
+#include "worker_ufs.h"
+
+namespace {
+// Bumped whenever the signature or the layout of what crosses it changes.
+constexpr int kWorkerClientAbi = 1;
+}  // namespace
+
+// Wraps *ufs so its reads go through the workers configured in *conf. On
+// success sets *out and returns 0; otherwise sets *error and returns its
+// errno value. Never throws.
+extern "C" __attribute__((visibility("default"))) int alluxio_wrap_ufs_with_workers(
+    int abi, const std::shared_ptr<alluxio::Ufs>* ufs, const alluxio::Configuration* conf,
+    std::shared_ptr<alluxio::Ufs>* out, alluxio::Status* error) {
+  try {
+    if (abi != kWorkerClientAbi) {
+      *error = alluxio::Status::InvalidArgument("liballuxio_worker_client.so speaks ABI " +
+                                                std::to_string(kWorkerClientAbi) + ", the client " +
+                                                std::to_string(abi) + ": it is from another build");
+      return error->ToErrno();
+    }
+    // One pool per configuration would be ideal; one per wrapped UFS is
+    // simpler and costs only a channel per worker per mount.
+    auto pool = alluxio::worker::WorkerPool::FromConfig(*conf);
+    if (!pool.ok()) {
+      *error = pool.status();
+      return error->ToErrno();
+    }
+    *out = std::make_shared<alluxio::worker::WorkerUfs>(*ufs, std::move(*pool));
+    return 0;
+  } catch (const std::bad_alloc&) {
+    *error = alluxio::Status(alluxio::Code::kNoMemory, "out of memory wrapping the UFS");
+  } catch (...) {
+    *error = alluxio::Status::IoError("unexpected error wrapping the UFS with workers");
+  }
+  return error->ToErrno();
+}
