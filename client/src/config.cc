@@ -74,8 +74,10 @@ const std::vector<PropertyKey>& KnownProperties() {
        "Bytes of page cache per cache directory."},
       {"alluxio.user.client.cache.page.size", PropertyType::kBytes, "1MB",
        "Size of one cached page."},
-      {"alluxio.user.client.cache.memory.size", PropertyType::kBytes, "256MB",
-       "Bytes of pages each process keeps mapped in memory."},
+      {"alluxio.user.client.cache.memory.size", PropertyType::kBytes,
+       "${alluxio.user.client.cache.size}",
+       "Bytes of cached pages each process keeps at hand (large pages are mappings of the "
+       "page files, shared with every process: no extra memory)."},
       {"alluxio.user.client.cache.staging.dir", PropertyType::kString,
        "${alluxio.work.dir}/staging",
        "Where writes are staged before they are committed to the UFS."},
@@ -113,6 +115,19 @@ const std::vector<PropertyKey>& KnownProperties() {
       {"alluxio.worker.rpc.port", PropertyType::kInt, "29999", "Port of the cache worker."},
       {"alluxio.user.worker.addresses", PropertyType::kList, "",
        "host:port of cache workers; empty = embedded mode."},
+      {"alluxio.user.worker.client.library", PropertyType::kString, "",
+       "Path of liballuxio_worker_client.so (default: next to the client library, then the "
+       "build's)."},
+      {"alluxio.user.worker.rpc.timeout", PropertyType::kDuration, "30s",
+       "Deadline of one request to a cache worker."},
+      {"alluxio.user.worker.failure.backoff", PropertyType::kDuration, "5s",
+       "How long a failed worker is bypassed (reads go to the UFS) before it is tried again."},
+      {"alluxio.user.consistent.hash.virtual.node.count.per.worker", PropertyType::kInt, "2000",
+       "Points per worker on the consistent-hash ring."},
+      {"alluxio.worker.bind.host", PropertyType::kString, "127.0.0.1",
+       "Address the cache worker listens on."},
+      {"alluxio.worker.rpc.threads", PropertyType::kInt, "16",
+       "Threads of the cache worker serving requests."},
   };
   return kKeys;
 }

@@ -3,6 +3,7 @@
 #include "alluxio/config.h"
 #include "local_ufs.h"
 #include "s3/s3_ufs.h"
+#include "worker_loader.h"
 
 namespace alluxio {
 
@@ -22,9 +23,11 @@ Status Ufs::GetSpace(uint64_t*, uint64_t*) {
   return Status::NotSupported("capacity is not known for " + Uri());
 }
 
-Result<std::shared_ptr<Ufs>> CreateUfs(const std::string& uri,
-                                       const std::map<std::string, std::string>& options,
-                                       const Configuration& conf) {
+namespace {
+
+Result<std::shared_ptr<Ufs>> CreateUfsForScheme(const std::string& uri,
+                                                const std::map<std::string, std::string>& options,
+                                                const Configuration& conf) {
   if (!uri.empty() && uri[0] == '/') return LocalUfs::Open(uri);
   if (uri.rfind("file://", 0) == 0) {
     std::string path = uri.substr(7);
@@ -42,6 +45,16 @@ Result<std::shared_ptr<Ufs>> CreateUfs(const std::string& uri,
   if (scheme == "s3" || scheme == "s3a") return CreateS3Ufs(uri, options, conf);
   return Status::InvalidArgument("unsupported UFS scheme '" + uri.substr(0, colon) + "' in '" +
                                  uri + "' (supported: file, s3)");
+}
+
+}  // namespace
+
+Result<std::shared_ptr<Ufs>> CreateUfs(const std::string& uri,
+                                       const std::map<std::string, std::string>& options,
+                                       const Configuration& conf) {
+  ASSIGN_OR_RETURN(auto ufs, CreateUfsForScheme(uri, options, conf));
+  // Cluster mode: reads go through the cache workers when any are configured.
+  return MaybeWrapWithWorkers(std::move(ufs), conf);
 }
 
 }  // namespace alluxio

@@ -1,0 +1,90 @@
+#include "worker_loader.h"
+
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace alluxio {
+
+namespace {
+
+constexpr char kAddressesKey[] = "alluxio.user.worker.addresses";
+constexpr char kLibraryKey[] = "alluxio.user.worker.client.library";
+constexpr char kLibraryName[] = "liballuxio_worker_client.so";
+
+std::mutex g_mu;  // guards g_fn and g_loaded_from
+WrapUfsFn g_fn = nullptr;
+std::string g_loaded_from;
+
+// Where to look when the key is not set.
+std::vector<std::string> Candidates() {
+  std::vector<std::string> out;
+  Dl_info info;
+  if (dladdr(reinterpret_cast<void*>(&MaybeWrapWithWorkers), &info) != 0 &&
+      info.dli_fname != nullptr) {
+    std::string self = info.dli_fname;
+    size_t slash = self.rfind('/');
+    if (slash != std::string::npos) out.push_back(self.substr(0, slash + 1) + kLibraryName);
+  }
+#ifdef ALLUXIO_WORKER_CLIENT_DEFAULT
+  out.push_back(ALLUXIO_WORKER_CLIENT_DEFAULT);
+#endif
+  out.push_back(kLibraryName);  // the dynamic loader's search path
+  return out;
+}
+
+Result<WrapUfsFn> Load(const Configuration& conf) {
+  std::lock_guard<std::mutex> lock(g_mu);
+  std::string configured = conf.Get(kLibraryKey);
+  if (g_fn != nullptr && (configured.empty() || configured == g_loaded_from)) return g_fn;
+  std::vector<std::string> tries =
+      configured.empty() ? Candidates() : std::vector<std::string>{configured};
+  std::string errors;
+  for (const auto& path : tries) {
+    // A candidate path that does not exist is skipped quietly; the bare name
+    // is left to the loader.
+    if (path.find('/') != std::string::npos && ::access(path.c_str(), F_OK) != 0 &&
+        configured.empty()) {
+      errors += "\n  " + path + ": not found";
+      continue;
+    }
+    void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+    if (handle == nullptr) {
+      const char* e = ::dlerror();
+      errors += "\n  " + path + ": " + (e ? e : "dlopen failed");
+      continue;
+    }
+    void* sym = ::dlsym(handle, kWrapUfsSymbol);
+    if (sym == nullptr) {
+      errors += "\n  " + path + ": no symbol " + kWrapUfsSymbol;
+      continue;
+    }
+    g_fn = reinterpret_cast<WrapUfsFn>(sym);
+    g_loaded_from = path;
+    return g_fn;
+  }
+  return Status::InvalidArgument(std::string("workers are configured (") + kAddressesKey +
+                                 ") but the worker client library cannot be loaded; set " +
+                                 kLibraryKey + " to the path of " + kLibraryName +
+                                 ". Tried:" + errors);
+}
+
+}  // namespace
+
+Result<std::shared_ptr<Ufs>> MaybeWrapWithWorkers(std::shared_ptr<Ufs> ufs,
+                                                  const Configuration& conf) {
+  if (conf.GetList(kAddressesKey).empty()) return ufs;
+  ASSIGN_OR_RETURN(WrapUfsFn fn, Load(conf));
+  std::shared_ptr<Ufs> out;
+  Status error;
+  if (fn(kWorkerClientAbi, &ufs, &conf, &out, &error) != 0 || out == nullptr) {
+    if (error.ok()) error = Status::IoError("the worker client library failed");
+    return error;
+  }
+  return out;
+}
+
+}  // namespace alluxio
