@@ -1,0 +1,287 @@
+// The Worker service in-process: a real gRPC server on a loopback port over a
+// FileSystem on a local directory, called through the client's WorkerPool,
+// and the WorkerUfs decorator reading through it (and around it when it is
+// gone).
+#include "worker_service.h"
+
+#include <fcntl.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "alluxio/file_system.h"
+#include "testing/temp_dir.h"
+#include "wire.h"
+#include "worker_client.h"
+#include "worker_ufs.h"
+
+namespace alluxio::worker {
+namespace {
+
+using alluxio::testing::TempDir;
+
+std::string Pattern(size_t n, unsigned seed) {
+  std::string s(n, '\0');
+  uint32_t x = seed * 2654435761u + 1;
+  for (size_t i = 0; i < n; ++i) {
+    x = x * 1664525u + 1013904223u;
+    s[i] = static_cast<char>(x >> 24);
+  }
+  return s;
+}
+
+void WriteFile(const std::string& path, const std::string& data) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << data;
+}
+
+// A port nothing listens on: bound, never listened to, then closed.
+int DeadPort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(a);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  int port = ntohs(a.sin_port);
+  ::close(fd);
+  return port;
+}
+
+class WorkerServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ufs_dir_ = tmp_.Sub("ufs");
+    std::map<std::string, std::string> values = {
+        {"alluxio.work.dir", tmp_.path() + "/worker"},
+        {"alluxio.master.mount.table.root.ufs", ufs_dir_},
+        {"alluxio.user.client.cache.dirs", tmp_.path() + "/worker/cache"},
+        {"alluxio.user.client.cache.size", "64MB"},
+    };
+    auto conf = Configuration::FromMap(values);
+    ASSERT_TRUE(conf.ok()) << conf.status().ToString();
+    conf_ = std::make_unique<Configuration>(*conf);
+    auto fs = FileSystem::Create(*conf_);
+    ASSERT_TRUE(fs.ok()) << fs.status().ToString();
+    fs_ = *fs;
+    service_ = std::make_unique<WorkerService>(fs_, 4);
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(service_.get());
+    builder.SetMaxSendMessageSize(kMaxMessageBytes);
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+    ASSERT_NE(port, 0);
+    address_ = "127.0.0.1:" + std::to_string(port);
+    WorkerPoolOptions opts;
+    opts.addresses = {address_};
+    auto pool = WorkerPool::Create(opts);
+    ASSERT_TRUE(pool.ok()) << pool.status().ToString();
+    pool_ = *pool;
+  }
+
+  void TearDown() override {
+    if (server_) server_->Shutdown();
+    service_.reset();
+  }
+
+  uint64_t VersionOf(const std::string& path) {
+    auto ufs = CreateUfs(ufs_dir_, {}, *conf_);
+    EXPECT_TRUE(ufs.ok());
+    auto r = (*ufs)->OpenRead(path);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? (*r)->Version() : 0;
+  }
+
+  Result<std::string> Read(const std::string& path, uint64_t version, uint64_t off, size_t len,
+                           const std::string& uri = "") {
+    std::string buf(len, '\0');
+    ASSIGN_OR_RETURN(size_t n, pool_->ReadRange(0, uri.empty() ? ufs_dir_ : uri, path, version, off,
+                                                len, buf.data()));
+    buf.resize(n);
+    return buf;
+  }
+
+  TempDir tmp_;
+  std::string ufs_dir_;
+  std::unique_ptr<Configuration> conf_;
+  std::shared_ptr<FileSystem> fs_;
+  std::unique_ptr<WorkerService> service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::string address_;
+  std::shared_ptr<WorkerPool> pool_;
+};
+
+TEST_F(WorkerServiceTest, GetStatusAndListStatus) {
+  ::mkdir((ufs_dir_ + "/dir").c_str(), 0755);
+  WriteFile(ufs_dir_ + "/dir/a", "hello");
+  WriteFile(ufs_dir_ + "/dir/b b", "");
+  auto attr = pool_->GetStatus(0, ufs_dir_, "/dir/a");
+  ASSERT_TRUE(attr.ok()) << attr.status().ToString();
+  EXPECT_FALSE(attr->is_dir);
+  EXPECT_EQ(attr->size, 5u);
+  EXPECT_EQ(attr->version, VersionOf("/dir/a"));
+
+  auto list = pool_->ListStatus(0, "file://" + ufs_dir_ + "/", "/dir");
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].name, "a");
+  EXPECT_EQ((*list)[1].name, "b b");
+
+  auto missing = pool_->GetStatus(0, ufs_dir_, "/dir/nope");
+  EXPECT_EQ(missing.status().code(), Code::kNotFound) << missing.status().ToString();
+  auto not_dir = pool_->ListStatus(0, ufs_dir_, "/dir/a");
+  EXPECT_EQ(not_dir.status().code(), Code::kNotDirectory) << not_dir.status().ToString();
+}
+
+TEST_F(WorkerServiceTest, ReadRangeReturnsTheBytes) {
+  std::string data = Pattern(5 << 20, 1);
+  WriteFile(ufs_dir_ + "/big", data);
+  uint64_t v = VersionOf("/big");
+  auto head = Read("/big", v, 0, 1000);
+  ASSERT_TRUE(head.ok()) << head.status().ToString();
+  EXPECT_EQ(*head, data.substr(0, 1000));
+  auto mid = Read("/big", v, 1234567, kMaxReadRange);
+  ASSERT_TRUE(mid.ok()) << mid.status().ToString();
+  EXPECT_EQ(*mid, data.substr(1234567, kMaxReadRange));
+  auto tail = Read("/big", v, data.size() - 10, 100);
+  ASSERT_TRUE(tail.ok());
+  EXPECT_EQ(*tail, data.substr(data.size() - 10));
+  auto past = Read("/big", v, data.size() + 5, 100);
+  ASSERT_TRUE(past.ok());
+  EXPECT_EQ(*past, "");
+
+  auto health = pool_->Health(0);
+  ASSERT_TRUE(health.ok()) << health.status().ToString();
+  EXPECT_EQ(health->pid, ::getpid());
+  EXPECT_EQ(health->read_ranges, 4u);
+  EXPECT_EQ(health->bytes_read, 1000u + (data.size() - 1234567) + 10u);
+  EXPECT_GT(health->cache_misses, 0u);
+}
+
+TEST_F(WorkerServiceTest, RefusesWhatItCannotServeRightly) {
+  WriteFile(ufs_dir_ + "/f", "content");
+  uint64_t v = VersionOf("/f");
+  EXPECT_EQ(Read("/f", v + 1, 0, 7).status().code(), Code::kAborted);
+  EXPECT_EQ(Read("/f", v, 0, 7, "/some/other/ufs").status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(Read("/../f", v, 0, 7).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(Read("/x/./f", v, 0, 7).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(Read("/missing", v, 0, 7).status().code(), Code::kNotFound);
+  ::mkdir((ufs_dir_ + "/d").c_str(), 0755);
+  EXPECT_EQ(Read("/d", v, 0, 7).status().code(), Code::kIsDirectory);
+  std::string buf(8, '\0');
+  EXPECT_EQ(
+      pool_->ReadRange(0, ufs_dir_, "/f", v, 0, kMaxReadRange + 1, buf.data()).status().code(),
+      Code::kInvalidArgument);
+}
+
+TEST_F(WorkerServiceTest, FollowsAFileThatChanged) {
+  WriteFile(ufs_dir_ + "/f", "first version");
+  auto r1 = Read("/f", VersionOf("/f"), 0, 100);
+  ASSERT_TRUE(r1.ok()) << r1.status().ToString();
+  EXPECT_EQ(*r1, "first version");
+  // The worker's metadata cache still holds the first version; a client that
+  // saw the second one gets the second one's bytes, never a mix.
+  WriteFile(ufs_dir_ + "/f", "the second, longer version");
+  ::utimensat(AT_FDCWD, (ufs_dir_ + "/f").c_str(), nullptr, 0);
+  auto r2 = Read("/f", VersionOf("/f"), 0, 100);
+  ASSERT_TRUE(r2.ok()) << r2.status().ToString();
+  EXPECT_EQ(*r2, "the second, longer version");
+}
+
+TEST_F(WorkerServiceTest, WorkerUfsReadsThroughTheWorker) {
+  std::string data = Pattern(9 << 20, 2);  // more than two ranges
+  WriteFile(ufs_dir_ + "/data", data);
+  auto local = CreateUfs(ufs_dir_, {}, *conf_);
+  ASSERT_TRUE(local.ok());
+  WorkerUfs ufs(*local, pool_);
+  auto reader = ufs.OpenRead("/data");
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  EXPECT_EQ((*reader)->Size(), data.size());
+  std::string got(data.size() + 100, '\0');
+  auto n = (*reader)->ReadAt(0, got.data(), got.size());
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  got.resize(*n);
+  EXPECT_TRUE(got == data);
+  auto health = pool_->Health(0);
+  ASSERT_TRUE(health.ok());
+  EXPECT_EQ(health->bytes_read, data.size());
+  EXPECT_EQ(health->read_ranges, 3u);
+
+  // Errors are the UFS's own.
+  EXPECT_EQ(ufs.OpenRead("/missing").status().code(), Code::kNotFound);
+}
+
+TEST_F(WorkerServiceTest, WorkerUfsFallsBackWhenTheWorkerIsGone) {
+  std::string data = Pattern(3 << 20, 3);
+  WriteFile(ufs_dir_ + "/data", data);
+  WorkerPoolOptions opts;
+  opts.addresses = {"127.0.0.1:" + std::to_string(DeadPort())};
+  opts.rpc_timeout_ms = 10000;
+  opts.failure_backoff_ms = 60000;
+  auto pool = WorkerPool::Create(opts);
+  ASSERT_TRUE(pool.ok());
+  auto local = CreateUfs(ufs_dir_, {}, *conf_);
+  ASSERT_TRUE(local.ok());
+  WorkerUfs ufs(*local, *pool);
+  for (int i = 0; i < 2; ++i) {
+    auto reader = ufs.OpenRead("/data");
+    ASSERT_TRUE(reader.ok());
+    std::string got(data.size(), '\0');
+    auto n = (*reader)->ReadAt(0, got.data(), got.size());
+    ASSERT_TRUE(n.ok()) << n.status().ToString();
+    EXPECT_EQ(*n, data.size());
+    EXPECT_TRUE(got == data);
+    EXPECT_FALSE((*pool)->Available(0)) << "a failed worker is bypassed for the backoff";
+  }
+}
+
+TEST_F(WorkerServiceTest, WorkerUfsFallsBackWhenTheWorkerRefuses) {
+  // The worker does not mount this UFS: reads still succeed, from the UFS.
+  std::string other = tmp_.Sub("other");
+  WriteFile(other + "/x", "not on the worker");
+  auto local = CreateUfs(other, {}, *conf_);
+  ASSERT_TRUE(local.ok());
+  WorkerUfs ufs(*local, pool_);
+  auto reader = ufs.OpenRead("/x");
+  ASSERT_TRUE(reader.ok());
+  std::string got(100, '\0');
+  auto n = (*reader)->ReadAt(0, got.data(), got.size());
+  ASSERT_TRUE(n.ok());
+  got.resize(*n);
+  EXPECT_EQ(got, "not on the worker");
+  EXPECT_TRUE(pool_->Available(0)) << "a refusal is not a failure";
+}
+
+TEST(WorkerPoolTest, ValidatesAddresses) {
+  EXPECT_TRUE(ValidateAddress("127.0.0.1:29999").ok());
+  EXPECT_TRUE(ValidateAddress("worker-3.example.com:1").ok());
+  EXPECT_TRUE(ValidateAddress("[::1]:65535").ok());
+  for (const char* bad : {"", "host", ":80", "host:", "host:0", "host:65536", "host:8o", "::1:80",
+                          "[::1:80", "host:123456"}) {
+    EXPECT_EQ(ValidateAddress(bad).code(), Code::kInvalidArgument) << bad;
+  }
+}
+
+TEST(WorkerPoolTest, ConfigErrorsNameTheKey) {
+  auto conf = Configuration::FromMap({{"alluxio.user.worker.addresses", "a:1, b:x"}});
+  ASSERT_TRUE(conf.ok());
+  auto pool = WorkerPool::FromConfig(*conf);
+  ASSERT_FALSE(pool.ok());
+  EXPECT_NE(pool.status().message().find("alluxio.user.worker.addresses"), std::string::npos)
+      << pool.status().ToString();
+  auto dup = Configuration::FromMap({{"alluxio.user.worker.addresses", "a:1,a:1"}});
+  ASSERT_TRUE(dup.ok());
+  EXPECT_FALSE(WorkerPool::FromConfig(*dup).ok());
+}
+
+}  // namespace
+}  // namespace alluxio::worker
