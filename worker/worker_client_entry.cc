@@ -2,7 +2,10 @@
 // this library only when alluxio.user.worker.addresses is set (see
 // client/src/worker_loader.h, which declares the same function and ABI
 // number), so gRPC and protobuf are loaded only in cluster mode.
+#include <map>
 #include <memory>
+#include <mutex>
+#include <string>
 
 #include "alluxio/config.h"
 #include "alluxio/ufs.h"
@@ -11,6 +14,27 @@
 namespace {
 // Bumped whenever the signature or the layout of what crosses it changes.
 constexpr int kWorkerClientAbi = 1;
+
+// Every UFS (the root and each mount) wrapped under the same worker settings
+// shares one pool: one channel per worker, and one view of which are down
+// (so a dead worker is logged once, not once per mount).
+alluxio::Result<std::shared_ptr<alluxio::worker::WorkerPool>> SharedPool(
+    const alluxio::Configuration& conf) {
+  static std::mutex mu;  // guards pools
+  static auto* pools = new std::map<std::string, std::weak_ptr<alluxio::worker::WorkerPool>>();
+  std::string key;
+  for (const char* k : {"alluxio.user.worker.addresses",
+                        "alluxio.user.consistent.hash.virtual.node.count.per.worker",
+                        "alluxio.user.worker.rpc.timeout", "alluxio.user.worker.failure.backoff"}) {
+    key += conf.Get(k);
+    key.push_back('\n');
+  }
+  std::lock_guard<std::mutex> lock(mu);
+  if (auto pool = (*pools)[key].lock()) return pool;
+  ASSIGN_OR_RETURN(auto pool, alluxio::worker::WorkerPool::FromConfig(conf));
+  (*pools)[key] = pool;
+  return pool;
+}
 }  // namespace
 
 // Wraps *ufs so its reads go through the workers configured in *conf. On
@@ -26,9 +50,7 @@ extern "C" __attribute__((visibility("default"))) int alluxio_wrap_ufs_with_work
                                                 std::to_string(abi) + ": it is from another build");
       return error->ToErrno();
     }
-    // One pool per configuration would be ideal; one per wrapped UFS is
-    // simpler and costs only a channel per worker per mount.
-    auto pool = alluxio::worker::WorkerPool::FromConfig(*conf);
+    auto pool = SharedPool(*conf);
     if (!pool.ok()) {
       *error = pool.status();
       return error->ToErrno();
