@@ -19,11 +19,14 @@ constexpr int kReadaheadThreads = 8;
 
 // Page bytes fetched from the UFS but not kept by the disk tier (it was
 // full of pages it could not evict): served from memory for this read.
-class HeapPage : public Page {
+class FetchedPage : public Page {
  public:
-  explicit HeapPage(std::vector<char> data) : data_(std::move(data)) {}
-  const char* data() const override { return data_.data(); }
+  explicit FetchedPage(std::vector<char> data) : data_(std::move(data)) {}
   size_t size() const override { return data_.size(); }
+  bool CopyTo(size_t off, size_t n, char* dst) const override {
+    memcpy(dst, data_.data() + off, n);
+    return true;
+  }
 
  private:
   std::vector<char> data_;
@@ -228,7 +231,7 @@ Result<std::shared_ptr<const Page>> PageCache::Fetch(const PageKey& key, size_t 
   release();
   (void)st;  // a page the cache could not keep is still good to return
   if (auto page = store_->Get(key); page != nullptr && page->size() == length) return page;
-  return std::shared_ptr<const Page>(std::make_shared<HeapPage>(std::move(buf)));
+  return std::shared_ptr<const Page>(std::make_shared<FetchedPage>(std::move(buf)));
 }
 
 void PageCache::EnsureWorkers() {
@@ -311,7 +314,16 @@ class CachedReadHandle : public ReadOnlyFileHandle,
       }
       size_t in_page = static_cast<size_t>(pos - index * ps);
       size_t k = std::min(n - done, (*page)->size() - in_page);
-      memcpy(buf + done, (*page)->data() + in_page, k);
+      if (!(*page)->CopyTo(in_page, k, buf + done)) {
+        // Damaged on disk: drop it and fetch it again from the UFS.
+        cache_->DropCorrupt(PageKey{file, index});
+        page = cache_->GetPage(PageKey{file, index}, length, source);
+        if (!page.ok()) return page.status();
+        if (!(*page)->CopyTo(in_page, k, buf + done)) {
+          return Status::IoError(path_ + ": page " + std::to_string(index) +
+                                 " is damaged again after refetching it");
+        }
+      }
       done += k;
     }
     Readahead(file, size, offset, n, source);

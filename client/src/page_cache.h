@@ -46,6 +46,11 @@ class PageCache {
                 const ReaderSource& fetch);
 
   void FreeFile(uint64_t file) { store_->DeleteFile(file); }
+  // A page found damaged while reading: dropped from every tier.
+  void DropCorrupt(const PageKey& key) {
+    disk_->CountCorrupt();
+    store_->DeletePage(key);
+  }
   CacheStats Stats() const { return disk_->Stats(); }
 
  private:

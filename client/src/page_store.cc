@@ -92,27 +92,78 @@ uint32_t Crc32c(const char* data, size_t n) {
 
 namespace {
 
-constexpr uint32_t kPageMagic = 0x31475041;  // "APG1"
+constexpr uint32_t kPageMagic = 0x32475041;  // "APG2"
 constexpr uint64_t kMetaMagic = 0x3154454d47504158ull;
+// Pages up to this size are read into memory and checked whole; larger ones
+// are mapped and checked chunk by chunk as they are read.
+constexpr size_t kSmallPage = 64 * 1024;
 
-struct Trailer {
+// A page file is the data, then one CRC32C per chunk, then this footer.
+struct Footer {
   uint32_t magic;
-  uint32_t crc;
+  uint32_t chunks;
+  uint32_t chunk_size;
+  uint32_t reserved;
   uint64_t length;
 };
-static_assert(sizeof(Trailer) == 16);
+static_assert(sizeof(Footer) == 24);
 
-class MappedPage : public Page {
+uint32_t ChunkSizeFor(size_t n) {
+  // At most 64 chunks, so one 64-bit word records which are checked.
+  size_t c = std::max<size_t>(kSmallPage, (n + 63) / 64);
+  return static_cast<uint32_t>((c + 4095) / 4096 * 4096);
+}
+
+uint32_t ChunkCount(size_t n, uint32_t chunk_size) {
+  return static_cast<uint32_t>((n + chunk_size - 1) / chunk_size);
+}
+
+// A small page, read and checked whole.
+class HeapPage : public Page {
  public:
-  MappedPage(void* base, size_t mapped, size_t size) : base_(base), mapped_(mapped), size_(size) {}
-  ~MappedPage() override { munmap(base_, mapped_); }
-  const char* data() const override { return static_cast<const char*>(base_); }
-  size_t size() const override { return size_; }
+  explicit HeapPage(std::vector<char> data) : data_(std::move(data)) {}
+  size_t size() const override { return data_.size(); }
+  bool CopyTo(size_t off, size_t n, char* dst) const override {
+    memcpy(dst, data_.data() + off, n);
+    return true;
+  }
 
  private:
-  void* base_;
+  std::vector<char> data_;
+};
+
+// A large page, mapped; each chunk is checked the first time it is read.
+class MappedPage : public Page {
+ public:
+  MappedPage(void* base, size_t mapped, const Footer& f)
+      : base_(static_cast<const char*>(base)), mapped_(mapped), footer_(f) {
+    crcs_ = reinterpret_cast<const uint32_t*>(base_ + f.length);
+  }
+  ~MappedPage() override { munmap(const_cast<char*>(base_), mapped_); }
+  size_t size() const override { return footer_.length; }
+  bool CopyTo(size_t off, size_t n, char* dst) const override {
+    if (n == 0) return true;
+    const uint32_t cs = footer_.chunk_size;
+    for (size_t c = off / cs; c <= (off + n - 1) / cs; ++c) {
+      uint64_t bit = 1ull << c;
+      if (checked_.load(std::memory_order_acquire) & bit) continue;
+      size_t begin = c * cs;
+      size_t len = std::min<size_t>(cs, footer_.length - begin);
+      uint32_t want;
+      memcpy(&want, crcs_ + c, sizeof(want));
+      if (Crc32c(base_ + begin, len) != want) return false;
+      checked_.fetch_or(bit, std::memory_order_acq_rel);
+    }
+    memcpy(dst, base_ + off, n);
+    return true;
+  }
+
+ private:
+  const char* base_;
   size_t mapped_;
-  size_t size_;
+  Footer footer_;
+  const uint32_t* crcs_;
+  mutable std::atomic<uint64_t> checked_{0};
 };
 
 Status MakeDir(const std::string& dir) {
@@ -183,39 +234,70 @@ std::shared_ptr<const Page> DiskPageStore::Get(const PageKey& key) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return nullptr;
   struct stat st;
-  if (::fstat(fd, &st) != 0 || st.st_size < static_cast<off_t>(sizeof(Trailer))) {
+  if (::fstat(fd, &st) != 0) {
     ::close(fd);
-    if (st.st_size >= 0) {
-      shared_->corrupt.fetch_add(1);
-      ::unlink(path.c_str());
-    }
     return nullptr;
   }
-  size_t mapped = static_cast<size_t>(st.st_size);
-  void* mem = ::mmap(nullptr, mapped, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
+  const size_t file_size = static_cast<size_t>(st.st_size);
   // Recently used pages survive eviction longest: refresh the age of a page
-  // not touched for a while (not on every map: that is a syscall).
+  // not touched for a while (not on every read: that is a syscall).
   struct timespec now;
   clock_gettime(CLOCK_REALTIME, &now);
   if (now.tv_sec - st.st_mtim.tv_sec > 10) ::futimens(fd, nullptr);
+  Footer f{};
+  bool ok = file_size >= sizeof(Footer) &&
+            ::pread(fd, &f, sizeof(f), static_cast<off_t>(file_size - sizeof(f))) ==
+                static_cast<ssize_t>(sizeof(f)) &&
+            f.magic == kPageMagic && f.chunk_size == ChunkSizeFor(f.length) &&
+            f.chunks == ChunkCount(f.length, f.chunk_size) &&
+            f.length + 4ull * f.chunks + sizeof(Footer) == file_size;
+  std::shared_ptr<const Page> page;
+  if (ok && f.length <= kSmallPage) {
+    std::vector<char> buf(f.length + 4ull * f.chunks);
+    ok = ::pread(fd, buf.data(), buf.size(), 0) == static_cast<ssize_t>(buf.size());
+    if (ok && f.chunks == 1) {
+      uint32_t want;
+      memcpy(&want, buf.data() + f.length, sizeof(want));
+      ok = Crc32c(buf.data(), f.length) == want;
+    }
+    if (ok) {
+      buf.resize(f.length);
+      page = std::make_shared<HeapPage>(std::move(buf));
+    }
+  } else if (ok) {
+    void* mem = ::mmap(nullptr, file_size, PROT_READ, MAP_SHARED, fd, 0);
+    if (mem != MAP_FAILED) {
+      page = std::make_shared<MappedPage>(mem, file_size, f);
+    } else {
+      ::close(fd);
+      return nullptr;  // out of mappings: not a damaged page
+    }
+  }
   ::close(fd);
-  if (mem == MAP_FAILED) return nullptr;
-  Trailer t;
-  size_t len = mapped - sizeof(Trailer);
-  memcpy(&t, static_cast<const char*>(mem) + len, sizeof(t));
-  if (t.magic != kPageMagic || t.length != len ||
-      t.crc != Crc32c(static_cast<const char*>(mem), len)) {
-    ::munmap(mem, mapped);
+  if (!ok) {
+    // A torn or damaged page (a writer died, the disk corrupted it): drop it
+    // so it is fetched again.
     shared_->corrupt.fetch_add(1);
-    if (::unlink(path.c_str()) == 0)
-      shared_->used.fetch_sub(std::min<uint64_t>(mapped, shared_->used.load()));
+    DeletePage(key);
     return nullptr;
   }
-  return std::make_shared<MappedPage>(mem, mapped, len);
+  return page;
+}
+
+void DiskPageStore::DeletePage(const PageKey& key) {
+  std::string path = PagePath(key);
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0 || ::unlink(path.c_str()) != 0) return;
+  uint64_t used = shared_->used.load();
+  uint64_t freed = static_cast<uint64_t>(st.st_size);
+  while (!shared_->used.compare_exchange_weak(used, used - std::min(used, freed))) {
+  }
 }
 
 Status DiskPageStore::Put(const PageKey& key, const char* data, size_t n) {
-  const uint64_t need = n + sizeof(Trailer);
+  const uint32_t chunk_size = ChunkSizeFor(n);
+  const uint32_t chunks = ChunkCount(n, chunk_size);
+  const uint64_t need = n + 4ull * chunks + sizeof(Footer);
   if (need > capacity_) return Status::OK();  // cannot ever fit: not cached
   // Reserve the space first, so the bound holds while pages are written by
   // many processes at once.
@@ -242,9 +324,15 @@ Status DiskPageStore::Put(const PageKey& key, const char* data, size_t n) {
     release();
     return Status::FromErrno(errno, "cache page " + tmp);
   }
-  Trailer t{kPageMagic, Crc32c(data, n), n};
-  struct iovec iov[2] = {{const_cast<char*>(data), n}, {&t, sizeof(t)}};
-  ssize_t w = ::writev(fd, iov, 2);
+  std::vector<uint32_t> crcs(chunks);
+  for (uint32_t c = 0; c < chunks; ++c) {
+    size_t begin = static_cast<size_t>(c) * chunk_size;
+    crcs[c] = Crc32c(data + begin, std::min<size_t>(chunk_size, n - begin));
+  }
+  Footer f{kPageMagic, chunks, chunk_size, 0, n};
+  struct iovec iov[3] = {
+      {const_cast<char*>(data), n}, {crcs.data(), crcs.size() * sizeof(uint32_t)}, {&f, sizeof(f)}};
+  ssize_t w = ::writev(fd, iov, 3);
   int err = errno;
   ::close(fd);
   if (w != static_cast<ssize_t>(need)) {
@@ -373,6 +461,8 @@ void DiskPageStore::CountHit(uint64_t bytes) {
   shared_->bytes_hit.fetch_add(bytes, std::memory_order_relaxed);
 }
 
+void DiskPageStore::CountCorrupt() { shared_->corrupt.fetch_add(1, std::memory_order_relaxed); }
+
 void DiskPageStore::CountMiss(uint64_t bytes) {
   shared_->misses.fetch_add(1, std::memory_order_relaxed);
   shared_->bytes_missed.fetch_add(bytes, std::memory_order_relaxed);
@@ -390,7 +480,7 @@ void MemoryPageStore::Insert(const PageKey& key, std::shared_ptr<const Page> pag
   used_ += page->size();
   lru_.emplace_front(key, std::move(page));
   map_[key] = lru_.begin();
-  while (used_ > capacity_ && lru_.size() > 1) {
+  while ((used_ > capacity_ || lru_.size() > kMaxPages) && lru_.size() > 1) {
     auto& victim = lru_.back();
     used_ -= victim.second->size();
     map_.erase(victim.first);
@@ -416,6 +506,22 @@ std::shared_ptr<const Page> MemoryPageStore::Get(const PageKey& key) {
 
 Status MemoryPageStore::Put(const PageKey& key, const char* data, size_t n) {
   return below_->Put(key, data, n);
+}
+
+void MemoryPageStore::Erase(const PageKey& key) {
+  auto it = map_.find(key);
+  if (it == map_.end()) return;
+  used_ -= it->second->second->size();
+  lru_.erase(it->second);
+  map_.erase(it);
+}
+
+void MemoryPageStore::DeletePage(const PageKey& key) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Erase(key);
+  }
+  below_->DeletePage(key);
 }
 
 void MemoryPageStore::DeleteFile(uint64_t file) {

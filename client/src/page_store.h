@@ -43,8 +43,10 @@ struct PageKeyHash {
 class Page {
  public:
   virtual ~Page() = default;
-  virtual const char* data() const = 0;
   virtual size_t size() const = 0;
+  // Copies [off, off + n) into dst, checking those bytes against the page's
+  // checksums first (once per page object); false when they are damaged.
+  virtual bool CopyTo(size_t off, size_t n, char* dst) const = 0;
 };
 
 class PageStore {
@@ -56,6 +58,8 @@ class PageStore {
   virtual Status Put(const PageKey& key, const char* data, size_t n) = 0;
   // Drops every page of a file.
   virtual void DeleteFile(uint64_t file) = 0;
+  // Drops one page (found damaged).
+  virtual void DeletePage(const PageKey& key) = 0;
 };
 
 // A local directory of page files, bounded by `capacity` bytes for all the
@@ -68,12 +72,14 @@ class DiskPageStore : public PageStore {
   std::shared_ptr<const Page> Get(const PageKey& key) override;
   Status Put(const PageKey& key, const char* data, size_t n) override;
   void DeleteFile(uint64_t file) override;
+  void DeletePage(const PageKey& key) override;
 
   CacheStats Stats() const;
   // Held across fork(2) so no thread is evicting when it happens.
   void LockForFork() { evict_mu_.lock(); }
   void UnlockAfterFork() { evict_mu_.unlock(); }
   void CountHit(uint64_t bytes);
+  void CountCorrupt();
   void CountMiss(uint64_t bytes);
 
  private:
@@ -95,7 +101,9 @@ class DiskPageStore : public PageStore {
   std::mutex evict_mu_;  // one evicting thread per process
 };
 
-// A per-process LRU of pages from the store below, bounded in bytes.
+// A per-process LRU of pages from the store below, bounded in bytes and in
+// count (each large page is a memory mapping; the kernel limits how many a
+// process may have).
 class MemoryPageStore : public PageStore {
  public:
   MemoryPageStore(std::unique_ptr<PageStore> below, uint64_t capacity)
@@ -103,13 +111,16 @@ class MemoryPageStore : public PageStore {
   std::shared_ptr<const Page> Get(const PageKey& key) override;
   Status Put(const PageKey& key, const char* data, size_t n) override;
   void DeleteFile(uint64_t file) override;
+  void DeletePage(const PageKey& key) override;
   PageStore* below() { return below_.get(); }
   // Held across fork(2) so no thread is inside the LRU when it happens.
   void LockForFork() { mu_.lock(); }
   void UnlockAfterFork() { mu_.unlock(); }
 
  private:
+  static constexpr size_t kMaxPages = 32768;
   void Insert(const PageKey& key, std::shared_ptr<const Page> page);  // requires mu_
+  void Erase(const PageKey& key);                                     // requires mu_
 
   std::unique_ptr<PageStore> below_;
   const uint64_t capacity_;

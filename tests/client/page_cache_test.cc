@@ -49,12 +49,13 @@ uint64_t BytesUnder(const std::string& dir) {
 
 class PageCacheTest : public ::testing::Test {
  protected:
-  std::shared_ptr<FileSystem> Client(const std::string& cache_size = "8MB") {
+  std::shared_ptr<FileSystem> Client(const std::string& cache_size = "8MB",
+                                     const std::string& page_size = "64KB") {
     auto conf = Configuration::FromMap({{"alluxio.work.dir", tmp_.path() + "/work"},
                                         {"alluxio.master.mount.table.root.ufs", ufs_},
                                         {"alluxio.user.client.cache.dirs", cache_},
                                         {"alluxio.user.client.cache.size", cache_size},
-                                        {"alluxio.user.client.cache.page.size", "64KB"},
+                                        {"alluxio.user.client.cache.page.size", page_size},
                                         {"alluxio.user.client.cache.memory.size", "256KB"},
                                         {"alluxio.user.streaming.reader.chunk.size.bytes", "64KB"},
                                         {"alluxio.user.file.readahead.max", "512KB"}});
@@ -151,6 +152,23 @@ TEST_F(PageCacheTest, CorruptedPageIsDetectedAndRefetched) {
   auto fresh = Client();  // a new process maps (and checks) the pages
   EXPECT_TRUE(SameBytes(ReadAll(*fresh, "/f"), data));
   EXPECT_GE(fresh->GetCacheStats()->corrupt, 1u);
+}
+
+TEST_F(PageCacheTest, CorruptedLargePageIsDetectedWhereItIsRead) {
+  // Pages above 64 KiB are mapped and checked chunk by chunk as they are read.
+  auto fs = Client("16MB", "1MB");
+  std::string data = Pattern(3 << 20, 8);
+  PutLocal("f", data);
+  ASSERT_TRUE(SameBytes(ReadAll(*fs, "/f", 1 << 20), data));
+  for (auto& e : fs::recursive_directory_iterator(cache_ + "/pages")) {
+    if (!e.is_regular_file() || e.path().filename().string()[0] == '.') continue;
+    std::fstream f(e.path(), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(700000);
+    f.put('\x5a' ^ static_cast<char>(f.peek()));
+  }
+  auto fresh = Client("16MB", "1MB");
+  EXPECT_TRUE(SameBytes(ReadAll(*fresh, "/f", 4096), data));
+  EXPECT_GE(fresh->GetCacheStats()->corrupt, 3u);
 }
 
 TEST_F(PageCacheTest, HalfWrittenPagesAreNeverFound) {
