@@ -39,7 +39,13 @@ void Usage() {
 }
 
 int Health(const std::string& address) {
+  alluxio::Status valid = alluxio::worker::ValidateAddress(address);
+  if (!valid.ok()) {
+    std::fprintf(stderr, "alluxio-worker: %s\n", valid.ToString().c_str());
+    return 2;
+  }
   alluxio::worker::WorkerPoolOptions opts;
+  opts.log = false;
   opts.addresses = {address};
   opts.virtual_nodes = 1;
   opts.rpc_timeout_ms = 10000;

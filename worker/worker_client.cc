@@ -134,7 +134,7 @@ Status WorkerPool::Finish(size_t w, const Status& transport) {
   if (transport.ok()) {
     if (wk.down_until.load(std::memory_order_relaxed) != 0) {
       wk.down_until.store(0, std::memory_order_relaxed);
-      if (wk.down.exchange(false)) {
+      if (wk.down.exchange(false) && opts_.log) {
         std::fprintf(stderr, "alluxio: worker %s is back; reading through it again\n",
                      wk.address.c_str());
       }
@@ -142,7 +142,7 @@ Status WorkerPool::Finish(size_t w, const Status& transport) {
     return transport;
   }
   wk.down_until.store(NowMs() + opts_.failure_backoff_ms, std::memory_order_relaxed);
-  if (!wk.down.exchange(true)) {
+  if (!wk.down.exchange(true) && opts_.log) {
     // The message already starts with "worker <address>: ".
     std::string why = transport.message();
     std::string prefix = "worker " + wk.address + ": ";
@@ -157,7 +157,7 @@ Status WorkerPool::Finish(size_t w, const Status& transport) {
 
 void WorkerPool::NoteRefusal(size_t w, const Status& st) {
   Worker& wk = *workers_[w];
-  if (!wk.refusal_logged.exchange(true)) {
+  if (!wk.refusal_logged.exchange(true) && opts_.log) {
     std::fprintf(stderr, "alluxio: worker %s cannot serve a read (%s); reading from the UFS\n",
                  wk.address.c_str(), st.ToString().c_str());
   }

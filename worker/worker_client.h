@@ -41,6 +41,7 @@ struct WorkerPoolOptions {
   int virtual_nodes = 2000;
   int64_t rpc_timeout_ms = 30000;
   int64_t failure_backoff_ms = 5000;
+  bool log = true;  // the stderr lines about workers going down and back
 };
 
 // "host:port" or "[v6]:port" with a port in 1..65535; InvalidArgument
