@@ -191,7 +191,7 @@ Result<size_t> WorkerPool::ReadRange(size_t w, const std::string& ufs_uri, const
   if (data.size() > length) {
     return Status::IoError("worker " + address(w) + " returned more bytes than asked");
   }
-  std::memcpy(buf, data.data(), data.size());
+  data.copy(buf, data.size());
   return data.size();
 }
 
