@@ -150,34 +150,38 @@ Result<std::shared_ptr<const Page>> PageCache::GetPage(const PageKey& key, size_
     return page;
   }
   // One fetch per page in this process: later readers wait for the first.
-  std::shared_ptr<Inflight> mine;
-  std::shared_ptr<Inflight> theirs;
-  {
-    std::lock_guard<std::mutex> lock(inflight_mu_);
-    auto [it, inserted] = inflight_.try_emplace({key.file, key.index});
-    if (inserted) {
-      it->second = std::make_shared<Inflight>();
-      mine = it->second;
-    } else {
-      theirs = it->second;
+  // A failed fetch is not someone else's answer (its reader may have been
+  // closed, or have met another version): the waiter then fetches itself.
+  while (true) {
+    std::shared_ptr<Inflight> mine;
+    std::shared_ptr<Inflight> theirs;
+    {
+      std::lock_guard<std::mutex> lock(inflight_mu_);
+      auto [it, inserted] = inflight_.try_emplace({key.file, key.index});
+      if (inserted) {
+        it->second = std::make_shared<Inflight>();
+        mine = it->second;
+      } else {
+        theirs = it->second;
+      }
     }
+    if (theirs != nullptr) {
+      std::unique_lock<std::mutex> lock(inflight_mu_);
+      inflight_cv_.wait(lock, [&] { return theirs->done; });
+      if (theirs->status.ok()) return theirs->page;
+      continue;
+    }
+    auto result = Fetch(key, length, fetch);
+    {
+      std::lock_guard<std::mutex> lock(inflight_mu_);
+      mine->done = true;
+      mine->status = result.status();
+      if (result.ok()) mine->page = *result;
+      inflight_.erase({key.file, key.index});
+    }
+    inflight_cv_.notify_all();
+    return result;
   }
-  if (theirs != nullptr) {
-    std::unique_lock<std::mutex> lock(inflight_mu_);
-    inflight_cv_.wait(lock, [&] { return theirs->done; });
-    if (!theirs->status.ok()) return theirs->status;
-    return theirs->page;
-  }
-  auto result = Fetch(key, length, fetch);
-  {
-    std::lock_guard<std::mutex> lock(inflight_mu_);
-    mine->done = true;
-    mine->status = result.status();
-    if (result.ok()) mine->page = *result;
-    inflight_.erase({key.file, key.index});
-  }
-  inflight_cv_.notify_all();
-  return result;
 }
 
 Result<std::shared_ptr<const Page>> PageCache::Fetch(const PageKey& key, size_t length,
