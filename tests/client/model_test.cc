@@ -1,17 +1,12 @@
 // The model test: thousands of random operation sequences run on FileSystem
 // (over a local-directory UFS) and, as the reference, on a plain local
 // directory through libc. Every step's result (0 or errno) and data must
-// match, and so must the whole tree at the end of each sequence.
-#include <dirent.h>
-#include <fcntl.h>
-#include <gtest/gtest.h>
-#include <sys/stat.h>
-#include <unistd.h>
+// match, and so must the whole tree at the end of each sequence. The
+// machinery is in tests/testing/model.h (shared with the model test over S3
+// in tests/integration/).
+#include "testing/model.h"
 
-#include <cerrno>
-#include <filesystem>
-#include <map>
-#include <random>
+#include <gtest/gtest.h>
 
 #include "alluxio/file_system.h"
 #include "testing/temp_dir.h"
@@ -21,137 +16,10 @@ namespace {
 
 using testing::TempDir;
 
-struct Outcome {
-  int err = 0;       // 0 or errno
-  std::string data;  // bytes read, names listed, or stat fields
-  bool operator==(const Outcome& o) const { return err == o.err && data == o.data; }
-};
-
-std::ostream& operator<<(std::ostream& os, const Outcome& o) {
-  return os << "{err=" << o.err << " (" << (o.err ? strerror(o.err) : "ok") << "), data='"
-            << o.data.substr(0, 80) << "'}";
-}
-
-// The operations, each implemented twice.
-class Model {
- public:
-  Model(std::string native_root, std::shared_ptr<FileSystem> fs)
-      : root_(std::move(native_root)), fs_(std::move(fs)) {}
-
-  std::string N(const std::string& p) const { return root_ + p; }
-
-  Outcome NativeWrite(const std::string& p, int flags, uint64_t off, const std::string& d,
-                      bool use_offset) {
-    int fd = ::open(N(p).c_str(), flags, 0644);
-    if (fd < 0) return {errno, ""};
-    ssize_t w = use_offset ? ::pwrite(fd, d.data(), d.size(), static_cast<off_t>(off))
-                           : ::write(fd, d.data(), d.size());
-    int err = w < 0 ? errno : 0;
-    ::close(fd);
-    return {err, ""};
-  }
-  Outcome OursWrite(const std::string& p, int flags, uint64_t off, const std::string& d,
-                    bool use_offset) {
-    auto h = fs_->OpenFile(p, OpenOptions::FromFlags(flags, 0644));
-    if (!h.ok()) return {h.status().ToErrno(), ""};
-    uint64_t at = use_offset ? off : ((flags & O_APPEND) ? (*h)->Stat()->size : 0);
-    auto w = (*h)->Write(at, d.data(), d.size());
-    Status c = (*h)->Close();
-    if (!w.ok()) return {w.status().ToErrno(), ""};
-    return {c.ToErrno(), ""};
-  }
-
-  Outcome NativeRead(const std::string& p) {
-    int fd = ::open(N(p).c_str(), O_RDONLY);
-    if (fd < 0) return {errno, ""};
-    std::string out(1 << 16, '\0');
-    ssize_t r = ::read(fd, out.data(), out.size());
-    int err = r < 0 ? errno : 0;
-    ::close(fd);
-    out.resize(r < 0 ? 0 : static_cast<size_t>(r));
-    return {err, out};
-  }
-  Outcome OursRead(const std::string& p) {
-    auto h = fs_->OpenFile(p, OpenOptions::FromFlags(O_RDONLY, 0));
-    if (!h.ok()) return {h.status().ToErrno(), ""};
-    std::string out(1 << 16, '\0');
-    auto r = (*h)->Read(0, out.data(), out.size());
-    (void)(*h)->Close();
-    if (!r.ok()) return {r.status().ToErrno(), ""};
-    out.resize(*r);
-    return {0, out};
-  }
-
-  static std::string Describe(bool dir, uint64_t size, uint32_t mode) {
-    return std::string(dir ? "d" : "f") + ":" + (dir ? "0" : std::to_string(size)) + ":" +
-           std::to_string(mode & 07777);
-  }
-  Outcome NativeStat(const std::string& p) {
-    struct stat st;
-    if (::stat(N(p).c_str(), &st) != 0) return {errno, ""};
-    return {0, Describe(S_ISDIR(st.st_mode), static_cast<uint64_t>(st.st_size), st.st_mode)};
-  }
-  Outcome OursStat(const std::string& p) {
-    auto st = fs_->GetStatus(p);
-    if (!st.ok()) return {st.status().ToErrno(), ""};
-    return {0, Describe(st->is_dir, st->size, st->mode)};
-  }
-
-  Outcome NativeList(const std::string& p) {
-    DIR* d = ::opendir(N(p).c_str());
-    if (d == nullptr) return {errno, ""};
-    std::vector<std::string> names;
-    while (auto* e = ::readdir(d)) {
-      std::string n = e->d_name;
-      if (n != "." && n != "..") names.push_back(n);
-    }
-    ::closedir(d);
-    std::sort(names.begin(), names.end());
-    std::string out;
-    for (auto& n : names) out += n + ",";
-    return {0, out};
-  }
-  Outcome OursList(const std::string& p) {
-    auto l = fs_->ListStatus(p);
-    if (!l.ok()) return {l.status().ToErrno(), ""};
-    std::string out;
-    for (auto& f : *l) out += f.name + ",";
-    return {0, out};
-  }
-
-  static Outcome Errno(int rc) { return {rc == 0 ? 0 : errno, ""}; }
-  static Outcome Of(const Status& st) { return {st.ToErrno(), ""}; }
-
-  // Whole-tree snapshot: path -> description (+ content for files).
-  std::map<std::string, std::string> NativeTree() {
-    std::map<std::string, std::string> out;
-    for (auto& e : std::filesystem::recursive_directory_iterator(root_)) {
-      std::string p = e.path().string().substr(root_.size());
-      out[p] = NativeStat(p).data + (e.is_directory() ? "" : ":" + NativeRead(p).data);
-    }
-    return out;
-  }
-  void OursTree(const std::string& dir, std::map<std::string, std::string>* out) {
-    auto l = fs_->ListStatus(dir);
-    if (!l.ok()) return;
-    for (auto& f : *l) {
-      std::string p = (dir == "/" ? "" : dir) + "/" + f.name;
-      (*out)[p] = Describe(f.attr.is_dir, f.attr.size, f.attr.mode) +
-                  (f.attr.is_dir ? "" : ":" + OursRead(p).data);
-      if (f.attr.is_dir) OursTree(p, out);
-    }
-  }
-
- private:
-  std::string root_;
-  std::shared_ptr<FileSystem> fs_;
-};
-
 class ModelTest : public ::testing::TestWithParam<bool> {};
 
 TEST_P(ModelTest, RandomSequencesMatchALocalDirectory) {
   const bool random_access = GetParam();
-  ::umask(022);
   TempDir tmp;
   std::string ufs = tmp.Sub("ufs");
   std::string native = tmp.Sub("native");
@@ -162,125 +30,14 @@ TEST_P(ModelTest, RandomSequencesMatchALocalDirectory) {
   ASSERT_TRUE(conf.ok());
   auto fs = FileSystem::Create(*conf);
   ASSERT_TRUE(fs.ok()) << fs.status().ToString();
-  Model m(native, *fs);
 
-  const std::vector<std::string> kNames = {"a", "b", "c d"};
-  std::mt19937 rng(12345 + random_access);
-  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
-  auto path = [&] {
-    std::string p;
-    int depth = 1 + pick(3);
-    for (int i = 0; i < depth; ++i) p += "/" + kNames[static_cast<size_t>(pick(3))];
-    return p;
-  };
-  auto data = [&] {
-    return std::string(static_cast<size_t>(pick(40)), static_cast<char>('a' + pick(26)));
-  };
-
-  const int kSequences = 1500, kSteps = 25;
-  int compared = 0;
-  for (int seq = 0; seq < kSequences; ++seq) {
-    std::string log;
-    for (int step = 0; step < kSteps; ++step) {
-      std::string p = path(), q = path();
-      Outcome a, b;
-      int op = pick(random_access ? 12 : 10);
-      switch (op) {
-        case 0:
-        case 1: {  // create or replace a file
-          std::string d = data();
-          int flags = O_WRONLY | O_CREAT | O_TRUNC | (pick(4) == 0 ? O_EXCL : 0);
-          a = m.NativeWrite(p, flags, 0, d, false);
-          b = m.OursWrite(p, flags, 0, d, false);
-          log += "write " + p + "\n";
-          break;
-        }
-        case 2:
-          a = m.NativeRead(p);
-          b = m.OursRead(p);
-          log += "read " + p + "\n";
-          break;
-        case 3:
-          a = m.NativeStat(p);
-          b = m.OursStat(p);
-          log += "stat " + p + "\n";
-          break;
-        case 4: {
-          a = Model::Errno(::mkdir(m.N(p).c_str(), 0755));
-          CreateDirectoryOptions o;
-          o.mode = 0755;
-          b = Model::Of((*fs)->CreateDirectory(p, o));
-          log += "mkdir " + p + "\n";
-          break;
-        }
-        case 5: {
-          a = Model::Errno(::unlink(m.N(p).c_str()));
-          DeleteOptions o;
-          o.kind = DeleteOptions::Kind::kFileOnly;
-          b = Model::Of((*fs)->Delete(p, o));
-          log += "unlink " + p + "\n";
-          break;
-        }
-        case 6: {
-          a = Model::Errno(::rmdir(m.N(p).c_str()));
-          DeleteOptions o;
-          o.kind = DeleteOptions::Kind::kDirectoryOnly;
-          b = Model::Of((*fs)->Delete(p, o));
-          log += "rmdir " + p + "\n";
-          break;
-        }
-        case 7:
-          a = Model::Errno(::rename(m.N(p).c_str(), m.N(q).c_str()));
-          b = Model::Of((*fs)->Rename(p, q));
-          log += "rename " + p + " " + q + "\n";
-          break;
-        case 8: {
-          uint32_t mode = pick(2) ? 0600 : 0755;
-          a = Model::Errno(::chmod(m.N(p).c_str(), mode));
-          SetAttributeOptions o;
-          o.mode = mode;
-          b = Model::Of((*fs)->SetAttribute(p, o));
-          log += "chmod " + p + "\n";
-          break;
-        }
-        case 9:
-          a = m.NativeList(p);
-          b = m.OursList(p);
-          log += "ls " + p + "\n";
-          break;
-        case 10: {  // random-access only: append, or write at an offset
-          std::string d = data();
-          bool append = pick(2);
-          uint64_t off = static_cast<uint64_t>(pick(50));
-          int flags = append ? (O_WRONLY | O_APPEND) : O_WRONLY;
-          a = m.NativeWrite(p, flags, off, d, !append);
-          b = m.OursWrite(p, flags, off, d, !append);
-          log += (append ? "append " : "pwrite ") + p + "\n";
-          break;
-        }
-        case 11: {
-          uint64_t len = static_cast<uint64_t>(pick(60));
-          a = Model::Errno(::truncate(m.N(p).c_str(), static_cast<off_t>(len)));
-          b = Model::Of((*fs)->Truncate(p, len));
-          log += "truncate " + p + " " + std::to_string(len) + "\n";
-          break;
-        }
-      }
-      ASSERT_EQ(a, b) << "sequence " << seq << " diverged at:\n" << log;
-      ++compared;
-    }
-    std::map<std::string, std::string> ours;
-    m.OursTree("/", &ours);
-    ASSERT_EQ(m.NativeTree(), ours) << "trees differ after sequence " << seq << ":\n" << log;
-    // Reset both sides for the next sequence.
-    DeleteOptions rec;
-    rec.recursive = true;
-    auto top = (*fs)->ListStatus("/");
-    ASSERT_TRUE(top.ok());
-    for (auto& e : *top) ASSERT_TRUE((*fs)->Delete("/" + e.name, rec).ok());
-    for (auto& e : std::filesystem::directory_iterator(native)) std::filesystem::remove_all(e);
-  }
-  EXPECT_EQ(compared, kSequences * kSteps);
+  testing::ModelRunOptions opts;
+  opts.sequences = 1500;
+  opts.steps = 25;
+  opts.seed = 12345 + random_access;
+  opts.random_access = random_access;
+  int compared = testing::RunModelSequences(*fs, native, opts);
+  EXPECT_EQ(compared, opts.sequences * opts.steps);
 }
 
 INSTANTIATE_TEST_SUITE_P(Switch, ModelTest, ::testing::Values(false, true), [](const auto& info) {
