@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Runs clang-tidy (checks in .clang-tidy) over the client library's sources.
+# Runs clang-tidy (checks in .clang-tidy) over our C++ sources (not tests,
+# not generated code).
 # Usage: ci/tidy.sh [build-dir]   (the build dir provides compile_commands.json)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir="${1:-build}"
-mapfile -t files < <(git ls-files 'client/src/*.cc' 'preload/*.cc')
+mapfile -t files < <(git ls-files 'client/src/*.cc' 'client/src/s3/*.cc' 'preload/*.cc' \
+  'fuse/*.cc' 'cli/*.cc' 'worker/*.cc')
 clang-tidy -p "$dir" --quiet "${files[@]}" 2>/dev/null
 echo "tidy: ${#files[@]} files clean"
