@@ -78,7 +78,11 @@ if [ $build -eq 1 ]; then
   say "Building (ci/build.sh)"
   lock=()
   command -v flock >/dev/null && lock=(flock /tmp/alluxio-build.lock)
-  "${lock[@]}" ci/build.sh build | tail -n 3
+  if ! "${lock[@]}" ci/build.sh build >"${TMPDIR:-/tmp}/alluxio-demo-build.log" 2>&1; then
+    tail -n 40 "${TMPDIR:-/tmp}/alluxio-demo-build.log" >&2
+    die "the build failed (full log: ${TMPDIR:-/tmp}/alluxio-demo-build.log)"
+  fi
+  tail -n 1 "${TMPDIR:-/tmp}/alluxio-demo-build.log" | sed 's/^/   /'
 fi
 cli=$repo/build/cli/alluxio
 fuse=$repo/build/fuse/alluxio-fuse
