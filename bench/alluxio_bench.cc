@@ -290,13 +290,16 @@ Result List(const Options& o) {
   return r;
 }
 
-long VmHwmKb() {
+// A field of /proc/self/status in kB (VmHWM: peak resident; RssAnon: the
+// private, non-file part now), or -1.
+long StatusKb(const char* field) {
   FILE* f = fopen("/proc/self/status", "re");
   if (f == nullptr) return -1;
   char line[256];
   long kb = -1;
+  size_t n = strlen(field);
   while (fgets(line, sizeof(line), f) != nullptr) {
-    if (strncmp(line, "VmHWM:", 6) == 0) kb = strtol(line + 6, nullptr, 10);
+    if (strncmp(line, field, n) == 0 && line[n] == ':') kb = strtol(line + n + 1, nullptr, 10);
   }
   fclose(f);
   return kb;
@@ -407,7 +410,8 @@ int main(int argc, char** argv) {
     snprintf(num, sizeof(num), "%s%.9f", i ? "," : "", r.pass_seconds[i]);
     out += num;
   }
-  out += "],\"rss_hwm_kb\":" + std::to_string(VmHwmKb()) + "}\n";
+  out += "],\"rss_hwm_kb\":" + std::to_string(StatusKb("VmHWM"));
+  out += ",\"rss_anon_kb\":" + std::to_string(StatusKb("RssAnon")) + "}\n";
   fputs(out.c_str(), stdout);
   return 0;
 }

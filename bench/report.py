@@ -185,28 +185,31 @@ def rss_entries(rows, meta):
     out = []
     small = find(rows, "warm", "shim", "rss_small")
     full = find(rows, "warm", "shim", "read128k")
-    pts = [(f"after {meta['files'] // 4} files", r["rss_hwm_kb"]) for r in small
-           if "rss_hwm_kb" in r]
-    pts += [(f"after {meta['files']} files x 5 passes", r["rss_hwm_kb"]) for r in full
-            if "rss_hwm_kb" in r]
+    pts = [(f"after {meta['files'] // 4} files", r["rss_hwm_kb"], r.get("rss_anon_kb", -1))
+           for r in small if "rss_hwm_kb" in r]
+    pts += [(f"after {meta['files']} files x 5 passes", r["rss_hwm_kb"], r.get("rss_anon_kb", -1))
+            for r in full if "rss_hwm_kb" in r]
     if pts:
         out.append(("shim process (alluxio-bench, warm)", pts))
     for c in ("fuse-ro", "fuse-rw"):
         recs = find(rows, "warm", c, "rss")
         if recs:
             out.append((f"alluxio-fuse {c[5:]} daemon (warm)",
-                        [(r["when"], r["rss_hwm_kb"]) for r in recs]))
+                        [(r["when"], r["rss_hwm_kb"], r.get("rss_anon_kb", -1)) for r in recs]))
     seq = find(rows, "cold", "shim", "s3_seq1m")
     if seq and "rss_hwm_kb" in seq[0]:
-        out.append(("shim process (S3 sequential read)", [("", seq[0]["rss_hwm_kb"])]))
+        out.append(("shim process (S3 sequential read)",
+                    [("", seq[0]["rss_hwm_kb"], seq[0].get("rss_anon_kb", -1))]))
     for c in ("fuse-ro", "s3fs", "rclone"):
         recs = find(rows, "cold", c, "rss")
         if recs:
             name = "alluxio-fuse ro" if c == "fuse-ro" else NAMES[c]
-            out.append((f"{name} daemon (S3)", [(r["when"], r["rss_hwm_kb"]) for r in recs]))
+            out.append((f"{name} daemon (S3)",
+                        [(r["when"], r["rss_hwm_kb"], r.get("rss_anon_kb", -1)) for r in recs]))
     native = find(rows, "warm", "native", "read128k")
     if native and "rss_hwm_kb" in native[0]:
-        out.append(("alluxio-bench natively (for scale)", [("", native[0]["rss_hwm_kb"])]))
+        out.append(("alluxio-bench natively (for scale)",
+                    [("", native[0]["rss_hwm_kb"], native[0].get("rss_anon_kb", -1))]))
     return out
 
 
@@ -214,14 +217,18 @@ def rss_lines(rows, meta):
     entries = rss_entries(rows, meta)
     if not entries:
         return ""
-    lines = ["| process | peak RSS (VmHWM) |", "|---|---|"]
+    lines = ["| process | peak RSS (VmHWM) / private memory (RssAnon) |", "|---|---|"]
+
+    def point(when, hwm, anon):
+        a = f" / {anon / 1024:.0f} MiB" if anon >= 0 else ""
+        return f"{hwm / 1024:.0f} MiB{a}{' ' + when if when else ''}"
     for name, pts in entries:
-        lines.append(f"| {name} | " + "; ".join(
-            f"{kb / 1024:.0f} MiB{' ' + when if when else ''}" for when, kb in pts) + " |")
+        lines.append(f"| {name} | " + "; ".join(point(*p) for p in pts) + " |")
     lines.append("")
     lines.append(f"The page cache's memory tier (`alluxio.user.client.cache.memory.size`, "
                  f"{meta.get('cache_memory') or '?'}) maps cached pages into the process; they "
-                 "count as resident. The run keeps `ALLUXIO_WORK_DIR` (and so the disk tier) on "
+                 "count in the peak RSS (as file/shared pages the kernel can reclaim), not in "
+                 "RssAnon, the process's own heap and stacks. The run keeps `ALLUXIO_WORK_DIR` (and so the disk tier) on "
                  f"tmpfs; `alluxio.user.client.cache.size` is {meta.get('warm_cache', '?')} in the "
                  f"warm section (so the data fits) and the default {meta.get('cache_size') or '?'} "
                  "in the S3 section.")
@@ -282,21 +289,26 @@ def targets(rows, warm, cold, meta):
             verdict = "met" if slower <= 0.10 else f"missed by {(slower - 0.10) * 100:.0f} points"
             out.append(f"| {NAMES[c]} PyTorch epoch 2 from S3 (cached) within 10% of tmpfs | "
                        f"{slower * 100:+.0f}% ({v:.2f} s vs {ref:.2f} s) | {verdict} |")
-    # Resident memory must not grow with the number of files read: the peak
-    # after all files (five passes) is at most the peak after a quarter of
-    # them + 16 MiB, or within the memory tier + 64 MiB (pages mapped by the
-    # memory tier are resident until the tier is full).
-    tier = parse_bytes(meta["cache_memory"]) // 1024 if meta.get("cache_memory") else 0
+    # Memory must not grow with the number of files read: compare after a
+    # quarter of the files and after all of them (five passes). Private
+    # memory (RssAnon) may grow by 16 MiB; the peak RSS, which includes the
+    # cache pages the memory tier maps, is shown against the tier's size.
     for name, pts in rss_entries(rows, meta):
         if "warm" not in name or len(pts) < 2:
             continue
-        first, last = pts[0], pts[1]
-        grow = (last[1] - first[1]) / 1024
-        ok = grow <= 16 or last[1] <= tier + 64 * 1024
-        out.append(f"| {name.replace(' (warm)', '').replace(', warm', '')}: RSS bounded, not "
-                   f"growing with files read | {first[1] / 1024:.0f} MiB {first[0]} -> "
-                   f"{last[1] / 1024:.0f} MiB {last[0]} | "
-                   f"{'met' if ok else f'missed: +{grow:.0f} MiB'} |")
+        (w0, h0, a0), (w1, h1, a1) = pts[0], pts[1]
+        short = name.replace(" (warm)", "").replace(", warm", "")
+        if a0 >= 0 and a1 >= 0:
+            grow = (a1 - a0) / 1024
+            out.append(f"| {short}: private memory (RssAnon) does not grow with files read | "
+                       f"{a0 / 1024:.0f} MiB {w0} -> {a1 / 1024:.0f} MiB {w1} | "
+                       f"{'met' if grow <= 16 else f'missed: +{grow:.0f} MiB'} |")
+        grow = (h1 - h0) / 1024
+        ok = grow <= 16
+        out.append(f"| {short}: peak RSS (with mapped cache pages) does not grow with files read | "
+                   f"{h0 / 1024:.0f} MiB {w0} -> {h1 / 1024:.0f} MiB {w1} | "
+                   + ("met" if ok else f"missed: +{grow:.0f} MiB of mapped cache pages")
+                   + " |")
     for r in rows:
         if r.get("section") == "bound" and r.get("row") == "cache_size":
             if r["cache_dir_bytes"] < 0:

@@ -196,10 +196,16 @@ unmount_bg() {  # <mount point>: unmounts one of ours and forgets it
   done
 }
 
-rss_kb() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$1/status" 2>/dev/null; }
+# "<VmHWM kB> <RssAnon kB>" of a process: its peak resident memory, and the
+# private (non-file, non-shared) part of what is resident now.
+rss_kb() {
+  awk '/^VmHWM:/ {h = $2} /^RssAnon:/ {a = $2} END {if (h != "") print h, a}' "/proc/$1/status" 2>/dev/null
+}
 
-record_rss() {  # <section> <contender> <when> <kb>
-  [ -n "$4" ] && record "{\"section\":\"$1\",\"contender\":\"$2\",\"row\":\"rss\",\"when\":\"$3\",\"rss_hwm_kb\":$4}"
+record_rss() {  # <section> <contender> <when> "<hwm kb> <anon kb>"
+  local hwm anon
+  read -r hwm anon <<<"$4"
+  [ -n "$hwm" ] && record "{\"section\":\"$1\",\"contender\":\"$2\",\"row\":\"rss\",\"when\":\"$3\",\"rss_hwm_kb\":$hwm,\"rss_anon_kb\":${anon:--1}}"
 }
 
 # --- data --------------------------------------------------------------------
