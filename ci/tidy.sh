@@ -7,5 +7,5 @@ cd "$(dirname "$0")/.."
 dir="${1:-build}"
 mapfile -t files < <(git ls-files 'client/src/*.cc' 'client/src/s3/*.cc' 'preload/*.cc' \
   'fuse/*.cc' 'cli/*.cc' 'worker/*.cc')
-clang-tidy -p "$dir" --quiet "${files[@]}" 2>/dev/null
+printf '%s\n' "${files[@]}" | xargs -P "$(nproc)" -n 4 clang-tidy -p "$dir" --quiet 2>/dev/null
 echo "tidy: ${#files[@]} files clean"
