@@ -2,7 +2,7 @@
 # The benchmark: the same workloads, on the same data, through every access
 # path, side by side in one run. See bench/README.md.
 #
-#   bench/run.sh            full run (~10 min on 2 cores), writes bench/results/latest.{md,png,jsonl}
+#   bench/run.sh            full run (~5 min on 2 cores), writes bench/results/latest.{md,png,jsonl}
 #   bench/run.sh --quick    smaller sizes (< 2 min), writes bench/results/quick.{md,png,jsonl}
 #   options: --no-s3 --no-torch --keep (leave the run directory) --out <prefix>
 #
