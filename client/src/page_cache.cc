@@ -16,6 +16,8 @@ namespace alluxio {
 namespace {
 
 constexpr int kReadaheadThreads = 8;
+// Readahead reads runs of pages of up to this many bytes at once.
+constexpr uint64_t kPrefetchRunBytes = 8 << 20;
 
 // Page bytes fetched from the UFS but not kept by the disk tier (it was
 // full of pages it could not evict): served from memory for this read.
@@ -172,14 +174,7 @@ Result<std::shared_ptr<const Page>> PageCache::GetPage(const PageKey& key, size_
       continue;
     }
     auto result = Fetch(key, length, fetch);
-    {
-      std::lock_guard<std::mutex> lock(inflight_mu_);
-      mine->done = true;
-      mine->status = result.status();
-      if (result.ok()) mine->page = *result;
-      inflight_.erase({key.file, key.index});
-    }
-    inflight_cv_.notify_all();
+    Complete(key, mine, result);
     return result;
   }
 }
@@ -265,15 +260,102 @@ void PageCache::Worker() {
 
 void PageCache::Prefetch(uint64_t file, uint64_t file_size, uint64_t first, uint64_t last,
                          const ReaderSource& fetch) {
+  // Runs of pages go as one read each (one request to an object store
+  // instead of one per page; the UFS splits large reads into parallel parts).
+  const uint64_t run = std::max<uint64_t>(1, kPrefetchRunBytes / page_size_);
   std::lock_guard<std::mutex> lock(queue_mu_);
   EnsureWorkers();
-  for (uint64_t i = first; i <= last && i * page_size_ < file_size; ++i) {
-    size_t length = static_cast<size_t>(std::min(page_size_, file_size - i * page_size_));
-    queue_.push_back([this, file, i, length, fetch] {
-      (void)GetPage(PageKey{file, i}, length, fetch);
-    });
+  for (uint64_t a = first; a <= last && a * page_size_ < file_size; a += run) {
+    uint64_t b = std::min(last, a + run - 1);
+    queue_.push_back(
+        [this, file, file_size, a, b, fetch] { PrefetchRun(file, file_size, a, b, fetch); });
   }
   queue_cv_.notify_all();
+}
+
+void PageCache::PrefetchRun(uint64_t file, uint64_t file_size, uint64_t first, uint64_t last,
+                            const ReaderSource& fetch) {
+  struct Claim {
+    uint64_t index;
+    size_t length;
+    std::shared_ptr<Inflight> inflight;
+    int lock_fd;
+    std::string lock_path;
+  };
+  std::vector<Claim> claims;
+  for (uint64_t i = first; i <= last && i * page_size_ < file_size; ++i) {
+    PageKey key{file, i};
+    size_t length = static_cast<size_t>(std::min(page_size_, file_size - i * page_size_));
+    if (auto page = store_->Get(key); page != nullptr && page->size() == length) continue;
+    std::shared_ptr<Inflight> mine;
+    {
+      std::lock_guard<std::mutex> lock(inflight_mu_);
+      auto [it, inserted] = inflight_.try_emplace({file, i});
+      if (!inserted) continue;  // someone in this process is on it
+      it->second = std::make_shared<Inflight>();
+      mine = it->second;
+    }
+    // Another process fetching it holds its lock file: leave it to them.
+    char name[64];
+    snprintf(name, sizeof(name), "/%016llx.%llx.lock", static_cast<unsigned long long>(file),
+             static_cast<unsigned long long>(i));
+    std::string lock_path = lock_dir_ + name;
+    int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0 || ::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      if (fd >= 0) ::close(fd);
+      Complete(PageKey{file, i}, mine, Status(Code::kBusy, "fetched by another process"));
+      continue;
+    }
+    claims.push_back(Claim{i, length, std::move(mine), fd, std::move(lock_path)});
+  }
+  if (claims.empty()) return;
+  // One read covering every claimed page (the gaps are pages already here).
+  uint64_t begin = claims.front().index * page_size_;
+  uint64_t end = claims.back().index * page_size_ + claims.back().length;
+  std::vector<char> buf(end - begin);
+  Status st;
+  auto reader = fetch();
+  if (!reader.ok()) st = reader.status();
+  size_t got = 0;
+  while (st.ok() && got < buf.size()) {
+    auto n = (*reader)->ReadAt(begin + got, buf.data() + got, buf.size() - got);
+    if (!n.ok()) {
+      st = n.status();
+    } else if (*n == 0) {
+      st = Status::IoError("file changed while reading ahead");
+    } else {
+      got += *n;
+    }
+  }
+  for (Claim& c : claims) {
+    PageKey key{file, c.index};
+    if (st.ok()) {
+      const char* data = buf.data() + (c.index * page_size_ - begin);
+      disk_->CountMiss(c.length);
+      (void)store_->Put(key, data, c.length);
+      std::shared_ptr<const Page> page = store_->Get(key);
+      if (page == nullptr || page->size() != c.length) {
+        page = std::make_shared<FetchedPage>(std::vector<char>(data, data + c.length));
+      }
+      Complete(key, c.inflight, page);
+    } else {
+      Complete(key, c.inflight, st);
+    }
+    ::unlink(c.lock_path.c_str());
+    ::close(c.lock_fd);
+  }
+}
+
+void PageCache::Complete(const PageKey& key, const std::shared_ptr<Inflight>& inflight,
+                         Result<std::shared_ptr<const Page>> result) {
+  {
+    std::lock_guard<std::mutex> lock(inflight_mu_);
+    inflight->done = true;
+    inflight->status = result.status();
+    if (result.ok()) inflight->page = *result;
+    inflight_.erase({key.file, key.index});
+  }
+  inflight_cv_.notify_all();
 }
 
 // ---------------------------------------------------------------------------

@@ -58,6 +58,13 @@ class PageCache {
             uint64_t initial_readahead, uint64_t max_readahead, std::string lock_dir);
   Result<std::shared_ptr<const Page>> Fetch(const PageKey& key, size_t length,
                                             const ReaderSource& fetch);
+  struct Inflight;
+  // Fetches the missing pages of [first, last] with one read.
+  void PrefetchRun(uint64_t file, uint64_t file_size, uint64_t first, uint64_t last,
+                   const ReaderSource& fetch);
+  // Ends a fetch in flight and wakes its waiters.
+  void Complete(const PageKey& key, const std::shared_ptr<Inflight>& inflight,
+                Result<std::shared_ptr<const Page>> result);
   void Worker();
   void EnsureWorkers();
   static void ForkPrepare();
