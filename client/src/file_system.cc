@@ -84,7 +84,9 @@ class FileSystemImpl : public FileSystem,
   // Marks everything changed (recursive operations, mounts).
   void ChangedAll() { node_->Bump(NodeState::kGlobalSlot); }
 
-  Result<FileAttr> StatNormalized(const std::string& path);
+  // `partial_ok`: type, size and version suffice (an object store's listing
+  // gives those, not mode, owner or mtime).
+  Result<FileAttr> StatNormalized(const std::string& path, bool partial_ok = false);
   // NotFound / NotDirectory unless the parent of `p` is a directory.
   Status CheckParentIsDirectory(const std::string& p);
   Status DeleteTree(const std::string& path, const MountTable::Resolved& r);
@@ -164,11 +166,11 @@ void FileSystemImpl::OnClosed(const std::string& path, FileHandle* handle) {
   }
 }
 
-Result<FileAttr> FileSystemImpl::StatNormalized(const std::string& p) {
+Result<FileAttr> FileSystemImpl::StatNormalized(const std::string& p, bool partial_ok) {
   if (auto w = OpenWriter(p)) return w->Stat();
   FileAttr attr;
   int err = 0;
-  if (cache_->Lookup(p, &attr, &err)) {
+  if (cache_->Lookup(p, &attr, &err, partial_ok)) {
     if (err == 0) return attr;
     return Status::FromErrno(err, p);
   }
@@ -246,7 +248,7 @@ Result<std::vector<FileInfo>> FileSystemImpl::ListStatus(std::string_view path) 
     std::sort(out->begin(), out->end(),
               [](const FileInfo& a, const FileInfo& b) { return a.name < b.name; });
     listing = out;
-    cache_->PutListing(p, listing, stamp, r.ufs->ListingHasFullAttributes());
+    cache_->PutListing(p, listing, stamp);
   }
   std::vector<FileInfo> result = *listing;
   if (num_writers_.load(std::memory_order_acquire) > 0) {
@@ -436,7 +438,8 @@ Status FileSystemImpl::SetAttribute(std::string_view path, const SetAttributeOpt
 Result<std::shared_ptr<FileHandle>> FileSystemImpl::OpenFile(std::string_view path,
                                                              const OpenOptions& opts) {
   ASSIGN_OR_RETURN(std::string p, NormalizePath(path));
-  auto attr = StatNormalized(p);
+  // Reading needs only the size and version; writing keeps mode and owner.
+  auto attr = StatNormalized(p, /*partial_ok=*/!opts.write);
   if (attr.ok()) {
     if (opts.create && opts.exclusive) return Status::AlreadyExists(p + " already exists");
     if (attr->is_dir) return Status(Code::kIsDirectory, p + " is a directory");
@@ -465,8 +468,8 @@ Result<std::shared_ptr<FileHandle>> FileSystemImpl::OpenFile(std::string_view pa
     std::weak_ptr<FileSystemImpl> weak = weak_from_this();
     return NewCachedReadHandle(
         p, *attr, page_cache_.get(),
-        [ufs, ufs_path]() -> Result<std::shared_ptr<UfsReader>> {
-          ASSIGN_OR_RETURN(auto reader, ufs->OpenRead(ufs_path));
+        [ufs, ufs_path, known = *attr]() -> Result<std::shared_ptr<UfsReader>> {
+          ASSIGN_OR_RETURN(auto reader, ufs->OpenRead(ufs_path, known));
           return std::shared_ptr<UfsReader>(std::move(reader));
         },
         [weak, p] {

@@ -74,7 +74,7 @@ bool MetadataCache::Valid(const Stamp& s, int64_t expire_ns, int64_t now) const 
          node_->Get(NodeState::kGlobalSlot) == s.global;
 }
 
-bool MetadataCache::Lookup(std::string_view path, FileAttr* attr, int* err) {
+bool MetadataCache::Lookup(std::string_view path, FileAttr* attr, int* err, bool partial_ok) {
   if (!enabled()) return false;
   Shard& sh = ShardOf(path);
   std::lock_guard<std::mutex> lock(sh.mu);
@@ -84,12 +84,13 @@ bool MetadataCache::Lookup(std::string_view path, FileAttr* attr, int* err) {
     sh.map.erase(it);
     return false;
   }
+  if (it->second.partial && !partial_ok) return false;
   *attr = it->second.attr;
   *err = it->second.err;
   return true;
 }
 
-void MetadataCache::PutEntry(std::string_view path, const Entry& e) {
+void MetadataCache::PutEntry(std::string_view path, const Entry& e, bool overwrite) {
   Shard& sh = ShardOf(path);
   std::lock_guard<std::mutex> lock(sh.mu);
   const size_t cap = max_entries_ / kShards + 1;
@@ -101,7 +102,11 @@ void MetadataCache::PutEntry(std::string_view path, const Entry& e) {
       it = sh.map.erase(it);
     }
   }
-  sh.map.insert_or_assign(std::string(path), e);
+  if (overwrite) {
+    sh.map.insert_or_assign(std::string(path), e);
+  } else {
+    sh.map.try_emplace(std::string(path), e);
+  }
 }
 
 void MetadataCache::Put(std::string_view path, const FileAttr& attr, const Stamp& stamp) {
@@ -126,15 +131,15 @@ MetadataCache::Listing MetadataCache::LookupListing(std::string_view dir) {
   return it->second.listing;
 }
 
-void MetadataCache::PutListing(std::string_view dir, Listing listing, const Stamp& stamp,
-                               bool children) {
+void MetadataCache::PutListing(std::string_view dir, Listing listing, const Stamp& stamp) {
   if (!enabled()) return;
   const int64_t expire = MonotonicNowNs() + ttl_ns_;
-  if (children && listing->size() < max_entries_) {
+  if (listing->size() < max_entries_) {
     std::string child;
     for (const FileInfo& fi : *listing) {
       child = JoinPath(dir, fi.name);
-      PutEntry(child, Entry{fi.attr, 0, expire, stamp});
+      // A partial entry never replaces what a stat found.
+      PutEntry(child, Entry{fi.attr, 0, expire, stamp, !fi.full_attributes}, fi.full_attributes);
     }
   }
   std::lock_guard<std::mutex> lock(listings_mu_);

@@ -42,15 +42,17 @@ class MetadataCache {
   Stamp StampFor(std::string_view path) const;
 
   // True when a valid entry exists: then either *err == 0 and *attr is set,
-  // or *err is the remembered errno.
-  bool Lookup(std::string_view path, FileAttr* attr, int* err);
+  // or *err is the remembered errno. Entries from listings that lack mode,
+  // owner and mtime (object stores) count only when `partial_ok`.
+  bool Lookup(std::string_view path, FileAttr* attr, int* err, bool partial_ok = false);
   void Put(std::string_view path, const FileAttr& attr, const Stamp& stamp);
   void PutError(std::string_view path, int err, const Stamp& stamp);
 
   Listing LookupListing(std::string_view dir);
-  // Caches the listing and, with `children`, each child's attributes (child
-  // paths are dir/name), all under the directory's stamp.
-  void PutListing(std::string_view dir, Listing listing, const Stamp& stamp, bool children);
+  // Caches the listing and each child's attributes (child paths are
+  // dir/name, marked partial unless FileInfo::full_attributes), all under
+  // the directory's stamp.
+  void PutListing(std::string_view dir, Listing listing, const Stamp& stamp);
 
   void Clear();
 
@@ -68,6 +70,7 @@ class MetadataCache {
     int err;
     int64_t expire_ns;
     Stamp stamp;
+    bool partial = false;  // type, size and version only
   };
   struct ListingEntry {
     Listing listing;
@@ -88,7 +91,7 @@ class MetadataCache {
   Shard& ShardOf(std::string_view path) {
     return shards_[PathHash(path.data(), path.size()) % kShards];
   }
-  void PutEntry(std::string_view path, const Entry& e);
+  void PutEntry(std::string_view path, const Entry& e, bool overwrite = true);
 
   NodeState* node_;
   const size_t max_entries_;

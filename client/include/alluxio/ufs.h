@@ -78,6 +78,15 @@ class Ufs {
   // Opens a file for reading. NotFound, IsDirectory.
   virtual Result<std::unique_ptr<UfsReader>> OpenRead(const std::string& path) = 0;
 
+  // The same, for a file whose attributes the caller has just seen (from
+  // GetStatus or ListStatus of this UFS): a UFS may skip asking for them
+  // again. The reader must still never mix versions.
+  virtual Result<std::unique_ptr<UfsReader>> OpenRead(const std::string& path,
+                                                      const FileAttr& known) {
+    (void)known;
+    return OpenRead(path);
+  }
+
   // Starts writing `path`. The parent must exist (NotFound otherwise);
   // IsDirectory when `path` is a directory.
   virtual Result<std::unique_ptr<UfsWriter>> Create(const std::string& path,
@@ -125,6 +134,8 @@ class ForwardingUfs : public Ufs {
   Result<std::unique_ptr<UfsReader>> OpenRead(const std::string& p) override {
     return target_->OpenRead(p);
   }
+  // OpenRead(path, known) is not forwarded: its default calls OpenRead(path),
+  // so a decorator that overrides OpenRead(path) sees every open.
   Result<std::unique_ptr<UfsWriter>> Create(const std::string& p,
                                             const UfsCreateOptions& o) override {
     return target_->Create(p, o);

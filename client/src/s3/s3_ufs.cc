@@ -11,6 +11,7 @@
 #include <functional>
 #include <future>
 #include <optional>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -174,6 +175,33 @@ struct Context {
     return std::min(kMaxPartSize, part_size << doublings);
   }
 
+  // Objects seen lately by a HEAD or a listing (key, size, ETag), so that
+  // opening a file right after its stat or its directory's listing needs no
+  // request of its own. Bounded; cleared when full.
+  struct Seen {
+    std::string key;
+    uint64_t size;
+    std::string etag;
+  };
+  std::mutex seen_mu;  // guards seen
+  std::unordered_map<std::string, Seen> seen;
+
+  void Remember(const std::string& path, const ObjectMeta& m) {
+    if (m.etag.empty()) return;
+    std::lock_guard<std::mutex> lock(seen_mu);
+    if (seen.size() >= 100000) seen.clear();
+    seen[path] = Seen{m.key, m.size, m.etag};
+  }
+
+  std::optional<Seen> Recall(const std::string& path, uint64_t version, uint64_t size) {
+    std::lock_guard<std::mutex> lock(seen_mu);
+    auto it = seen.find(path);
+    if (it == seen.end() || it->second.size != size || ContentVersion(it->second.etag) != version) {
+      return std::nullopt;
+    }
+    return it->second;
+  }
+
   FileAttr Attr(const ObjectMeta& m, bool is_dir) const {
     FileAttr a;
     a.is_dir = is_dir;
@@ -266,7 +294,10 @@ struct Context {
   // Runs on a fiber.
   Result<FileAttr> Stat(const std::string& path) {
     ASSIGN_OR_RETURN(Probe p, ProbePath(path));
-    if (p.kind == Probe::kFile) return Attr(p.file, false);
+    if (p.kind == Probe::kFile) {
+      Remember(path, p.file);
+      return Attr(p.file, false);
+    }
     if (p.kind == Probe::kDir) return DirAttr(p);
     return Missing(path);
   }
@@ -604,6 +635,20 @@ class S3Ufs : public Ufs {
     });
   }
 
+  Result<std::unique_ptr<UfsReader>> OpenRead(const std::string& path,
+                                              const FileAttr& known) override {
+    if (!known.is_dir) {
+      if (auto seen = ctx_->Recall(path, known.version, known.size)) {
+        // Every ranged GET carries If-Match with this ETag, so a changed
+        // object fails the read instead of mixing versions.
+        auto reader = std::make_unique<S3Reader>(ctx_, seen->key, seen->size, seen->etag);
+        reader->set_version(known.version);
+        return std::unique_ptr<UfsReader>(std::move(reader));
+      }
+    }
+    return OpenRead(path);
+  }
+
   Result<std::unique_ptr<UfsWriter>> Create(const std::string& path,
                                             const UfsCreateOptions& opts) override {
     Status st = Run<Status>([&]() -> Status {
@@ -720,6 +765,7 @@ class S3Ufs : public Ufs {
         any = true;
         std::string name = o.key.substr(dir.size());
         if (name.empty() || name == "." || name == "..") continue;  // marker, or unusable
+        ctx_->Remember(JoinPath(path, name), o);
         files.push_back(FileInfo{std::move(name), ctx_->Attr(o, false)});
       }
       for (const auto& pfx : page.prefixes) {
