@@ -27,6 +27,10 @@ R ByPath(R fail, int dirfd, const char* path, RealFn&& real_call, ServedFn&& ser
       case Route::kServed:
         break;
     }
+    if (int e = CheckDirSyntax(w)) {
+      errno = e;
+      return fail;
+    }
     Guard guard;
     return served_call(w);
   });
@@ -51,17 +55,16 @@ R ByFd(R fail, int fd, RealFn&& real_call, ServedFn&& served_call) {
 }
 
 // The client or errno; for use inside served branches.
-#define SHIM_FS_OR_FAIL(fs, fail)   \
-  int fs##_err = 0;                 \
-  ::alluxio::FileSystem* fs = Fs(&fs##_err);   \
-  if (fs == nullptr) {              \
-    errno = fs##_err;               \
-    return fail;                    \
+#define SHIM_FS_OR_FAIL(fs, fail)            \
+  int fs##_err = 0;                          \
+  ::alluxio::FileSystem* fs = Fs(&fs##_err); \
+  if (fs == nullptr) {                       \
+    errno = fs##_err;                        \
+    return fail;                             \
   }
 
 // Calls a real libc function that may be missing from this libc.
-#define SHIM_REAL(name, fail, ...) \
-  (real::name ? real::name(__VA_ARGS__) : (errno = ENOSYS, fail))
+#define SHIM_REAL(name, fail, ...) (real::name ? real::name(__VA_ARGS__) : (errno = ENOSYS, fail))
 
 // Served-file I/O shared by the interposed calls.
 // `fd` is the descriptor the call came through (backed descriptions do their

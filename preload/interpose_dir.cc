@@ -83,9 +83,9 @@ DIR* OpenDirServed(const Served& w) {
 }
 
 template <typename Dirent, typename RealFn>
-int ScanDir(const char* path, Dirent*** namelist, int (*filter)(const Dirent*),
+int ScanDir(int dirfd, const char* path, Dirent*** namelist, int (*filter)(const Dirent*),
             int (*compar)(const Dirent**, const Dirent**), RealFn&& real_call) {
-  return ByPath(-1, AT_FDCWD, path, real_call, [&](const Served& w) {
+  return ByPath(-1, dirfd, path, real_call, [&](const Served& w) {
     DIR* dir = OpenDirServed(w);
     if (dir == nullptr) return -1;
     ShimDir* sd = reinterpret_cast<ShimDir*>(dir);
@@ -162,27 +162,29 @@ using alluxio::FileSystem;
 using alluxio::Status;
 
 SHIM_EXPORT DIR* opendir(const char* path) {
-  return ByPath<DIR*>(nullptr, AT_FDCWD, path, [&] { return real::opendir(path); },
-                      [&](const Served& w) { return OpenDirServed(w); });
+  return ByPath<DIR*>(
+      nullptr, AT_FDCWD, path, [&] { return real::opendir(path); },
+      [&](const Served& w) { return OpenDirServed(w); });
 }
 
 SHIM_EXPORT DIR* fdopendir(int fd) {
-  return ByFd<DIR*>(nullptr, fd, [&] { return real::fdopendir(fd); }, [&](Desc& d) -> DIR* {
-    if (!d.is_dir) return (errno = ENOTDIR, nullptr);
-    auto* sd = new ShimDir();
-    sd->fd = fd;
-    sd->desc = Fds().Get(fd);
-    return reinterpret_cast<DIR*>(sd);
-  });
+  return ByFd<DIR*>(
+      nullptr, fd, [&] { return real::fdopendir(fd); },
+      [&](Desc& d) -> DIR* {
+        if (!d.is_dir) return (errno = ENOTDIR, nullptr);
+        auto* sd = new ShimDir();
+        sd->fd = fd;
+        sd->desc = Fds().Get(fd);
+        return reinterpret_cast<DIR*>(sd);
+      });
 }
 
 SHIM_EXPORT struct dirent64* readdir64(DIR* dir) {
   ShimDir* sd = AsShim(dir);
   if (sd == nullptr) return real::readdir64(dir);
   Guard guard;
-  return Protect<struct dirent64*>(nullptr, [&]() -> struct dirent64* {
-    return NextEntry(sd, &sd->ent) ? &sd->ent : nullptr;
-  });
+  return Protect<struct dirent64*>(
+      nullptr, [&]() -> struct dirent64* { return NextEntry(sd, &sd->ent) ? &sd->ent : nullptr; });
 }
 
 SHIM_EXPORT struct dirent* readdir(DIR* dir) {
@@ -248,14 +250,30 @@ SHIM_EXPORT int dirfd(DIR* dir) {
 SHIM_EXPORT int scandir(const char* path, struct dirent*** namelist,
                         int (*filter)(const struct dirent*),
                         int (*compar)(const struct dirent**, const struct dirent**)) {
-  return ScanDir<struct dirent>(path, namelist, filter, compar,
+  return ScanDir<struct dirent>(AT_FDCWD, path, namelist, filter, compar,
                                 [&] { return real::scandir(path, namelist, filter, compar); });
+}
+
+SHIM_EXPORT int scandirat(int dirfd, const char* path, struct dirent*** namelist,
+                          int (*filter)(const struct dirent*),
+                          int (*compar)(const struct dirent**, const struct dirent**)) {
+  return ScanDir<struct dirent>(dirfd, path, namelist, filter, compar, [&] {
+    return real::scandirat(dirfd, path, namelist, filter, compar);
+  });
+}
+
+SHIM_EXPORT int scandirat64(int dirfd, const char* path, struct dirent64*** namelist,
+                            int (*filter)(const struct dirent64*),
+                            int (*compar)(const struct dirent64**, const struct dirent64**)) {
+  return ScanDir<struct dirent64>(dirfd, path, namelist, filter, compar, [&] {
+    return real::scandirat64(dirfd, path, namelist, filter, compar);
+  });
 }
 
 SHIM_EXPORT int scandir64(const char* path, struct dirent64*** namelist,
                           int (*filter)(const struct dirent64*),
                           int (*compar)(const struct dirent64**, const struct dirent64**)) {
-  return ScanDir<struct dirent64>(path, namelist, filter, compar,
+  return ScanDir<struct dirent64>(AT_FDCWD, path, namelist, filter, compar,
                                   [&] { return real::scandir64(path, namelist, filter, compar); });
 }
 
@@ -263,27 +281,29 @@ SHIM_EXPORT int scandir64(const char* path, struct dirent64*** namelist,
 
 SHIM_EXPORT int chdir(const char* path) {
   if (Bypass()) return real::chdir(path);
-  return ByPath(-1, AT_FDCWD, path,
-                [&] {
-                  int rc = real::chdir(path);
-                  if (rc == 0) NoteRealCwd();
-                  return rc;
-                },
-                [&](const Served& w) { return ChdirServed(w, path); });
+  return ByPath(
+      -1, AT_FDCWD, path,
+      [&] {
+        int rc = real::chdir(path);
+        if (rc == 0) NoteRealCwd();
+        return rc;
+      },
+      [&](const Served& w) { return ChdirServed(w, path); });
 }
 
 SHIM_EXPORT int fchdir(int fd) {
   if (Bypass()) return real::fchdir(fd);
-  return ByFd(-1, fd,
-              [&] {
-                int rc = real::fchdir(fd);
-                if (rc == 0) NoteRealCwd();
-                return rc;
-              },
-              [&](Desc& d) {
-                if (!d.is_dir) return Fail(ENOTDIR);
-                return ChdirServed(d.where, d.where.lpath.c_str());
-              });
+  return ByFd(
+      -1, fd,
+      [&] {
+        int rc = real::fchdir(fd);
+        if (rc == 0) NoteRealCwd();
+        return rc;
+      },
+      [&](Desc& d) {
+        if (!d.is_dir) return Fail(ENOTDIR);
+        return ChdirServed(d.where, d.where.lpath.c_str());
+      });
 }
 
 SHIM_EXPORT char* getcwd(char* buf, size_t size) {
@@ -298,12 +318,13 @@ SHIM_EXPORT char* getcwd(char* buf, size_t size) {
 
 SHIM_EXPORT char* realpath(const char* path, char* resolved) {
   if (path == nullptr) return real::realpath(path, resolved);
-  return ByPath<char*>(nullptr, AT_FDCWD, path, [&] { return real::realpath(path, resolved); },
-                       [&](const Served& w) { return RealpathServed(w, resolved); });
+  return ByPath<char*>(
+      nullptr, AT_FDCWD, path, [&] { return real::realpath(path, resolved); },
+      [&](const Served& w) { return RealpathServed(w, resolved); });
 }
 
 SHIM_EXPORT char* canonicalize_file_name(const char* path) {
-  return ByPath<char*>(nullptr, AT_FDCWD, path,
-                       [&] { return real::canonicalize_file_name(path); },
-                       [&](const Served& w) { return RealpathServed(w, nullptr); });
+  return ByPath<char*>(
+      nullptr, AT_FDCWD, path, [&] { return real::canonicalize_file_name(path); },
+      [&](const Served& w) { return RealpathServed(w, nullptr); });
 }

@@ -26,7 +26,8 @@ class ExecEnv {
     Guard guard;
     extra_ = Protect(std::vector<std::string>(), [] { return PrepareExec(); });
     for (char* const* e = envp; e != nullptr && *e != nullptr; ++e) {
-      if (strncmp(*e, "ALLUXIO_POSIX_FDS=", 18) == 0 || strncmp(*e, "ALLUXIO_POSIX_CWD=", 18) == 0) {
+      if (strncmp(*e, "ALLUXIO_POSIX_FDS=", 18) == 0 ||
+          strncmp(*e, "ALLUXIO_POSIX_CWD=", 18) == 0) {
         continue;
       }
       ptrs_.push_back(*e);
@@ -34,7 +35,9 @@ class ExecEnv {
     for (auto& s : extra_) ptrs_.push_back(s.data());
     ptrs_.push_back(nullptr);
   }
-  char* const* get() const { return passthrough_ != nullptr || ptrs_.empty() ? passthrough_ : ptrs_.data(); }
+  char* const* get() const {
+    return passthrough_ != nullptr || ptrs_.empty() ? passthrough_ : ptrs_.data();
+  }
 
  private:
   char* const* passthrough_ = nullptr;
@@ -113,8 +116,10 @@ SHIM_EXPORT int posix_spawn(pid_t* pid, const char* path, const posix_spawn_file
   return real::posix_spawn(pid, path, actions, attr, argv, env.get());
 }
 
-SHIM_EXPORT int posix_spawnp(pid_t* pid, const char* file, const posix_spawn_file_actions_t* actions,
-                             const posix_spawnattr_t* attr, char* const argv[], char* const envp[]) {
+SHIM_EXPORT int posix_spawnp(pid_t* pid, const char* file,
+                             const posix_spawn_file_actions_t* actions,
+                             const posix_spawnattr_t* attr, char* const argv[],
+                             char* const envp[]) {
   ExecEnv env(envp);
   return real::posix_spawnp(pid, file, actions, attr, argv, env.get());
 }
@@ -122,6 +127,13 @@ SHIM_EXPORT int posix_spawnp(pid_t* pid, const char* file, const posix_spawn_fil
 // --- memory maps ------------------------------------------------------------
 
 static void* MmapServed(int fd, Desc& d, void* addr, size_t len, int prot, int flags, off_t off) {
+  // What the kernel checks first: the descriptor must be readable, and
+  // writable for a shared writable map.
+  const int acc = d.flags & O_ACCMODE;
+  if (acc == O_WRONLY || ((prot & PROT_WRITE) && (flags & MAP_SHARED) && acc != O_RDWR)) {
+    return (errno = EACCES, MAP_FAILED);
+  }
+  if (d.is_dir) return (errno = ENODEV, MAP_FAILED);
   // Writes through a shared map would bypass the commit on close.
   if ((prot & PROT_WRITE) && (flags & MAP_SHARED)) return (errno = ENODEV, MAP_FAILED);
   Status st = MakeBacked(d);
@@ -131,12 +143,14 @@ static void* MmapServed(int fd, Desc& d, void* addr, size_t len, int prot, int f
 
 SHIM_EXPORT void* mmap(void* addr, size_t len, int prot, int flags, int fd, off_t off) {
   if ((flags & MAP_ANONYMOUS) || fd < 0) return real::mmap(addr, len, prot, flags, fd, off);
-  return ByFd<void*>(MAP_FAILED, fd, [&] { return real::mmap(addr, len, prot, flags, fd, off); },
-                     [&](Desc& d) { return MmapServed(fd, d, addr, len, prot, flags, off); });
+  return ByFd<void*>(
+      MAP_FAILED, fd, [&] { return real::mmap(addr, len, prot, flags, fd, off); },
+      [&](Desc& d) { return MmapServed(fd, d, addr, len, prot, flags, off); });
 }
 
 SHIM_EXPORT void* mmap64(void* addr, size_t len, int prot, int flags, int fd, off64_t off) {
   if ((flags & MAP_ANONYMOUS) || fd < 0) return real::mmap64(addr, len, prot, flags, fd, off);
-  return ByFd<void*>(MAP_FAILED, fd, [&] { return real::mmap64(addr, len, prot, flags, fd, off); },
-                     [&](Desc& d) { return MmapServed(fd, d, addr, len, prot, flags, off); });
+  return ByFd<void*>(
+      MAP_FAILED, fd, [&] { return real::mmap64(addr, len, prot, flags, fd, off); },
+      [&](Desc& d) { return MmapServed(fd, d, addr, len, prot, flags, off); });
 }

@@ -2,7 +2,9 @@
 // bytes or descriptors.
 #include <stdarg.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
 #include <sys/sendfile.h>
 
 #include <algorithm>
@@ -34,7 +36,13 @@ ssize_t WriteDesc(int fd, Desc& d, const void* buf, size_t n, off_t pos) {
   if (d.backed) return pos < 0 ? real::write(fd, buf, n) : real::pwrite(fd, buf, n, pos);
   const char* p = static_cast<const char*>(buf);
   if (pos >= 0) {
-    auto w = d.handle->Write(static_cast<uint64_t>(pos), p, n);
+    uint64_t at = static_cast<uint64_t>(pos);
+    if (d.flags & O_APPEND) {  // Linux appends even for pwrite
+      auto a = d.handle->Stat();
+      if (!a.ok()) return Fail(a.status());
+      at = a->size;
+    }
+    auto w = d.handle->Write(at, p, n);
     return w.ok() ? static_cast<ssize_t>(*w) : Fail(w.status());
   }
   std::lock_guard<std::mutex> lock(d.mu);
@@ -65,8 +73,12 @@ off_t SeekDesc(int fd, Desc& d, off_t off, int whence) {
   }
   int64_t base;
   switch (whence) {
-    case SEEK_SET: base = 0; break;
-    case SEEK_CUR: base = static_cast<int64_t>(d.offset); break;
+    case SEEK_SET:
+      base = 0;
+      break;
+    case SEEK_CUR:
+      base = static_cast<int64_t>(d.offset);
+      break;
     case SEEK_END:
     case SEEK_DATA:
     case SEEK_HOLE: {
@@ -82,7 +94,8 @@ off_t SeekDesc(int fd, Desc& d, off_t off, int whence) {
       d.offset = static_cast<uint64_t>(whence == SEEK_DATA ? off : size);
       return static_cast<off_t>(d.offset);
     }
-    default: return Fail(EINVAL);
+    default:
+      return Fail(EINVAL);
   }
   int64_t target = base + off;
   if (target < 0) return Fail(EINVAL);
@@ -155,6 +168,41 @@ ssize_t CopyFds(int in_fd, off64_t* in_off, int out_fd, off64_t* out_off, size_t
   return total;
 }
 
+// mkstemp and friends: glibc creates the file with internal calls the shim
+// cannot see, so templates in served directories are filled in here. Tries
+// names until one is new, as glibc does. Returns the fd (or 0 for a
+// directory) or -1 with errno.
+int MakeTemp(char* tmpl, int suffix_len, int flags, bool dir) {
+  size_t len = strlen(tmpl);
+  if (suffix_len < 0 || len < 6 + static_cast<size_t>(suffix_len)) return Fail(EINVAL);
+  char* x = tmpl + len - suffix_len - 6;
+  if (memcmp(x, "XXXXXX", 6) != 0) return Fail(EINVAL);
+  static const char kChars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  for (int attempt = 0; attempt < 62 * 62 * 62; ++attempt) {
+    uint64_t r = 0;
+    if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r)) {
+      r = (static_cast<uint64_t>(getpid()) << 32) ^ reinterpret_cast<uintptr_t>(&r) ^
+          static_cast<uint64_t>(attempt) * 7919u;
+    }
+    for (int i = 0; i < 6; ++i, r /= 62) x[i] = kChars[r % 62];
+    Served cand;
+    int err = 0;
+    if (RoutePath(AT_FDCWD, tmpl, &cand, &err) != Route::kServed) return Fail(err ? err : EINVAL);
+    int rc;
+    if (dir) {
+      SHIM_FS_OR_FAIL(fs, -1);
+      CreateDirectoryOptions o;
+      o.mode = 0700;
+      Status st = fs->CreateDirectory(cand.apath, o);
+      rc = st.ok() ? 0 : Fail(st);
+    } else {
+      rc = OpenServed(cand, O_RDWR | O_CREAT | O_EXCL | (flags & ~O_ACCMODE), 0600);
+    }
+    if (rc >= 0 || errno != EEXIST) return rc;
+  }
+  return Fail(EEXIST);
+}
+
 }  // namespace
 
 }  // namespace alluxio::preload
@@ -170,8 +218,9 @@ SHIM_EXPORT int open(const char* path, int flags, ...) {
   va_start(ap, flags);
   mode_t mode = ModeArg(flags, ap);
   va_end(ap);
-  return OpenByPath(AT_FDCWD, path, [&] { return real::open(path, flags, mode); },
-                [&](const Served& w) { return OpenServed(w, flags, mode); });
+  return OpenByPath(
+      AT_FDCWD, path, [&] { return real::open(path, flags, mode); },
+      [&](const Served& w) { return OpenServed(w, flags, mode); });
 }
 
 SHIM_EXPORT int open64(const char* path, int flags, ...) {
@@ -179,18 +228,21 @@ SHIM_EXPORT int open64(const char* path, int flags, ...) {
   va_start(ap, flags);
   mode_t mode = ModeArg(flags, ap);
   va_end(ap);
-  return OpenByPath(AT_FDCWD, path, [&] { return real::open64(path, flags, mode); },
-                [&](const Served& w) { return OpenServed(w, flags, mode); });
+  return OpenByPath(
+      AT_FDCWD, path, [&] { return real::open64(path, flags, mode); },
+      [&](const Served& w) { return OpenServed(w, flags, mode); });
 }
 
 SHIM_EXPORT int __open_2(const char* path, int flags) {
-  return OpenByPath(AT_FDCWD, path, [&] { return real::__open_2(path, flags); },
-                [&](const Served& w) { return OpenServed(w, flags, 0); });
+  return OpenByPath(
+      AT_FDCWD, path, [&] { return real::__open_2(path, flags); },
+      [&](const Served& w) { return OpenServed(w, flags, 0); });
 }
 
 SHIM_EXPORT int __open64_2(const char* path, int flags) {
-  return OpenByPath(AT_FDCWD, path, [&] { return real::__open64_2(path, flags); },
-                [&](const Served& w) { return OpenServed(w, flags, 0); });
+  return OpenByPath(
+      AT_FDCWD, path, [&] { return real::__open64_2(path, flags); },
+      [&](const Served& w) { return OpenServed(w, flags, 0); });
 }
 
 SHIM_EXPORT int openat(int dirfd, const char* path, int flags, ...) {
@@ -198,8 +250,9 @@ SHIM_EXPORT int openat(int dirfd, const char* path, int flags, ...) {
   va_start(ap, flags);
   mode_t mode = ModeArg(flags, ap);
   va_end(ap);
-  return OpenByPath(dirfd, path, [&] { return real::openat(dirfd, path, flags, mode); },
-                [&](const Served& w) { return OpenServed(w, flags, mode); });
+  return OpenByPath(
+      dirfd, path, [&] { return real::openat(dirfd, path, flags, mode); },
+      [&](const Served& w) { return OpenServed(w, flags, mode); });
 }
 
 SHIM_EXPORT int openat64(int dirfd, const char* path, int flags, ...) {
@@ -207,28 +260,33 @@ SHIM_EXPORT int openat64(int dirfd, const char* path, int flags, ...) {
   va_start(ap, flags);
   mode_t mode = ModeArg(flags, ap);
   va_end(ap);
-  return OpenByPath(dirfd, path, [&] { return real::openat64(dirfd, path, flags, mode); },
-                [&](const Served& w) { return OpenServed(w, flags, mode); });
+  return OpenByPath(
+      dirfd, path, [&] { return real::openat64(dirfd, path, flags, mode); },
+      [&](const Served& w) { return OpenServed(w, flags, mode); });
 }
 
 SHIM_EXPORT int __openat_2(int dirfd, const char* path, int flags) {
-  return OpenByPath(dirfd, path, [&] { return real::__openat_2(dirfd, path, flags); },
-                [&](const Served& w) { return OpenServed(w, flags, 0); });
+  return OpenByPath(
+      dirfd, path, [&] { return real::__openat_2(dirfd, path, flags); },
+      [&](const Served& w) { return OpenServed(w, flags, 0); });
 }
 
 SHIM_EXPORT int __openat64_2(int dirfd, const char* path, int flags) {
-  return OpenByPath(dirfd, path, [&] { return real::__openat64_2(dirfd, path, flags); },
-                [&](const Served& w) { return OpenServed(w, flags, 0); });
+  return OpenByPath(
+      dirfd, path, [&] { return real::__openat64_2(dirfd, path, flags); },
+      [&](const Served& w) { return OpenServed(w, flags, 0); });
 }
 
 SHIM_EXPORT int creat(const char* path, mode_t mode) {
-  return OpenByPath(AT_FDCWD, path, [&] { return real::creat(path, mode); },
-                [&](const Served& w) { return OpenServed(w, O_CREAT | O_WRONLY | O_TRUNC, mode); });
+  return OpenByPath(
+      AT_FDCWD, path, [&] { return real::creat(path, mode); },
+      [&](const Served& w) { return OpenServed(w, O_CREAT | O_WRONLY | O_TRUNC, mode); });
 }
 
 SHIM_EXPORT int creat64(const char* path, mode_t mode) {
-  return OpenByPath(AT_FDCWD, path, [&] { return real::creat64(path, mode); },
-                [&](const Served& w) { return OpenServed(w, O_CREAT | O_WRONLY | O_TRUNC, mode); });
+  return OpenByPath(
+      AT_FDCWD, path, [&] { return real::creat64(path, mode); },
+      [&](const Served& w) { return OpenServed(w, O_CREAT | O_WRONLY | O_TRUNC, mode); });
 }
 
 // --- close ----------------------------------------------------------------
@@ -246,7 +304,8 @@ SHIM_EXPORT int close_range(unsigned int first, unsigned int last, int flags) no
     std::vector<std::shared_ptr<Desc>> released;
     unsigned int top = std::min<unsigned int>(last, FdTable::kMaxFds - 1);
     for (unsigned int fd = first; fd <= top && first <= last; ++fd) {
-      if (Fds().IsServed(static_cast<int>(fd))) released.push_back(Fds().Remove(static_cast<int>(fd)));
+      if (Fds().IsServed(static_cast<int>(fd)))
+        released.push_back(Fds().Remove(static_cast<int>(fd)));
     }
     int rc = SHIM_REAL(close_range, -1, first, last, flags);
     int saved = errno;
@@ -259,121 +318,142 @@ SHIM_EXPORT int close_range(unsigned int first, unsigned int last, int flags) no
 // --- read -----------------------------------------------------------------
 
 SHIM_EXPORT ssize_t read(int fd, void* buf, size_t n) {
-  return ByFd<ssize_t>(-1, fd, [&] { return real::read(fd, buf, n); },
-                       [&](Desc& d) { return ReadDesc(fd, d, buf, n, -1); });
+  return ByFd<ssize_t>(
+      -1, fd, [&] { return real::read(fd, buf, n); },
+      [&](Desc& d) { return ReadDesc(fd, d, buf, n, -1); });
 }
 
 SHIM_EXPORT ssize_t __read_chk(int fd, void* buf, size_t n, size_t buflen) {
-  return ByFd<ssize_t>(-1, fd, [&] { return real::__read_chk(fd, buf, n, buflen); },
-                       [&](Desc& d) {
-                         if (n > buflen) abort();  // what the fortified check does
-                         return ReadDesc(fd, d, buf, n, -1);
-                       });
+  return ByFd<ssize_t>(
+      -1, fd, [&] { return real::__read_chk(fd, buf, n, buflen); },
+      [&](Desc& d) {
+        if (n > buflen) abort();  // what the fortified check does
+        return ReadDesc(fd, d, buf, n, -1);
+      });
 }
 
 SHIM_EXPORT ssize_t pread(int fd, void* buf, size_t n, off_t off) {
-  return ByFd<ssize_t>(-1, fd, [&] { return real::pread(fd, buf, n, off); },
-                       [&](Desc& d) { return off < 0 ? Fail(EINVAL) : ReadDesc(fd, d, buf, n, off); });
+  return ByFd<ssize_t>(
+      -1, fd, [&] { return real::pread(fd, buf, n, off); },
+      [&](Desc& d) { return off < 0 ? Fail(EINVAL) : ReadDesc(fd, d, buf, n, off); });
 }
 
 SHIM_EXPORT ssize_t pread64(int fd, void* buf, size_t n, off64_t off) {
-  return ByFd<ssize_t>(-1, fd, [&] { return real::pread64(fd, buf, n, off); },
-                       [&](Desc& d) { return off < 0 ? Fail(EINVAL) : ReadDesc(fd, d, buf, n, off); });
+  return ByFd<ssize_t>(
+      -1, fd, [&] { return real::pread64(fd, buf, n, off); },
+      [&](Desc& d) { return off < 0 ? Fail(EINVAL) : ReadDesc(fd, d, buf, n, off); });
 }
 
 SHIM_EXPORT ssize_t __pread_chk(int fd, void* buf, size_t n, off_t off, size_t buflen) {
-  return ByFd<ssize_t>(-1, fd, [&] { return real::__pread_chk(fd, buf, n, off, buflen); },
-                       [&](Desc& d) {
-                         if (n > buflen) abort();
-                         return off < 0 ? Fail(EINVAL) : ReadDesc(fd, d, buf, n, off);
-                       });
+  return ByFd<ssize_t>(
+      -1, fd, [&] { return real::__pread_chk(fd, buf, n, off, buflen); },
+      [&](Desc& d) {
+        if (n > buflen) abort();
+        return off < 0 ? Fail(EINVAL) : ReadDesc(fd, d, buf, n, off);
+      });
 }
 
 SHIM_EXPORT ssize_t __pread64_chk(int fd, void* buf, size_t n, off64_t off, size_t buflen) {
-  return ByFd<ssize_t>(-1, fd, [&] { return real::__pread64_chk(fd, buf, n, off, buflen); },
-                       [&](Desc& d) {
-                         if (n > buflen) abort();
-                         return off < 0 ? Fail(EINVAL) : ReadDesc(fd, d, buf, n, off);
-                       });
+  return ByFd<ssize_t>(
+      -1, fd, [&] { return real::__pread64_chk(fd, buf, n, off, buflen); },
+      [&](Desc& d) {
+        if (n > buflen) abort();
+        return off < 0 ? Fail(EINVAL) : ReadDesc(fd, d, buf, n, off);
+      });
 }
 
 SHIM_EXPORT ssize_t readv(int fd, const struct iovec* iov, int cnt) {
-  return ByFd<ssize_t>(-1, fd, [&] { return real::readv(fd, iov, cnt); },
-                       [&](Desc& d) { return VecIo(fd, d, iov, cnt, -1, false); });
+  return ByFd<ssize_t>(
+      -1, fd, [&] { return real::readv(fd, iov, cnt); },
+      [&](Desc& d) { return VecIo(fd, d, iov, cnt, -1, false); });
 }
 
 SHIM_EXPORT ssize_t preadv(int fd, const struct iovec* iov, int cnt, off_t off) {
-  return ByFd<ssize_t>(-1, fd, [&] { return real::preadv(fd, iov, cnt, off); },
-                       [&](Desc& d) { return off < 0 ? Fail(EINVAL) : VecIo(fd, d, iov, cnt, off, false); });
+  return ByFd<ssize_t>(
+      -1, fd, [&] { return real::preadv(fd, iov, cnt, off); },
+      [&](Desc& d) { return off < 0 ? Fail(EINVAL) : VecIo(fd, d, iov, cnt, off, false); });
 }
 
 SHIM_EXPORT ssize_t preadv64(int fd, const struct iovec* iov, int cnt, off64_t off) {
-  return ByFd<ssize_t>(-1, fd, [&] { return real::preadv64(fd, iov, cnt, off); },
-                       [&](Desc& d) { return off < 0 ? Fail(EINVAL) : VecIo(fd, d, iov, cnt, off, false); });
+  return ByFd<ssize_t>(
+      -1, fd, [&] { return real::preadv64(fd, iov, cnt, off); },
+      [&](Desc& d) { return off < 0 ? Fail(EINVAL) : VecIo(fd, d, iov, cnt, off, false); });
 }
 
 SHIM_EXPORT ssize_t preadv2(int fd, const struct iovec* iov, int cnt, off_t off, int flags) {
-  return ByFd<ssize_t>(-1, fd, [&] { return real::preadv2(fd, iov, cnt, off, flags); },
-                       [&](Desc& d) { return VecIo(fd, d, iov, cnt, off, false); });
+  return ByFd<ssize_t>(
+      -1, fd, [&] { return real::preadv2(fd, iov, cnt, off, flags); },
+      [&](Desc& d) { return VecIo(fd, d, iov, cnt, off, false); });
 }
 
 SHIM_EXPORT ssize_t preadv64v2(int fd, const struct iovec* iov, int cnt, off64_t off, int flags) {
-  return ByFd<ssize_t>(-1, fd, [&] { return real::preadv64v2(fd, iov, cnt, off, flags); },
-                       [&](Desc& d) { return VecIo(fd, d, iov, cnt, off, false); });
+  return ByFd<ssize_t>(
+      -1, fd, [&] { return real::preadv64v2(fd, iov, cnt, off, flags); },
+      [&](Desc& d) { return VecIo(fd, d, iov, cnt, off, false); });
 }
 
 // --- write ----------------------------------------------------------------
 
 SHIM_EXPORT ssize_t write(int fd, const void* buf, size_t n) {
-  return ByFd<ssize_t>(-1, fd, [&] { return real::write(fd, buf, n); },
-                       [&](Desc& d) { return WriteDesc(fd, d, buf, n, -1); });
+  return ByFd<ssize_t>(
+      -1, fd, [&] { return real::write(fd, buf, n); },
+      [&](Desc& d) { return WriteDesc(fd, d, buf, n, -1); });
 }
 
 SHIM_EXPORT ssize_t pwrite(int fd, const void* buf, size_t n, off_t off) {
-  return ByFd<ssize_t>(-1, fd, [&] { return real::pwrite(fd, buf, n, off); },
-                       [&](Desc& d) { return off < 0 ? Fail(EINVAL) : WriteDesc(fd, d, buf, n, off); });
+  return ByFd<ssize_t>(
+      -1, fd, [&] { return real::pwrite(fd, buf, n, off); },
+      [&](Desc& d) { return off < 0 ? Fail(EINVAL) : WriteDesc(fd, d, buf, n, off); });
 }
 
 SHIM_EXPORT ssize_t pwrite64(int fd, const void* buf, size_t n, off64_t off) {
-  return ByFd<ssize_t>(-1, fd, [&] { return real::pwrite64(fd, buf, n, off); },
-                       [&](Desc& d) { return off < 0 ? Fail(EINVAL) : WriteDesc(fd, d, buf, n, off); });
+  return ByFd<ssize_t>(
+      -1, fd, [&] { return real::pwrite64(fd, buf, n, off); },
+      [&](Desc& d) { return off < 0 ? Fail(EINVAL) : WriteDesc(fd, d, buf, n, off); });
 }
 
 SHIM_EXPORT ssize_t writev(int fd, const struct iovec* iov, int cnt) {
-  return ByFd<ssize_t>(-1, fd, [&] { return real::writev(fd, iov, cnt); },
-                       [&](Desc& d) { return VecIo(fd, d, iov, cnt, -1, true); });
+  return ByFd<ssize_t>(
+      -1, fd, [&] { return real::writev(fd, iov, cnt); },
+      [&](Desc& d) { return VecIo(fd, d, iov, cnt, -1, true); });
 }
 
 SHIM_EXPORT ssize_t pwritev(int fd, const struct iovec* iov, int cnt, off_t off) {
-  return ByFd<ssize_t>(-1, fd, [&] { return real::pwritev(fd, iov, cnt, off); },
-                       [&](Desc& d) { return off < 0 ? Fail(EINVAL) : VecIo(fd, d, iov, cnt, off, true); });
+  return ByFd<ssize_t>(
+      -1, fd, [&] { return real::pwritev(fd, iov, cnt, off); },
+      [&](Desc& d) { return off < 0 ? Fail(EINVAL) : VecIo(fd, d, iov, cnt, off, true); });
 }
 
 SHIM_EXPORT ssize_t pwritev64(int fd, const struct iovec* iov, int cnt, off64_t off) {
-  return ByFd<ssize_t>(-1, fd, [&] { return real::pwritev64(fd, iov, cnt, off); },
-                       [&](Desc& d) { return off < 0 ? Fail(EINVAL) : VecIo(fd, d, iov, cnt, off, true); });
+  return ByFd<ssize_t>(
+      -1, fd, [&] { return real::pwritev64(fd, iov, cnt, off); },
+      [&](Desc& d) { return off < 0 ? Fail(EINVAL) : VecIo(fd, d, iov, cnt, off, true); });
 }
 
 SHIM_EXPORT ssize_t pwritev2(int fd, const struct iovec* iov, int cnt, off_t off, int flags) {
-  return ByFd<ssize_t>(-1, fd, [&] { return real::pwritev2(fd, iov, cnt, off, flags); },
-                       [&](Desc& d) { return VecIo(fd, d, iov, cnt, off, true); });
+  return ByFd<ssize_t>(
+      -1, fd, [&] { return real::pwritev2(fd, iov, cnt, off, flags); },
+      [&](Desc& d) { return VecIo(fd, d, iov, cnt, off, true); });
 }
 
 SHIM_EXPORT ssize_t pwritev64v2(int fd, const struct iovec* iov, int cnt, off64_t off, int flags) {
-  return ByFd<ssize_t>(-1, fd, [&] { return real::pwritev64v2(fd, iov, cnt, off, flags); },
-                       [&](Desc& d) { return VecIo(fd, d, iov, cnt, off, true); });
+  return ByFd<ssize_t>(
+      -1, fd, [&] { return real::pwritev64v2(fd, iov, cnt, off, flags); },
+      [&](Desc& d) { return VecIo(fd, d, iov, cnt, off, true); });
 }
 
 // --- position, sync, size ---------------------------------------------------
 
 SHIM_EXPORT off_t lseek(int fd, off_t off, int whence) {
-  return ByFd<off_t>(-1, fd, [&] { return real::lseek(fd, off, whence); },
-                     [&](Desc& d) { return SeekDesc(fd, d, off, whence); });
+  return ByFd<off_t>(
+      -1, fd, [&] { return real::lseek(fd, off, whence); },
+      [&](Desc& d) { return SeekDesc(fd, d, off, whence); });
 }
 
 SHIM_EXPORT off64_t lseek64(int fd, off64_t off, int whence) {
-  return ByFd<off64_t>(-1, fd, [&] { return real::lseek64(fd, off, whence); },
-                       [&](Desc& d) { return SeekDesc(fd, d, off, whence); });
+  return ByFd<off64_t>(
+      -1, fd, [&] { return real::lseek64(fd, off, whence); },
+      [&](Desc& d) { return SeekDesc(fd, d, off, whence); });
 }
 
 static int SyncDesc(Desc& d) {
@@ -384,34 +464,38 @@ static int SyncDesc(Desc& d) {
 }
 
 SHIM_EXPORT int fsync(int fd) {
-  return ByFd(-1, fd, [&] { return real::fsync(fd); }, SyncDesc);
+  return ByFd(
+      -1, fd, [&] { return real::fsync(fd); }, SyncDesc);
 }
 
 SHIM_EXPORT int fdatasync(int fd) {
-  return ByFd(-1, fd, [&] { return real::fdatasync(fd); }, SyncDesc);
+  return ByFd(
+      -1, fd, [&] { return real::fdatasync(fd); }, SyncDesc);
 }
 
 SHIM_EXPORT int syncfs(int fd) {
-  return ByFd(-1, fd, [&] { return real::syncfs(fd); }, SyncDesc);
+  return ByFd(
+      -1, fd, [&] { return real::syncfs(fd); }, SyncDesc);
 }
 
 static int TruncateDesc(int fd, Desc& d, off64_t len) {
-  if (len < 0) return Fail(EINVAL);
-  if (d.is_dir) return Fail(EISDIR);
+  if (len < 0 || d.is_dir || (d.flags & O_ACCMODE) == O_RDONLY) return Fail(EINVAL);
   if (d.backed) return real::ftruncate64(fd, len);
-  if (!d.handle->writable() || (d.flags & O_ACCMODE) == O_RDONLY) return Fail(EINVAL);
+  if (!d.handle->writable()) return Fail(EINVAL);
   Status st = d.handle->Truncate(static_cast<uint64_t>(len));
   return st.ok() ? 0 : Fail(st);
 }
 
 SHIM_EXPORT int ftruncate(int fd, off_t len) {
-  return ByFd(-1, fd, [&] { return real::ftruncate(fd, len); },
-              [&](Desc& d) { return TruncateDesc(fd, d, len); });
+  return ByFd(
+      -1, fd, [&] { return real::ftruncate(fd, len); },
+      [&](Desc& d) { return TruncateDesc(fd, d, len); });
 }
 
 SHIM_EXPORT int ftruncate64(int fd, off64_t len) {
-  return ByFd(-1, fd, [&] { return real::ftruncate64(fd, len); },
-              [&](Desc& d) { return TruncateDesc(fd, d, len); });
+  return ByFd(
+      -1, fd, [&] { return real::ftruncate64(fd, len); },
+      [&](Desc& d) { return TruncateDesc(fd, d, len); });
 }
 
 static int TruncatePath(const Served& w, off64_t len) {
@@ -425,13 +509,15 @@ static int TruncatePath(const Served& w, off64_t len) {
 }
 
 SHIM_EXPORT int truncate(const char* path, off_t len) {
-  return ByPath(-1, AT_FDCWD, path, [&] { return real::truncate(path, len); },
-                [&](const Served& w) { return TruncatePath(w, len); });
+  return ByPath(
+      -1, AT_FDCWD, path, [&] { return real::truncate(path, len); },
+      [&](const Served& w) { return TruncatePath(w, len); });
 }
 
 SHIM_EXPORT int truncate64(const char* path, off64_t len) {
-  return ByPath(-1, AT_FDCWD, path, [&] { return real::truncate64(path, len); },
-                [&](const Served& w) { return TruncatePath(w, len); });
+  return ByPath(
+      -1, AT_FDCWD, path, [&] { return real::truncate64(path, len); },
+      [&](const Served& w) { return TruncatePath(w, len); });
 }
 
 // posix_fadvise returns an error number instead of setting errno.
@@ -443,16 +529,18 @@ static int AdviseDesc(Desc& d, off64_t len, int advice) {
 
 SHIM_EXPORT int posix_fadvise(int fd, off_t off, off_t len, int advice) {
   int saved = errno;
-  int rc = ByFd(EBADF, fd, [&] { return real::posix_fadvise(fd, off, len, advice); },
-                [&](Desc& d) { return AdviseDesc(d, len, advice); });
+  int rc = ByFd(
+      EBADF, fd, [&] { return real::posix_fadvise(fd, off, len, advice); },
+      [&](Desc& d) { return AdviseDesc(d, len, advice); });
   errno = saved;
   return rc;
 }
 
 SHIM_EXPORT int posix_fadvise64(int fd, off64_t off, off64_t len, int advice) {
   int saved = errno;
-  int rc = ByFd(EBADF, fd, [&] { return real::posix_fadvise64(fd, off, len, advice); },
-                [&](Desc& d) { return AdviseDesc(d, len, advice); });
+  int rc = ByFd(
+      EBADF, fd, [&] { return real::posix_fadvise64(fd, off, len, advice); },
+      [&](Desc& d) { return AdviseDesc(d, len, advice); });
   errno = saved;
   return rc;
 }
@@ -497,17 +585,19 @@ SHIM_EXPORT ssize_t copy_file_range(int in_fd, off64_t* in_off, int out_fd, off6
 // --- descriptors ------------------------------------------------------------
 
 SHIM_EXPORT int dup(int fd) {
-  return ByFd(-1, fd, [&] { return real::dup(fd); }, [&](Desc&) {
-    std::shared_ptr<Desc> d = Fds().Get(fd);
-    int nfd = real::dup(fd);
-    if (nfd < 0) return -1;
-    if (nfd >= FdTable::kMaxFds) {
-      real::close(nfd);
-      return Fail(EMFILE);
-    }
-    Release(Fds().Install(nfd, d));
-    return nfd;
-  });
+  return ByFd(
+      -1, fd, [&] { return real::dup(fd); },
+      [&](Desc&) {
+        std::shared_ptr<Desc> d = Fds().Get(fd);
+        int nfd = real::dup(fd);
+        if (nfd < 0) return -1;
+        if (nfd >= FdTable::kMaxFds) {
+          real::close(nfd);
+          return Fail(EMFILE);
+        }
+        Release(Fds().Install(nfd, d));
+        return nfd;
+      });
 }
 
 static int Dup3(int oldfd, int newfd, int flags, bool is_dup2) {
@@ -546,8 +636,53 @@ static int LockFdOf(Desc& d) {
   snprintf(name, sizeof(name), "/run/locks/rec-%016llx",
            static_cast<unsigned long long>(alluxio::PathHash(d.where.apath)));
   std::string file = fs->conf().Get("alluxio.work.dir") + name;
-  d.lock_fd = real::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-  return d.lock_fd;
+  int lfd = real::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  if (lfd >= 0) d.lock_fd = MoveInternalFd(lfd);
+  return lfd < 0 ? -1 : d.lock_fd;
+}
+
+// Record locks name ranges relative to the file offset or size; the lock
+// file has neither, so ranges are made absolute first.
+static int AbsoluteRange(int fd, Desc& d, struct flock* l) {
+  if (l->l_whence == SEEK_SET) return 0;
+  off_t base;
+  if (l->l_whence == SEEK_CUR) {
+    base = SeekDesc(fd, d, 0, SEEK_CUR);
+  } else if (l->l_whence == SEEK_END) {
+    base = SeekDesc(fd, d, 0, SEEK_CUR);
+    if (base < 0) return -1;
+    off_t end = SeekDesc(fd, d, 0, SEEK_END);
+    if (end < 0 || SeekDesc(fd, d, base, SEEK_SET) < 0) return -1;
+    base = end;
+  } else {
+    return Fail(EINVAL);
+  }
+  if (base < 0) return -1;
+  l->l_start += base;
+  l->l_whence = SEEK_SET;
+  return 0;
+}
+
+static int RecordLock(int fd, Desc& d, int cmd, struct flock* l) {
+  if (l == nullptr) return Fail(EFAULT);
+  if (d.is_dir &&
+      (cmd == F_SETLK || cmd == F_SETLKW || cmd == F_OFD_SETLK || cmd == F_OFD_SETLKW) &&
+      l->l_type != F_UNLCK) {
+    return Fail(EBADF);  // a directory is never open for writing or reading data
+  }
+  const int acc = d.flags & O_ACCMODE;
+  if (cmd != F_GETLK && cmd != F_OFD_GETLK) {
+    if ((l->l_type == F_WRLCK && acc == O_RDONLY) || (l->l_type == F_RDLCK && acc == O_WRONLY)) {
+      return Fail(EBADF);
+    }
+  }
+  struct flock abs = *l;
+  if (AbsoluteRange(fd, d, &abs) != 0) return -1;
+  int lfd = LockFdOf(d);
+  if (lfd < 0) return -1;
+  int rc = real::fcntl(lfd, cmd, &abs);
+  if (rc == 0 && (cmd == F_GETLK || cmd == F_OFD_GETLK)) *l = abs;
+  return rc;
 }
 
 static int FcntlServed(int fd, Desc& d, int cmd, long arg) {
@@ -565,8 +700,10 @@ static int FcntlServed(int fd, Desc& d, int cmd, long arg) {
       return nfd;
     }
     case F_GETFL: {
+      // The kernel reports O_LARGEFILE (which x86_64's headers define as 0).
+      constexpr int kKernelLargeFile = 0100000;
       std::lock_guard<std::mutex> lock(d.mu);
-      return d.flags | O_LARGEFILE;
+      return d.flags | kKernelLargeFile;
     }
     case F_SETFL: {
       const int settable = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME;
@@ -579,11 +716,8 @@ static int FcntlServed(int fd, Desc& d, int cmd, long arg) {
     case F_SETLKW:
     case F_OFD_GETLK:
     case F_OFD_SETLK:
-    case F_OFD_SETLKW: {
-      int lfd = LockFdOf(d);
-      if (lfd < 0) return -1;
-      return real::fcntl(lfd, cmd, reinterpret_cast<void*>(arg));
-    }
+    case F_OFD_SETLKW:
+      return RecordLock(fd, d, cmd, reinterpret_cast<struct flock*>(arg));
     default:  // F_GETFD, F_SETFD and the rest act on the placeholder
       return real::fcntl(fd, cmd, arg);
   }
@@ -594,8 +728,9 @@ SHIM_EXPORT int fcntl(int fd, int cmd, ...) {
   va_start(ap, cmd);
   long arg = va_arg(ap, long);
   va_end(ap);
-  return ByFd(-1, fd, [&] { return real::fcntl(fd, cmd, arg); },
-              [&](Desc& d) { return FcntlServed(fd, d, cmd, arg); });
+  return ByFd(
+      -1, fd, [&] { return real::fcntl(fd, cmd, arg); },
+      [&](Desc& d) { return FcntlServed(fd, d, cmd, arg); });
 }
 
 SHIM_EXPORT int fcntl64(int fd, int cmd, ...) {
@@ -603,8 +738,9 @@ SHIM_EXPORT int fcntl64(int fd, int cmd, ...) {
   va_start(ap, cmd);
   long arg = va_arg(ap, long);
   va_end(ap);
-  return ByFd(-1, fd, [&] { return SHIM_REAL(fcntl64, -1, fd, cmd, arg); },
-              [&](Desc& d) { return FcntlServed(fd, d, cmd, arg); });
+  return ByFd(
+      -1, fd, [&] { return SHIM_REAL(fcntl64, -1, fd, cmd, arg); },
+      [&](Desc& d) { return FcntlServed(fd, d, cmd, arg); });
 }
 
 SHIM_EXPORT int ioctl(int fd, unsigned long request, ...) {
@@ -612,10 +748,172 @@ SHIM_EXPORT int ioctl(int fd, unsigned long request, ...) {
   va_start(ap, request);
   void* arg = va_arg(ap, void*);
   va_end(ap);
-  return ByFd(-1, fd, [&] { return real::ioctl(fd, request, arg); }, [&](Desc&) {
-    // Close-on-exec lives on the placeholder; nothing else applies to a
-    // served file (so isatty() answers no and FICLONE falls back).
-    if (request == FIOCLEX || request == FIONCLEX) return real::ioctl(fd, request, arg);
-    return Fail(ENOTTY);
-  });
+  return ByFd(
+      -1, fd, [&] { return real::ioctl(fd, request, arg); },
+      [&](Desc& d) {
+        // Close-on-exec lives on the placeholder; nothing else applies to a
+        // served file (so isatty() answers no and FICLONE falls back).
+        if (request == FIOCLEX || request == FIONCLEX) return real::ioctl(fd, request, arg);
+        if (request == FIONREAD && !d.is_dir) {  // bytes left to read, as for a local file
+          if (d.backed) return real::ioctl(fd, request, arg);
+          auto a = d.handle->Stat();
+          if (!a.ok()) return Fail(a.status());
+          std::lock_guard<std::mutex> lock(d.mu);
+          *static_cast<int*>(arg) = a->size > d.offset ? static_cast<int>(a->size - d.offset) : 0;
+          return 0;
+        }
+        return Fail(ENOTTY);
+      });
+}
+
+// --- flock, lockf -------------------------------------------------------------
+
+// flock locks belong to the open file description: each Desc has its own
+// lock file descriptor, so they conflict exactly as on a local file.
+SHIM_EXPORT int flock(int fd, int op) {
+  return ByFd(
+      -1, fd, [&] { return real::flock(fd, op); },
+      [&](Desc& d) {
+        int lfd = LockFdOf(d);
+        if (lfd < 0) return -1;
+        return real::flock(lfd, op);
+      });
+}
+
+static int LockfDesc(int fd, Desc& d, int cmd, off64_t len) {
+  struct flock l = {};
+  l.l_whence = SEEK_CUR;
+  l.l_len = len;
+  switch (cmd) {
+    case F_TEST: {
+      l.l_type = F_WRLCK;
+      if (RecordLock(fd, d, F_GETLK, &l) != 0) return -1;
+      if (l.l_type == F_UNLCK || l.l_pid == getpid()) return 0;
+      return Fail(EACCES);
+    }
+    case F_ULOCK:
+      l.l_type = F_UNLCK;
+      return RecordLock(fd, d, F_SETLK, &l);
+    case F_LOCK:
+      l.l_type = F_WRLCK;
+      return RecordLock(fd, d, F_SETLKW, &l);
+    case F_TLOCK:
+      l.l_type = F_WRLCK;
+      return RecordLock(fd, d, F_SETLK, &l);
+    default:
+      return Fail(EINVAL);
+  }
+}
+
+SHIM_EXPORT int lockf(int fd, int cmd, off_t len) {
+  return ByFd(
+      -1, fd, [&] { return real::lockf(fd, cmd, len); },
+      [&](Desc& d) { return LockfDesc(fd, d, cmd, len); });
+}
+
+SHIM_EXPORT int lockf64(int fd, int cmd, off64_t len) {
+  return ByFd(
+      -1, fd, [&] { return real::lockf64(fd, cmd, len); },
+      [&](Desc& d) { return LockfDesc(fd, d, cmd, len); });
+}
+
+// --- preallocation ------------------------------------------------------------
+
+// Grows the file to off+len (there are no holes to fill). Returns an errno
+// value, as posix_fallocate does.
+static int AllocateDesc(int fd, Desc& d, off64_t off, off64_t len, int mode) {
+  if (off < 0 || len <= 0) return EINVAL;
+  if ((d.flags & O_ACCMODE) == O_RDONLY || d.is_dir) return EBADF;
+  if (mode & ~FALLOC_FL_KEEP_SIZE) return EOPNOTSUPP;  // punching holes, zeroing ranges
+  if (d.backed) return real::fallocate64(fd, mode, off, len) == 0 ? 0 : errno;
+  if (mode & FALLOC_FL_KEEP_SIZE) return 0;
+  auto a = d.handle->Stat();
+  if (!a.ok()) return a.status().ToErrno();
+  if (static_cast<uint64_t>(off + len) <= a->size) return 0;
+  Status st = d.handle->Truncate(static_cast<uint64_t>(off + len));
+  return st.ok() ? 0 : st.ToErrno();
+}
+
+SHIM_EXPORT int posix_fallocate(int fd, off_t off, off_t len) {
+  int saved = errno;
+  int rc = ByFd(
+      EBADF, fd, [&] { return real::posix_fallocate(fd, off, len); },
+      [&](Desc& d) { return AllocateDesc(fd, d, off, len, 0); });
+  errno = saved;
+  return rc;
+}
+
+SHIM_EXPORT int posix_fallocate64(int fd, off64_t off, off64_t len) {
+  int saved = errno;
+  int rc = ByFd(
+      EBADF, fd, [&] { return real::posix_fallocate64(fd, off, len); },
+      [&](Desc& d) { return AllocateDesc(fd, d, off, len, 0); });
+  errno = saved;
+  return rc;
+}
+
+SHIM_EXPORT int fallocate(int fd, int mode, off_t off, off_t len) {
+  return ByFd(
+      -1, fd, [&] { return real::fallocate(fd, mode, off, len); },
+      [&](Desc& d) {
+        int e = AllocateDesc(fd, d, off, len, mode);
+        return e == 0 ? 0 : Fail(e);
+      });
+}
+
+SHIM_EXPORT int fallocate64(int fd, int mode, off64_t off, off64_t len) {
+  return ByFd(
+      -1, fd, [&] { return real::fallocate64(fd, mode, off, len); },
+      [&](Desc& d) {
+        int e = AllocateDesc(fd, d, off, len, mode);
+        return e == 0 ? 0 : Fail(e);
+      });
+}
+
+// --- temporary files ----------------------------------------------------------
+
+SHIM_EXPORT int mkstemp(char* tmpl) {
+  return ByPath(
+      -1, AT_FDCWD, tmpl, [&] { return real::mkstemp(tmpl); },
+      [&](const Served&) { return MakeTemp(tmpl, 0, 0, false); });
+}
+SHIM_EXPORT int mkstemp64(char* tmpl) {
+  return ByPath(
+      -1, AT_FDCWD, tmpl, [&] { return real::mkstemp64(tmpl); },
+      [&](const Served&) { return MakeTemp(tmpl, 0, 0, false); });
+}
+SHIM_EXPORT int mkostemp(char* tmpl, int flags) {
+  return ByPath(
+      -1, AT_FDCWD, tmpl, [&] { return real::mkostemp(tmpl, flags); },
+      [&](const Served&) { return MakeTemp(tmpl, 0, flags, false); });
+}
+SHIM_EXPORT int mkostemp64(char* tmpl, int flags) {
+  return ByPath(
+      -1, AT_FDCWD, tmpl, [&] { return real::mkostemp64(tmpl, flags); },
+      [&](const Served&) { return MakeTemp(tmpl, 0, flags, false); });
+}
+SHIM_EXPORT int mkstemps(char* tmpl, int suffix_len) {
+  return ByPath(
+      -1, AT_FDCWD, tmpl, [&] { return real::mkstemps(tmpl, suffix_len); },
+      [&](const Served&) { return MakeTemp(tmpl, suffix_len, 0, false); });
+}
+SHIM_EXPORT int mkstemps64(char* tmpl, int suffix_len) {
+  return ByPath(
+      -1, AT_FDCWD, tmpl, [&] { return real::mkstemps64(tmpl, suffix_len); },
+      [&](const Served&) { return MakeTemp(tmpl, suffix_len, 0, false); });
+}
+SHIM_EXPORT int mkostemps(char* tmpl, int suffix_len, int flags) {
+  return ByPath(
+      -1, AT_FDCWD, tmpl, [&] { return real::mkostemps(tmpl, suffix_len, flags); },
+      [&](const Served&) { return MakeTemp(tmpl, suffix_len, flags, false); });
+}
+SHIM_EXPORT int mkostemps64(char* tmpl, int suffix_len, int flags) {
+  return ByPath(
+      -1, AT_FDCWD, tmpl, [&] { return real::mkostemps64(tmpl, suffix_len, flags); },
+      [&](const Served&) { return MakeTemp(tmpl, suffix_len, flags, false); });
+}
+SHIM_EXPORT char* mkdtemp(char* tmpl) {
+  return ByPath<char*>(
+      nullptr, AT_FDCWD, tmpl, [&] { return real::mkdtemp(tmpl); },
+      [&](const Served&) -> char* { return MakeTemp(tmpl, 0, 0, true) == 0 ? tmpl : nullptr; });
 }

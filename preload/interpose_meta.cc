@@ -35,7 +35,8 @@ template <typename RealFn>
 int StatAt(int dirfd, const char* path, struct stat* st, int flags, RealFn&& real_call) {
   if (path != nullptr && path[0] == '\0' && (flags & AT_EMPTY_PATH)) {
     if (dirfd == AT_FDCWD) {
-      return ByPath(-1, AT_FDCWD, ".", real_call, [&](const Served& w) { return StatServed(w, st); });
+      return ByPath(-1, AT_FDCWD, ".", real_call,
+                    [&](const Served& w) { return StatServed(w, st); });
     }
     return ByFd(-1, dirfd, real_call, [&](Desc& d) { return FstatDesc(dirfd, d, st); });
   }
@@ -76,7 +77,9 @@ int AccessServed(const Served& w, int mode, bool effective) {
     if ((mode & X_OK) && !a->is_dir && !(a->mode & 0111)) return Fail(EACCES);
     return 0;
   }
-  uint32_t bits = a->uid == uid ? (a->mode >> 6) & 7 : a->gid == gid ? (a->mode >> 3) & 7 : a->mode & 7;
+  uint32_t bits = a->uid == uid   ? (a->mode >> 6) & 7
+                  : a->gid == gid ? (a->mode >> 3) & 7
+                                  : a->mode & 7;
   if ((mode & R_OK) && !(bits & 4)) return Fail(EACCES);
   if ((mode & W_OK) && !(bits & 2)) return Fail(EACCES);
   if ((mode & X_OK) && !(bits & 1)) return Fail(EACCES);
@@ -93,6 +96,11 @@ int MkdirServed(const Served& w, mode_t mode) {
 }
 
 int DeleteServed(const Served& w, DeleteOptions::Kind kind) {
+  // What the kernel answers for a last component of "." or "..".
+  if (w.last_dot) {
+    if (kind != DeleteOptions::Kind::kDirectoryOnly) return Fail(EISDIR);
+    return Fail(w.last_dot == 1 ? EINVAL : ENOTEMPTY);
+  }
   SHIM_FS_OR_FAIL(fs, -1);
   DeleteOptions o;
   o.kind = kind;
@@ -114,6 +122,9 @@ int RenameAt(int olddirfd, const char* oldpath, int newdirfd, const char* newpat
     if (a == Route::kReal && b == Route::kReal) return real_call();
     if (a != b) return Fail(EXDEV);
     if (flags & ~RENAME_NOREPLACE) return Fail(EINVAL);  // RENAME_EXCHANGE, WHITEOUT
+    if (from.last_dot || to.last_dot) return Fail(EBUSY);
+    if (int e = CheckDirSyntax(from)) return Fail(e);
+    if (int e = CheckDirSyntax(to)) return Fail(e);
     Guard guard;
     SHIM_FS_OR_FAIL(fs, -1);
     return Done(fs->Rename(from.apath, to.apath, flags & RENAME_NOREPLACE));
@@ -259,39 +270,43 @@ int FstatfsDesc(Desc& d, struct statfs* sf) { return StatfsServed(d.where, sf); 
 }  // namespace alluxio::preload
 
 using namespace alluxio::preload;  // NOLINT: the exported C entry points below
-using alluxio::FileSystem;
-using alluxio::Status;
 using alluxio::DeleteOptions;
+using alluxio::FileSystem;
 using alluxio::SetAttributeOptions;
+using alluxio::Status;
 
 // --- stat family ------------------------------------------------------------
 
 SHIM_EXPORT int stat(const char* path, struct stat* st) {
-  return ByPath(-1, AT_FDCWD, path, [&] { return real::stat(path, st); },
-                [&](const Served& w) { return StatServed(w, st); });
+  return ByPath(
+      -1, AT_FDCWD, path, [&] { return real::stat(path, st); },
+      [&](const Served& w) { return StatServed(w, st); });
 }
 SHIM_EXPORT int stat64(const char* path, struct stat64* st) {
   auto* s = reinterpret_cast<struct stat*>(st);
-  return ByPath(-1, AT_FDCWD, path, [&] { return real::stat64(path, st); },
-                [&](const Served& w) { return StatServed(w, s); });
+  return ByPath(
+      -1, AT_FDCWD, path, [&] { return real::stat64(path, st); },
+      [&](const Served& w) { return StatServed(w, s); });
 }
 SHIM_EXPORT int lstat(const char* path, struct stat* st) {
-  return ByPath(-1, AT_FDCWD, path, [&] { return real::lstat(path, st); },
-                [&](const Served& w) { return StatServed(w, st); });
+  return ByPath(
+      -1, AT_FDCWD, path, [&] { return real::lstat(path, st); },
+      [&](const Served& w) { return StatServed(w, st); });
 }
 SHIM_EXPORT int lstat64(const char* path, struct stat64* st) {
   auto* s = reinterpret_cast<struct stat*>(st);
-  return ByPath(-1, AT_FDCWD, path, [&] { return real::lstat64(path, st); },
-                [&](const Served& w) { return StatServed(w, s); });
+  return ByPath(
+      -1, AT_FDCWD, path, [&] { return real::lstat64(path, st); },
+      [&](const Served& w) { return StatServed(w, s); });
 }
 SHIM_EXPORT int fstat(int fd, struct stat* st) {
-  return ByFd(-1, fd, [&] { return real::fstat(fd, st); },
-              [&](Desc& d) { return FstatDesc(fd, d, st); });
+  return ByFd(
+      -1, fd, [&] { return real::fstat(fd, st); }, [&](Desc& d) { return FstatDesc(fd, d, st); });
 }
 SHIM_EXPORT int fstat64(int fd, struct stat64* st) {
   auto* s = reinterpret_cast<struct stat*>(st);
-  return ByFd(-1, fd, [&] { return real::fstat64(fd, st); },
-              [&](Desc& d) { return FstatDesc(fd, d, s); });
+  return ByFd(
+      -1, fd, [&] { return real::fstat64(fd, st); }, [&](Desc& d) { return FstatDesc(fd, d, s); });
 }
 SHIM_EXPORT int fstatat(int dirfd, const char* path, struct stat* st, int flags) {
   return StatAt(dirfd, path, st, flags, [&] { return real::fstatat(dirfd, path, st, flags); });
@@ -301,31 +316,37 @@ SHIM_EXPORT int fstatat64(int dirfd, const char* path, struct stat64* st, int fl
                 [&] { return real::fstatat64(dirfd, path, st, flags); });
 }
 SHIM_EXPORT int __xstat(int ver, const char* path, struct stat* st) {
-  return ByPath(-1, AT_FDCWD, path, [&] { return SHIM_REAL(__xstat, -1, ver, path, st); },
-                [&](const Served& w) { return StatServed(w, st); });
+  return ByPath(
+      -1, AT_FDCWD, path, [&] { return SHIM_REAL(__xstat, -1, ver, path, st); },
+      [&](const Served& w) { return StatServed(w, st); });
 }
 SHIM_EXPORT int __xstat64(int ver, const char* path, struct stat64* st) {
   auto* s = reinterpret_cast<struct stat*>(st);
-  return ByPath(-1, AT_FDCWD, path, [&] { return SHIM_REAL(__xstat64, -1, ver, path, st); },
-                [&](const Served& w) { return StatServed(w, s); });
+  return ByPath(
+      -1, AT_FDCWD, path, [&] { return SHIM_REAL(__xstat64, -1, ver, path, st); },
+      [&](const Served& w) { return StatServed(w, s); });
 }
 SHIM_EXPORT int __lxstat(int ver, const char* path, struct stat* st) {
-  return ByPath(-1, AT_FDCWD, path, [&] { return SHIM_REAL(__lxstat, -1, ver, path, st); },
-                [&](const Served& w) { return StatServed(w, st); });
+  return ByPath(
+      -1, AT_FDCWD, path, [&] { return SHIM_REAL(__lxstat, -1, ver, path, st); },
+      [&](const Served& w) { return StatServed(w, st); });
 }
 SHIM_EXPORT int __lxstat64(int ver, const char* path, struct stat64* st) {
   auto* s = reinterpret_cast<struct stat*>(st);
-  return ByPath(-1, AT_FDCWD, path, [&] { return SHIM_REAL(__lxstat64, -1, ver, path, st); },
-                [&](const Served& w) { return StatServed(w, s); });
+  return ByPath(
+      -1, AT_FDCWD, path, [&] { return SHIM_REAL(__lxstat64, -1, ver, path, st); },
+      [&](const Served& w) { return StatServed(w, s); });
 }
 SHIM_EXPORT int __fxstat(int ver, int fd, struct stat* st) {
-  return ByFd(-1, fd, [&] { return SHIM_REAL(__fxstat, -1, ver, fd, st); },
-              [&](Desc& d) { return FstatDesc(fd, d, st); });
+  return ByFd(
+      -1, fd, [&] { return SHIM_REAL(__fxstat, -1, ver, fd, st); },
+      [&](Desc& d) { return FstatDesc(fd, d, st); });
 }
 SHIM_EXPORT int __fxstat64(int ver, int fd, struct stat64* st) {
   auto* s = reinterpret_cast<struct stat*>(st);
-  return ByFd(-1, fd, [&] { return SHIM_REAL(__fxstat64, -1, ver, fd, st); },
-              [&](Desc& d) { return FstatDesc(fd, d, s); });
+  return ByFd(
+      -1, fd, [&] { return SHIM_REAL(__fxstat64, -1, ver, fd, st); },
+      [&](Desc& d) { return FstatDesc(fd, d, s); });
 }
 SHIM_EXPORT int __fxstatat(int ver, int dirfd, const char* path, struct stat* st, int flags) {
   return StatAt(dirfd, path, st, flags,
@@ -336,8 +357,7 @@ SHIM_EXPORT int __fxstatat64(int ver, int dirfd, const char* path, struct stat64
                 [&] { return SHIM_REAL(__fxstatat64, -1, ver, dirfd, path, st, flags); });
 }
 
-SHIM_EXPORT int statx(int dirfd, const char* path, int flags, unsigned int mask,
-                      struct statx* sx) {
+SHIM_EXPORT int statx(int dirfd, const char* path, int flags, unsigned int mask, struct statx* sx) {
   auto real_call = [&] { return real::statx(dirfd, path, flags, mask, sx); };
   auto from_attr = [&](const alluxio::Result<alluxio::FileAttr>& a) {
     if (!a.ok()) return Fail(a.status());
@@ -356,47 +376,56 @@ SHIM_EXPORT int statx(int dirfd, const char* path, int flags, unsigned int mask,
 // --- access -----------------------------------------------------------------
 
 SHIM_EXPORT int access(const char* path, int mode) {
-  return ByPath(-1, AT_FDCWD, path, [&] { return real::access(path, mode); },
-                [&](const Served& w) { return AccessServed(w, mode, false); });
+  return ByPath(
+      -1, AT_FDCWD, path, [&] { return real::access(path, mode); },
+      [&](const Served& w) { return AccessServed(w, mode, false); });
 }
 SHIM_EXPORT int faccessat(int dirfd, const char* path, int mode, int flags) {
-  return ByPath(-1, dirfd, path, [&] { return real::faccessat(dirfd, path, mode, flags); },
-                [&](const Served& w) { return AccessServed(w, mode, flags & AT_EACCESS); });
+  return ByPath(
+      -1, dirfd, path, [&] { return real::faccessat(dirfd, path, mode, flags); },
+      [&](const Served& w) { return AccessServed(w, mode, flags & AT_EACCESS); });
 }
 SHIM_EXPORT int euidaccess(const char* path, int mode) {
-  return ByPath(-1, AT_FDCWD, path, [&] { return real::euidaccess(path, mode); },
-                [&](const Served& w) { return AccessServed(w, mode, true); });
+  return ByPath(
+      -1, AT_FDCWD, path, [&] { return real::euidaccess(path, mode); },
+      [&](const Served& w) { return AccessServed(w, mode, true); });
 }
 SHIM_EXPORT int eaccess(const char* path, int mode) {
-  return ByPath(-1, AT_FDCWD, path, [&] { return real::eaccess(path, mode); },
-                [&](const Served& w) { return AccessServed(w, mode, true); });
+  return ByPath(
+      -1, AT_FDCWD, path, [&] { return real::eaccess(path, mode); },
+      [&](const Served& w) { return AccessServed(w, mode, true); });
 }
 
 // --- create and remove ------------------------------------------------------
 
 SHIM_EXPORT int mkdir(const char* path, mode_t mode) {
-  return ByPath(-1, AT_FDCWD, path, [&] { return real::mkdir(path, mode); },
-                [&](const Served& w) { return MkdirServed(w, mode); });
+  return ByPath(
+      -1, AT_FDCWD, path, [&] { return real::mkdir(path, mode); },
+      [&](const Served& w) { return MkdirServed(w, mode); });
 }
 SHIM_EXPORT int mkdirat(int dirfd, const char* path, mode_t mode) {
-  return ByPath(-1, dirfd, path, [&] { return real::mkdirat(dirfd, path, mode); },
-                [&](const Served& w) { return MkdirServed(w, mode); });
+  return ByPath(
+      -1, dirfd, path, [&] { return real::mkdirat(dirfd, path, mode); },
+      [&](const Served& w) { return MkdirServed(w, mode); });
 }
 SHIM_EXPORT int rmdir(const char* path) {
-  return ByPath(-1, AT_FDCWD, path, [&] { return real::rmdir(path); },
-                [&](const Served& w) { return DeleteServed(w, DeleteOptions::Kind::kDirectoryOnly); });
+  return ByPath(
+      -1, AT_FDCWD, path, [&] { return real::rmdir(path); },
+      [&](const Served& w) { return DeleteServed(w, DeleteOptions::Kind::kDirectoryOnly); });
 }
 SHIM_EXPORT int unlink(const char* path) {
-  return ByPath(-1, AT_FDCWD, path, [&] { return real::unlink(path); },
-                [&](const Served& w) { return DeleteServed(w, DeleteOptions::Kind::kFileOnly); });
+  return ByPath(
+      -1, AT_FDCWD, path, [&] { return real::unlink(path); },
+      [&](const Served& w) { return DeleteServed(w, DeleteOptions::Kind::kFileOnly); });
 }
 SHIM_EXPORT int unlinkat(int dirfd, const char* path, int flags) {
-  return ByPath(-1, dirfd, path, [&] { return real::unlinkat(dirfd, path, flags); },
-                [&](const Served& w) {
-                  if (flags & ~AT_REMOVEDIR) return Fail(EINVAL);
-                  return DeleteServed(w, (flags & AT_REMOVEDIR) ? DeleteOptions::Kind::kDirectoryOnly
-                                                               : DeleteOptions::Kind::kFileOnly);
-                });
+  return ByPath(
+      -1, dirfd, path, [&] { return real::unlinkat(dirfd, path, flags); },
+      [&](const Served& w) {
+        if (flags & ~AT_REMOVEDIR) return Fail(EINVAL);
+        return DeleteServed(w, (flags & AT_REMOVEDIR) ? DeleteOptions::Kind::kDirectoryOnly
+                                                      : DeleteOptions::Kind::kFileOnly);
+      });
 }
 SHIM_EXPORT int rename(const char* oldpath, const char* newpath) {
   return RenameAt(AT_FDCWD, oldpath, AT_FDCWD, newpath, 0,
@@ -416,65 +445,79 @@ SHIM_EXPORT int renameat2(int olddirfd, const char* oldpath, int newdirfd, const
 // --- attributes -------------------------------------------------------------
 
 SHIM_EXPORT int chmod(const char* path, mode_t mode) {
-  return ByPath(-1, AT_FDCWD, path, [&] { return real::chmod(path, mode); },
-                [&](const Served& w) { return SetAttrServed(w, ModeOptions(mode)); });
+  return ByPath(
+      -1, AT_FDCWD, path, [&] { return real::chmod(path, mode); },
+      [&](const Served& w) { return SetAttrServed(w, ModeOptions(mode)); });
 }
 SHIM_EXPORT int fchmod(int fd, mode_t mode) {
-  return ByFd(-1, fd, [&] { return real::fchmod(fd, mode); },
-              [&](Desc& d) { return SetAttrServed(d.where, ModeOptions(mode)); });
+  return ByFd(
+      -1, fd, [&] { return real::fchmod(fd, mode); },
+      [&](Desc& d) { return SetAttrServed(d.where, ModeOptions(mode)); });
 }
 SHIM_EXPORT int fchmodat(int dirfd, const char* path, mode_t mode, int flags) {
-  return ByPath(-1, dirfd, path, [&] { return real::fchmodat(dirfd, path, mode, flags); },
-                [&](const Served& w) { return SetAttrServed(w, ModeOptions(mode)); });
+  return ByPath(
+      -1, dirfd, path, [&] { return real::fchmodat(dirfd, path, mode, flags); },
+      [&](const Served& w) { return SetAttrServed(w, ModeOptions(mode)); });
 }
 SHIM_EXPORT int chown(const char* path, uid_t uid, gid_t gid) {
-  return ByPath(-1, AT_FDCWD, path, [&] { return real::chown(path, uid, gid); },
-                [&](const Served& w) { return SetAttrServed(w, OwnerOptions(uid, gid)); });
+  return ByPath(
+      -1, AT_FDCWD, path, [&] { return real::chown(path, uid, gid); },
+      [&](const Served& w) { return SetAttrServed(w, OwnerOptions(uid, gid)); });
 }
 SHIM_EXPORT int lchown(const char* path, uid_t uid, gid_t gid) {
-  return ByPath(-1, AT_FDCWD, path, [&] { return real::lchown(path, uid, gid); },
-                [&](const Served& w) { return SetAttrServed(w, OwnerOptions(uid, gid)); });
+  return ByPath(
+      -1, AT_FDCWD, path, [&] { return real::lchown(path, uid, gid); },
+      [&](const Served& w) { return SetAttrServed(w, OwnerOptions(uid, gid)); });
 }
 SHIM_EXPORT int fchown(int fd, uid_t uid, gid_t gid) {
-  return ByFd(-1, fd, [&] { return real::fchown(fd, uid, gid); },
-              [&](Desc& d) { return SetAttrServed(d.where, OwnerOptions(uid, gid)); });
+  return ByFd(
+      -1, fd, [&] { return real::fchown(fd, uid, gid); },
+      [&](Desc& d) { return SetAttrServed(d.where, OwnerOptions(uid, gid)); });
 }
 SHIM_EXPORT int fchownat(int dirfd, const char* path, uid_t uid, gid_t gid, int flags) {
   if (path != nullptr && path[0] == '\0' && (flags & AT_EMPTY_PATH)) return fchown(dirfd, uid, gid);
-  return ByPath(-1, dirfd, path, [&] { return real::fchownat(dirfd, path, uid, gid, flags); },
-                [&](const Served& w) { return SetAttrServed(w, OwnerOptions(uid, gid)); });
+  return ByPath(
+      -1, dirfd, path, [&] { return real::fchownat(dirfd, path, uid, gid, flags); },
+      [&](const Served& w) { return SetAttrServed(w, OwnerOptions(uid, gid)); });
 }
 SHIM_EXPORT int utime(const char* path, const struct utimbuf* times) {
-  return ByPath(-1, AT_FDCWD, path, [&] { return real::utime(path, times); },
-                [&](const Served& w) {
-                  if (times == nullptr) return UtimensServed(w, nullptr);
-                  struct timespec ts[2] = {{times->actime, 0}, {times->modtime, 0}};
-                  return UtimensServed(w, ts);
-                });
+  return ByPath(
+      -1, AT_FDCWD, path, [&] { return real::utime(path, times); },
+      [&](const Served& w) {
+        if (times == nullptr) return UtimensServed(w, nullptr);
+        struct timespec ts[2] = {{times->actime, 0}, {times->modtime, 0}};
+        return UtimensServed(w, ts);
+      });
 }
 SHIM_EXPORT int utimes(const char* path, const struct timeval tv[2]) {
-  return ByPath(-1, AT_FDCWD, path, [&] { return real::utimes(path, tv); },
-                [&](const Served& w) { return UtimesServed(w, tv); });
+  return ByPath(
+      -1, AT_FDCWD, path, [&] { return real::utimes(path, tv); },
+      [&](const Served& w) { return UtimesServed(w, tv); });
 }
 SHIM_EXPORT int lutimes(const char* path, const struct timeval tv[2]) {
-  return ByPath(-1, AT_FDCWD, path, [&] { return real::lutimes(path, tv); },
-                [&](const Served& w) { return UtimesServed(w, tv); });
+  return ByPath(
+      -1, AT_FDCWD, path, [&] { return real::lutimes(path, tv); },
+      [&](const Served& w) { return UtimesServed(w, tv); });
 }
 SHIM_EXPORT int futimes(int fd, const struct timeval tv[2]) {
-  return ByFd(-1, fd, [&] { return real::futimes(fd, tv); },
-              [&](Desc& d) { return UtimesServed(d.where, tv); });
+  return ByFd(
+      -1, fd, [&] { return real::futimes(fd, tv); },
+      [&](Desc& d) { return UtimesServed(d.where, tv); });
 }
 SHIM_EXPORT int utimensat(int dirfd, const char* path, const struct timespec times[2], int flags) {
   if (path == nullptr) {  // Linux: the descriptor itself
-    return ByFd(-1, dirfd, [&] { return real::utimensat(dirfd, path, times, flags); },
-                [&](Desc& d) { return UtimensServed(d.where, times); });
+    return ByFd(
+        -1, dirfd, [&] { return real::utimensat(dirfd, path, times, flags); },
+        [&](Desc& d) { return UtimensServed(d.where, times); });
   }
-  return ByPath(-1, dirfd, path, [&] { return real::utimensat(dirfd, path, times, flags); },
-                [&](const Served& w) { return UtimensServed(w, times); });
+  return ByPath(
+      -1, dirfd, path, [&] { return real::utimensat(dirfd, path, times, flags); },
+      [&](const Served& w) { return UtimensServed(w, times); });
 }
 SHIM_EXPORT int futimens(int fd, const struct timespec times[2]) {
-  return ByFd(-1, fd, [&] { return real::futimens(fd, times); },
-              [&](Desc& d) { return UtimensServed(d.where, times); });
+  return ByFd(
+      -1, fd, [&] { return real::futimens(fd, times); },
+      [&](Desc& d) { return UtimensServed(d.where, times); });
 }
 SHIM_EXPORT mode_t umask(mode_t mask) {
   mode_t old = real::umask(mask);
@@ -485,23 +528,27 @@ SHIM_EXPORT mode_t umask(mode_t mask) {
 // --- links, xattrs, special files --------------------------------------------
 
 SHIM_EXPORT ssize_t readlink(const char* path, char* buf, size_t size) {
-  return ByPath<ssize_t>(-1, AT_FDCWD, path, [&] { return real::readlink(path, buf, size); },
-                         [&](const Served& w) { return ReadlinkServed(w); });
+  return ByPath<ssize_t>(
+      -1, AT_FDCWD, path, [&] { return real::readlink(path, buf, size); },
+      [&](const Served& w) { return ReadlinkServed(w); });
 }
 SHIM_EXPORT ssize_t readlinkat(int dirfd, const char* path, char* buf, size_t size) {
-  return ByPath<ssize_t>(-1, dirfd, path, [&] { return real::readlinkat(dirfd, path, buf, size); },
-                         [&](const Served& w) { return ReadlinkServed(w); });
+  return ByPath<ssize_t>(
+      -1, dirfd, path, [&] { return real::readlinkat(dirfd, path, buf, size); },
+      [&](const Served& w) { return ReadlinkServed(w); });
 }
 
-#define SHIM_PATH_XATTR(name, params, args)                                                \
-  SHIM_EXPORT ssize_t name(const char* path params) {                                      \
-    return ByPath<ssize_t>(-1, AT_FDCWD, path, [&] { return real::name(path args); },      \
-                           [&](const Served& w) { return XattrServed<ssize_t>(w); });      \
+#define SHIM_PATH_XATTR(name, params, args)                        \
+  SHIM_EXPORT ssize_t name(const char* path params) {              \
+    return ByPath<ssize_t>(                                        \
+        -1, AT_FDCWD, path, [&] { return real::name(path args); }, \
+        [&](const Served& w) { return XattrServed<ssize_t>(w); }); \
   }
-#define SHIM_FD_XATTR(name, params, args)                                                  \
-  SHIM_EXPORT ssize_t name(int fd params) {                                                \
-    return ByFd<ssize_t>(-1, fd, [&] { return real::name(fd args); },                      \
-                         [&](Desc& d) { return XattrServed<ssize_t>(d.where); });          \
+#define SHIM_FD_XATTR(name, params, args)                        \
+  SHIM_EXPORT ssize_t name(int fd params) {                      \
+    return ByFd<ssize_t>(                                        \
+        -1, fd, [&] { return real::name(fd args); },             \
+        [&](Desc& d) { return XattrServed<ssize_t>(d.where); }); \
   }
 #define SHIM_COMMA ,
 SHIM_PATH_XATTR(getxattr, SHIM_COMMA const char* n SHIM_COMMA void* v SHIM_COMMA size_t s,
@@ -516,15 +563,17 @@ SHIM_FD_XATTR(flistxattr, SHIM_COMMA char* l SHIM_COMMA size_t s, SHIM_COMMA l S
 #undef SHIM_PATH_XATTR
 #undef SHIM_FD_XATTR
 
-#define SHIM_PATH_XATTR_SET(name, params, args)                                            \
-  SHIM_EXPORT int name(const char* path params) {                                          \
-    return ByPath(-1, AT_FDCWD, path, [&] { return real::name(path args); },               \
-                  [&](const Served& w) { return static_cast<int>(XattrServed<ssize_t>(w)); }); \
+#define SHIM_PATH_XATTR_SET(name, params, args)                                      \
+  SHIM_EXPORT int name(const char* path params) {                                    \
+    return ByPath(                                                                   \
+        -1, AT_FDCWD, path, [&] { return real::name(path args); },                   \
+        [&](const Served& w) { return static_cast<int>(XattrServed<ssize_t>(w)); }); \
   }
-#define SHIM_FD_XATTR_SET(name, params, args)                                              \
-  SHIM_EXPORT int name(int fd params) {                                                    \
-    return ByFd(-1, fd, [&] { return real::name(fd args); },                               \
-                [&](Desc& d) { return static_cast<int>(XattrServed<ssize_t>(d.where)); }); \
+#define SHIM_FD_XATTR_SET(name, params, args)                                      \
+  SHIM_EXPORT int name(int fd params) {                                            \
+    return ByFd(                                                                   \
+        -1, fd, [&] { return real::name(fd args); },                               \
+        [&](Desc& d) { return static_cast<int>(XattrServed<ssize_t>(d.where)); }); \
   }
 SHIM_PATH_XATTR_SET(setxattr,
                     SHIM_COMMA const char* n SHIM_COMMA const void* v SHIM_COMMA size_t s
@@ -546,12 +595,13 @@ SHIM_FD_XATTR_SET(fremovexattr, SHIM_COMMA const char* n, SHIM_COMMA n)
 #undef SHIM_COMMA
 
 SHIM_EXPORT int symlink(const char* target, const char* linkpath) {
-  return ByPath(-1, AT_FDCWD, linkpath, [&] { return real::symlink(target, linkpath); },
-                UnsupportedCreate);
+  return ByPath(
+      -1, AT_FDCWD, linkpath, [&] { return real::symlink(target, linkpath); }, UnsupportedCreate);
 }
 SHIM_EXPORT int symlinkat(const char* target, int dirfd, const char* linkpath) {
-  return ByPath(-1, dirfd, linkpath, [&] { return real::symlinkat(target, dirfd, linkpath); },
-                UnsupportedCreate);
+  return ByPath(
+      -1, dirfd, linkpath, [&] { return real::symlinkat(target, dirfd, linkpath); },
+      UnsupportedCreate);
 }
 SHIM_EXPORT int link(const char* oldpath, const char* newpath) {
   return LinkAt(AT_FDCWD, oldpath, AT_FDCWD, newpath, [&] { return real::link(oldpath, newpath); });
@@ -562,68 +612,78 @@ SHIM_EXPORT int linkat(int olddirfd, const char* oldpath, int newdirfd, const ch
                 [&] { return real::linkat(olddirfd, oldpath, newdirfd, newpath, flags); });
 }
 SHIM_EXPORT int mknod(const char* path, mode_t mode, dev_t dev) {
-  return ByPath(-1, AT_FDCWD, path, [&] { return real::mknod(path, mode, dev); }, [&](const Served& w) {
-    // A regular file is what open(O_CREAT) makes; other kinds cannot be.
-    if (S_ISREG(mode) || (mode & S_IFMT) == 0) {
-      int fd = OpenServed(w, O_CREAT | O_EXCL | O_WRONLY, mode & 07777);
-      return fd < 0 ? -1 : CloseServedFd(fd);
-    }
-    return UnsupportedCreate(w);
-  });
+  return ByPath(
+      -1, AT_FDCWD, path, [&] { return real::mknod(path, mode, dev); },
+      [&](const Served& w) {
+        // A regular file is what open(O_CREAT) makes; other kinds cannot be.
+        if (S_ISREG(mode) || (mode & S_IFMT) == 0) {
+          int fd = OpenServed(w, O_CREAT | O_EXCL | O_WRONLY, mode & 07777);
+          return fd < 0 ? -1 : CloseServedFd(fd);
+        }
+        return UnsupportedCreate(w);
+      });
 }
 SHIM_EXPORT int mknodat(int dirfd, const char* path, mode_t mode, dev_t dev) {
-  return ByPath(-1, dirfd, path, [&] { return real::mknodat(dirfd, path, mode, dev); },
-                [&](const Served& w) {
-                  if (S_ISREG(mode) || (mode & S_IFMT) == 0) {
-                    int fd = OpenServed(w, O_CREAT | O_EXCL | O_WRONLY, mode & 07777);
-                    return fd < 0 ? -1 : CloseServedFd(fd);
-                  }
-                  return UnsupportedCreate(w);
-                });
+  return ByPath(
+      -1, dirfd, path, [&] { return real::mknodat(dirfd, path, mode, dev); },
+      [&](const Served& w) {
+        if (S_ISREG(mode) || (mode & S_IFMT) == 0) {
+          int fd = OpenServed(w, O_CREAT | O_EXCL | O_WRONLY, mode & 07777);
+          return fd < 0 ? -1 : CloseServedFd(fd);
+        }
+        return UnsupportedCreate(w);
+      });
 }
 SHIM_EXPORT int mkfifo(const char* path, mode_t mode) {
-  return ByPath(-1, AT_FDCWD, path, [&] { return real::mkfifo(path, mode); }, UnsupportedCreate);
+  return ByPath(
+      -1, AT_FDCWD, path, [&] { return real::mkfifo(path, mode); }, UnsupportedCreate);
 }
 SHIM_EXPORT int mkfifoat(int dirfd, const char* path, mode_t mode) {
-  return ByPath(-1, dirfd, path, [&] { return real::mkfifoat(dirfd, path, mode); },
-                UnsupportedCreate);
+  return ByPath(
+      -1, dirfd, path, [&] { return real::mkfifoat(dirfd, path, mode); }, UnsupportedCreate);
 }
 
 // --- filesystem statistics --------------------------------------------------
 
 SHIM_EXPORT int statfs(const char* path, struct statfs* sf) {
-  return ByPath(-1, AT_FDCWD, path, [&] { return real::statfs(path, sf); },
-                [&](const Served& w) { return StatfsServed(w, sf); });
+  return ByPath(
+      -1, AT_FDCWD, path, [&] { return real::statfs(path, sf); },
+      [&](const Served& w) { return StatfsServed(w, sf); });
 }
 SHIM_EXPORT int statfs64(const char* path, struct statfs64* sf) {
   auto* s = reinterpret_cast<struct statfs*>(sf);
-  return ByPath(-1, AT_FDCWD, path, [&] { return real::statfs64(path, sf); },
-                [&](const Served& w) { return StatfsServed(w, s); });
+  return ByPath(
+      -1, AT_FDCWD, path, [&] { return real::statfs64(path, sf); },
+      [&](const Served& w) { return StatfsServed(w, s); });
 }
 SHIM_EXPORT int fstatfs(int fd, struct statfs* sf) {
-  return ByFd(-1, fd, [&] { return real::fstatfs(fd, sf); },
-              [&](Desc& d) { return FstatfsDesc(d, sf); });
+  return ByFd(
+      -1, fd, [&] { return real::fstatfs(fd, sf); }, [&](Desc& d) { return FstatfsDesc(d, sf); });
 }
 SHIM_EXPORT int fstatfs64(int fd, struct statfs64* sf) {
   auto* s = reinterpret_cast<struct statfs*>(sf);
-  return ByFd(-1, fd, [&] { return real::fstatfs64(fd, sf); },
-              [&](Desc& d) { return FstatfsDesc(d, s); });
+  return ByFd(
+      -1, fd, [&] { return real::fstatfs64(fd, sf); }, [&](Desc& d) { return FstatfsDesc(d, s); });
 }
 SHIM_EXPORT int statvfs(const char* path, struct statvfs* sv) {
-  return ByPath(-1, AT_FDCWD, path, [&] { return real::statvfs(path, sv); },
-                [&](const Served& w) { return StatvfsServed(w, sv); });
+  return ByPath(
+      -1, AT_FDCWD, path, [&] { return real::statvfs(path, sv); },
+      [&](const Served& w) { return StatvfsServed(w, sv); });
 }
 SHIM_EXPORT int statvfs64(const char* path, struct statvfs64* sv) {
   auto* s = reinterpret_cast<struct statvfs*>(sv);
-  return ByPath(-1, AT_FDCWD, path, [&] { return real::statvfs64(path, sv); },
-                [&](const Served& w) { return StatvfsServed(w, s); });
+  return ByPath(
+      -1, AT_FDCWD, path, [&] { return real::statvfs64(path, sv); },
+      [&](const Served& w) { return StatvfsServed(w, s); });
 }
 SHIM_EXPORT int fstatvfs(int fd, struct statvfs* sv) {
-  return ByFd(-1, fd, [&] { return real::fstatvfs(fd, sv); },
-              [&](Desc& d) { return StatvfsServed(d.where, sv); });
+  return ByFd(
+      -1, fd, [&] { return real::fstatvfs(fd, sv); },
+      [&](Desc& d) { return StatvfsServed(d.where, sv); });
 }
 SHIM_EXPORT int fstatvfs64(int fd, struct statvfs64* sv) {
   auto* s = reinterpret_cast<struct statvfs*>(sv);
-  return ByFd(-1, fd, [&] { return real::fstatvfs64(fd, sv); },
-              [&](Desc& d) { return StatvfsServed(d.where, s); });
+  return ByFd(
+      -1, fd, [&] { return real::fstatvfs64(fd, sv); },
+      [&](Desc& d) { return StatvfsServed(d.where, s); });
 }

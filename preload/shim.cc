@@ -104,7 +104,27 @@ void ParsePrefixes(const char* env) {
 
 void AdoptInherited();
 
-void AtForkPrepare() { Fds().LockAll(); }
+// A served file open for writing and inherited by a child may be written
+// by a program the child execs; back it with a real copy now, so parent and
+// child share the bytes (and the offset) as they would share a kernel file,
+// and whichever closes last commits everything.
+void BackWritableInheritables() {
+  for (auto& [fd, d] : Fds().Snapshot()) {
+    if (d->backed || d->is_dir || !d->handle || !d->handle->writable()) continue;
+    int fdflags = real::fcntl(fd, F_GETFD);
+    if (fdflags < 0 || (fdflags & FD_CLOEXEC)) continue;
+    (void)MakeBacked(*d);
+  }
+}
+
+void AtForkPrepare() {
+  if (g_active && !t_in_shim)
+    Protect(0, [] {
+      BackWritableInheritables();
+      return 0;
+    });
+  Fds().LockAll();
+}
 void AtForkParent() { Fds().UnlockAll(); }
 void AtForkChild() {
   Fds().UnlockAll();
@@ -158,6 +178,34 @@ __attribute__((destructor)) void Fini() {
 
 // ---------------------------------------------------------------------------
 
+namespace {
+
+// Records what lexical normalization of `path` hides (see Served).
+void NoteDirSyntax(const char* path, Served* out) {
+  size_t n = strlen(path);
+  if (n == 0) return;
+  if (path[n - 1] == '/') out->must_be_dir = true;
+  while (n > 1 && path[n - 1] == '/') --n;
+  size_t start = n;
+  while (start > 0 && path[start - 1] != '/') --start;
+  size_t len = n - start;
+  if (len == 1 && path[start] == '.') out->last_dot = 1;
+  if (len == 2 && path[start] == '.' && path[start + 1] == '.') out->last_dot = 2;
+  if (out->last_dot) out->must_be_dir = true;
+}
+
+}  // namespace
+
+int CheckDirSyntax(const Served& w) {
+  if (!w.must_be_dir) return 0;
+  int err = 0;
+  FileSystem* fs = Fs(&err);
+  if (fs == nullptr) return err;
+  Guard guard;
+  auto a = fs->GetStatus(w.apath);
+  return a.ok() && !a->is_dir ? ENOTDIR : 0;
+}
+
 Route RoutePath(int dirfd, const char* path, Served* out, int* err) {
   if (path == nullptr) return Route::kReal;
   if (path[0] == '/') {
@@ -166,7 +214,9 @@ Route RoutePath(int dirfd, const char* path, Served* out, int* err) {
     }
     auto n = NormalizePath(path);
     if (!n.ok()) return Route::kReal;
-    return MatchPrefix(n->data(), n->size(), out) ? Route::kServed : Route::kReal;
+    if (!MatchPrefix(n->data(), n->size(), out)) return Route::kReal;
+    NoteDirSyntax(path, out);
+    return Route::kServed;
   }
   std::string base;
   if (dirfd == AT_FDCWD) {
@@ -176,6 +226,10 @@ Route RoutePath(int dirfd, const char* path, Served* out, int* err) {
   } else {
     auto d = Fds().Get(dirfd);
     if (d == nullptr) return Route::kReal;
+    if (path[0] == '\0') {
+      *err = ENOENT;
+      return Route::kError;
+    }
     if (!d->is_dir) {
       *err = ENOTDIR;
       return Route::kError;
@@ -191,7 +245,9 @@ Route RoutePath(int dirfd, const char* path, Served* out, int* err) {
     *err = n.status().ToErrno();
     return Route::kError;
   }
-  return MatchPrefix(n->data(), n->size(), out) ? Route::kServed : Route::kReal;
+  if (!MatchPrefix(n->data(), n->size(), out)) return Route::kReal;
+  NoteDirSyntax(path, out);
+  return Route::kServed;
 }
 
 std::string ServedCwd() {
@@ -234,7 +290,8 @@ FileSystem* Fs(int* err) {
   auto conf = Configuration::Load();
   Status st = conf.status();
   if (conf.ok()) {
-    for (const auto& w : conf->warnings()) fprintf(stderr, "alluxio-posix: warning: %s\n", w.c_str());
+    for (const auto& w : conf->warnings())
+      fprintf(stderr, "alluxio-posix: warning: %s\n", w.c_str());
     auto created = FileSystem::Create(*conf);
     if (created.ok()) {
       // Owned for the life of the process; never destroyed because
@@ -354,8 +411,13 @@ Status CommitBacked(Desc& d) {
     int err = 0;
     FileSystem* fs = Fs(&err);
     if (fs == nullptr) return Status::FromErrno(err, "alluxio client");
-    ASSIGN_OR_RETURN(h, fs->OpenFile(d.where.apath,
-                                     OpenOptions::FromFlags(O_WRONLY | O_CREAT | O_TRUNC, 0666 & ~CurrentUmask())));
+    auto opened = fs->OpenFile(d.where.apath, OpenOptions::FromFlags(O_WRONLY | O_CREAT | O_TRUNC,
+                                                                     0666 & ~CurrentUmask()));
+    // The program that handed the file over still has it open for writing:
+    // it commits the shared copy (with these writes) when it closes it.
+    if (!opened.ok() && opened.status().code() == Code::kBusy && d.adopted) return Status::OK();
+    if (!opened.ok()) return opened.status();
+    h = *opened;
   } else {
     Status st = h->Truncate(0);
     if (!st.ok()) {
@@ -487,13 +549,15 @@ void AdoptInherited() {
       i = end + 1;
       int fd = -1, flags = 0;
       char lhex[2 * PATH_MAX + 1], ahex[2 * PATH_MAX + 1];
-      if (sscanf(item.c_str(), "%d,%d,%8190[0-9a-f],%8190[0-9a-f]", &fd, &flags, lhex, ahex) != 4) continue;
+      if (sscanf(item.c_str(), "%d,%d,%8190[0-9a-f],%8190[0-9a-f]", &fd, &flags, lhex, ahex) != 4)
+        continue;
       if (fd < 0 || fd >= FdTable::kMaxFds || real::fcntl(fd, F_GETFD) < 0) continue;
       auto d = std::make_shared<Desc>();
       d->where.lpath = Unhex(lhex);
       d->where.apath = Unhex(ahex);
       d->flags = flags;
       d->backed = true;
+      d->adopted = true;
       d->backing_fd = MoveInternalFd(real::fcntl(fd, F_DUPFD_CLOEXEC, 0));
       Fds().Install(fd, std::move(d));
     }
@@ -518,13 +582,10 @@ std::vector<std::string> PrepareExec() {
     int fdflags = real::fcntl(fd, F_GETFD);
     if (fdflags < 0 || (fdflags & FD_CLOEXEC) || d->is_dir) continue;
     if (!MakeBacked(*d).ok()) continue;
-    if (d->handle && d->handle->writable()) {
-      // The new program commits from the copy; this image's uncommitted
-      // write (and its writer lock) must not outlive the exec.
-      Guard guard;
-      d->handle->Abort();
-      d->handle = nullptr;
-    }
+    // A writable handle stays: after fork+exec this image is gone without
+    // running anything; for posix_spawn (called in the parent) the parent
+    // keeps writing and commits, and the new program's commit of the
+    // shared copy defers to it while it holds the file (CommitBacked).
     if (!fds.empty()) fds += ';';
     fds += std::to_string(fd) + "," + std::to_string(d->flags) + "," + Hex(d->where.lpath) + "," +
            Hex(d->where.apath);
@@ -571,6 +632,27 @@ Result<FileAttr> DescAttr(Desc& d) {
   return fs->GetStatus(d.where.apath);
 }
 
+bool MayAccess(const FileAttr& a, int mode) {
+  uid_t uid = geteuid();
+  if (uid == 0) return !(mode & X_OK) || a.is_dir || (a.mode & 0111);
+  uint32_t bits = a.uid == uid         ? (a.mode >> 6) & 7
+                  : a.gid == getegid() ? (a.mode >> 3) & 7
+                                       : a.mode & 7;
+  return !((mode & R_OK) && !(bits & 4)) && !((mode & W_OK) && !(bits & 2)) &&
+         !((mode & X_OK) && !(bits & 1));
+}
+
+namespace {
+
+// Opening an existing file checks its permission bits as the kernel would
+// (the UFS may be reachable with more rights than the caller has).
+bool MayOpen(const FileAttr& a, int acc) {
+  int want = acc == O_RDONLY ? R_OK : acc == O_WRONLY ? W_OK : R_OK | W_OK;
+  return MayAccess(a, want);
+}
+
+}  // namespace
+
 int OpenServed(const Served& where, int flags, mode_t mode) {
   int err = 0;
   FileSystem* fs = Fs(&err);
@@ -585,10 +667,13 @@ int OpenServed(const Served& where, int flags, mode_t mode) {
   if (attr.ok() && attr->is_dir) {
     if ((flags & O_CREAT) && (flags & O_EXCL)) return Fail(EEXIST);
     if (acc != O_RDONLY || (flags & O_CREAT)) return Fail(EISDIR);
+    if (!MayAccess(*attr, R_OK)) return Fail(EACCES);
     desc->is_dir = true;
     return InstallNewFd(std::move(desc), flags & O_CLOEXEC);
   }
   if (attr.ok() && (flags & O_DIRECTORY)) return Fail(ENOTDIR);
+  if (!attr.ok() && where.must_be_dir && (flags & O_CREAT)) return Fail(EISDIR);
+  if (attr.ok() && !MayOpen(*attr, acc)) return Fail(EACCES);
   if (!attr.ok() && (attr.status().code() != Code::kNotFound || !(flags & O_CREAT))) {
     return Fail(attr.status());
   }

@@ -67,6 +67,11 @@ R Protect(R error_value, Fn&& fn) noexcept {
 struct Served {
   std::string apath;  // the Alluxio path
   std::string lpath;  // the normalized local path
+  // What normalization hid, for the errno the kernel would give: the path
+  // ended in '/' (or "." / ".."), so it must name a directory; and whether
+  // its last component was "." (1) or ".." (2).
+  bool must_be_dir = false;
+  int last_dot = 0;
 };
 
 enum class Route { kReal, kServed, kError };
@@ -75,6 +80,10 @@ enum class Route { kReal, kServed, kError };
 // the working directory) is served. kServed fills *out; kError sets *err
 // (e.g. a served directory fd used with a bad path).
 Route RoutePath(int dirfd, const char* path, Served* out, int* err);
+
+// A path that must name a directory (see Served::must_be_dir) but names a
+// file: ENOTDIR, as the kernel answers. Returns 0 or an errno value.
+int CheckDirSyntax(const Served& w);
 
 // The working directory when it is served ("" when it is not).
 std::string ServedCwd();
@@ -101,7 +110,7 @@ void NoteUmask(mode_t mask);
 // dup'ed fds share.
 
 struct Desc {
-  std::mutex mu;  // guards offset, entries, pos; held across client reads
+  std::mutex mu;                       // guards offset, entries, pos; held across client reads
   std::shared_ptr<FileHandle> handle;  // null for directories
   Served where;
   int flags = 0;  // open(2) flags: access mode, O_APPEND, O_NONBLOCK, ...
@@ -113,6 +122,9 @@ struct Desc {
   size_t pos = 0;
   // A write handle inherited through fork: only the opener commits it.
   bool inherited = false;
+  // Adopted from the program that exec'ed this one: the original writer may
+  // still hold the file, and then commits the shared copy itself.
+  bool adopted = false;
   // Lazily opened lock file carrying fcntl/flock locks for this path.
   int lock_fd = -1;
   // How many served fds refer to this description; the close that drops
@@ -183,6 +195,11 @@ std::vector<std::string> PrepareExec();
 
 // Opens `where` as open(2) would with these flags and mode (before umask).
 int OpenServed(const Served& where, int flags, mode_t mode);
+
+// Whether the effective user may access a file with these attributes in
+// `mode` (R_OK/W_OK/X_OK), as the kernel decides (root passes all but X_OK
+// on files no one may execute).
+bool MayAccess(const FileAttr& a, int mode);
 
 // Stat results in the kernel's layout.
 void FillStat(const FileAttr& a, struct stat* st);
