@@ -13,6 +13,7 @@ PACKAGES=(
   libcurl4-openssl-dev libssl-dev libpugixml-dev
   clang-format clang-tidy
   python3 strace busybox-static fio coreutils tar findutils
+  gzip rsync sqlite3 python3-numpy python3-torch
 )
 if [ -n "${ALLUXIO_EXTRA_PACKAGES:-}" ]; then
   # shellcheck disable=SC2206

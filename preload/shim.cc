@@ -475,13 +475,28 @@ Status MakeBacked(Desc& d) {
   if (tfd < 0) return Status::FromErrno(errno, "staging copy of " + d.where.lpath);
   auto attr = d.handle->Stat();
   Status st = attr.status();
-  if (st.ok() && attr->size > 0) {
-    if (!d.handle->readable()) {
-      st = Status::NotSupported(d.where.lpath + " is open write-only with data already written");
+  // A write-only handle cannot read back: copy what the file held when it
+  // was opened (O_APPEND, or O_WRONLY without O_TRUNC), through a reader,
+  // as long as this handle has not changed it yet.
+  std::shared_ptr<FileHandle> source = d.handle;
+  if (st.ok() && attr->size > 0 && !d.handle->readable()) {
+    int err = 0;
+    FileSystem* fs = Fs(&err);
+    auto committed = fs ? fs->GetStatus(d.where.apath) : Status::FromErrno(err, "alluxio client");
+    auto reader = committed.ok() && committed->size == attr->size
+                      ? fs->OpenFile(d.where.apath, OpenOptions::FromFlags(O_RDONLY, 0))
+                      : Result<std::shared_ptr<FileHandle>>(Status::NotSupported(
+                            d.where.lpath + " is open write-only with data already written"));
+    if (reader.ok()) {
+      source = *reader;
+    } else {
+      st = reader.status();
     }
+  }
+  if (st.ok() && attr->size > 0) {
     std::vector<char> buf(1 << 20);
     for (uint64_t off = 0; st.ok() && off < attr->size;) {
-      auto r = d.handle->Read(off, buf.data(), buf.size());
+      auto r = source->Read(off, buf.data(), buf.size());
       if (!r.ok()) st = r.status();
       if (!st.ok() || *r == 0) break;
       if (real::pwrite(tfd, buf.data(), *r, static_cast<off_t>(off)) != static_cast<ssize_t>(*r)) {
@@ -490,6 +505,7 @@ Status MakeBacked(Desc& d) {
       off += *r;
     }
   }
+  if (source != d.handle) (void)source->Close();
   if (st.ok()) {
     // Every fd of this description now points at the copy, sharing one
     // kernel offset as they shared ours.
