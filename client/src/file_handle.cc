@@ -196,7 +196,9 @@ class WriteHandleImpl : public WriteHandle {
  private:
   enum class Mode { kStream, kStaged, kPending };
   Status StartStream();
-  Status ResumeStream();  // after Sync committed the stream
+  Status ResumeStream();     // after Sync committed the stream
+  Status EnsureStaged();     // copies kept content into the staging file
+  Status ApplyAttributes();  // pending chmod/chown/utimes of an unchanged file
   Status OpenStagingFile();
   Status Upload();  // staged content -> UFS, atomically
   UfsCreateOptions CreateOptions() const;
@@ -280,24 +282,45 @@ Status WriteHandleImpl::Init() {
     RETURN_IF_ERROR(StartStream());
     return Status::OK();
   }
-  RETURN_IF_ERROR(OpenStagingFile());
+  mode_kind_ = Mode::kStaged;
   dirty_ = !p_.existing || p_.opts.truncate;
   if (keep) {
-    ASSIGN_OR_RETURN(auto reader, p_.ufs->OpenRead(p_.ufs_path));
-    std::vector<char> buf(1 << 20);
-    uint64_t off = 0;
-    while (true) {
-      ASSIGN_OR_RETURN(size_t n, reader->ReadAt(off, buf.data(), buf.size()));
-      if (n == 0) break;
-      if (::pwrite(staged_fd_, buf.data(), n, static_cast<off_t>(off)) != static_cast<ssize_t>(n)) {
-        return Status::FromErrno(errno ? errno : EIO, "staging " + p_.path);
-      }
-      off += n;
-    }
-    size_ = off;
+    // The existing content is copied only when first read, written or
+    // truncated: `touch` of an open file must not rewrite it.
+    size_ = p_.existing->size;
     mtime_ns_ = p_.existing->mtime_ns;
+    return Status::OK();
   }
+  RETURN_IF_ERROR(OpenStagingFile());
   return Status::OK();
+}
+
+Status WriteHandleImpl::EnsureStaged() {
+  if (staged_fd_ >= 0) return Status::OK();
+  RETURN_IF_ERROR(OpenStagingFile());
+  ASSIGN_OR_RETURN(auto reader, p_.ufs->OpenRead(p_.ufs_path));
+  std::vector<char> buf(1 << 20);
+  uint64_t off = 0;
+  while (off < size_) {
+    ASSIGN_OR_RETURN(size_t n, reader->ReadAt(off, buf.data(), buf.size()));
+    if (n == 0) break;
+    if (::pwrite(staged_fd_, buf.data(), n, static_cast<off_t>(off)) != static_cast<ssize_t>(n)) {
+      return Status::FromErrno(errno ? errno : EIO, "staging " + p_.path);
+    }
+    off += n;
+  }
+  if (off != size_) return Status::IoError(p_.path + " changed while it was being staged");
+  return Status::OK();
+}
+
+Status WriteHandleImpl::ApplyAttributes() {
+  Status st;
+  if (mtime_override_) st = p_.ufs->SetMtime(p_.ufs_path, *mtime_override_);
+  if (st.ok()) st = p_.ufs->SetMode(p_.ufs_path, mode_);
+  if (st.ok() && (uid_ || gid_)) st = p_.ufs->SetOwner(p_.ufs_path, uid_, gid_);
+  if (st.ok()) attrs_dirty_ = false;
+  if (p_.observer) p_.observer->OnCommitted(p_.path);
+  return st;
 }
 
 Result<size_t> WriteHandleImpl::Read(uint64_t offset, char* buf, size_t n) {
@@ -311,6 +334,7 @@ Result<size_t> WriteHandleImpl::Read(uint64_t offset, char* buf, size_t n) {
   if (mode_kind_ != Mode::kStaged) {
     return Status(Code::kBadDescriptor, p_.path + " is not open for reading");
   }
+  RETURN_IF_ERROR(EnsureStaged());
   ssize_t r = ::pread(staged_fd_, buf, n, static_cast<off_t>(offset));
   if (r < 0) return Status::FromErrno(errno, "read " + p_.path);
   return static_cast<size_t>(r);
@@ -335,6 +359,8 @@ Result<size_t> WriteHandleImpl::Write(uint64_t offset, const char* buf, size_t n
     }
     size_ += n;
   } else {
+    Status st = EnsureStaged();
+    if (!st.ok()) return st;
     size_t done = 0;
     while (done < n) {
       ssize_t w = ::pwrite(staged_fd_, buf + done, n - done, static_cast<off_t>(offset + done));
@@ -377,6 +403,7 @@ Status WriteHandleImpl::Truncate(uint64_t size) {
     RETURN_IF_ERROR(StartStream());
   } else {
     if (!p_.random_access && size != 0) return NeedsRandomAccess("truncate", p_.path);
+    RETURN_IF_ERROR(EnsureStaged());
     if (::ftruncate(staged_fd_, static_cast<off_t>(size)) != 0) {
       return Status::FromErrno(errno, "truncate " + p_.path);
     }
@@ -415,7 +442,8 @@ Status WriteHandleImpl::Sync() {
   if (closed_) return Status(Code::kBadDescriptor, p_.path + " is closed");
   if (!broken_.ok()) return broken_;
   if (unlinked_) return Status::OK();
-  if (mode_kind_ == Mode::kStaged && (dirty_ || attrs_dirty_)) return Upload();
+  if (mode_kind_ == Mode::kStaged && dirty_) return Upload();
+  if (mode_kind_ == Mode::kStaged && attrs_dirty_) return ApplyAttributes();
   if (mode_kind_ == Mode::kStream && writer_ && dirty_) {
     // Commit what is written so far; a later write continues the file
     // (ResumeStream), and Close commits again.
@@ -458,18 +486,14 @@ Status WriteHandleImpl::Close() {
     // No writer: Sync committed everything already.
     if (writer_) st = writer_->Commit();
     if (st.ok() && attrs_dirty_) {
-      if (mtime_override_) st = p_.ufs->SetMtime(p_.ufs_path, *mtime_override_);
-      if (st.ok()) st = p_.ufs->SetMode(p_.ufs_path, mode_);
-      if (st.ok() && (uid_ || gid_)) st = p_.ufs->SetOwner(p_.ufs_path, uid_, gid_);
+      st = ApplyAttributes();
+    } else if (p_.observer) {
+      p_.observer->OnCommitted(p_.path);
     }
-    if (p_.observer) p_.observer->OnCommitted(p_.path);
-  } else if (mode_kind_ == Mode::kStaged) {
-    if (dirty_ || attrs_dirty_) st = Upload();
-  } else if (attrs_dirty_) {  // kPending: only attributes changed
-    if (mtime_override_) st = p_.ufs->SetMtime(p_.ufs_path, *mtime_override_);
-    if (st.ok()) st = p_.ufs->SetMode(p_.ufs_path, mode_);
-    if (st.ok() && (uid_ || gid_)) st = p_.ufs->SetOwner(p_.ufs_path, uid_, gid_);
-    if (p_.observer) p_.observer->OnCommitted(p_.path);
+  } else if (mode_kind_ == Mode::kStaged && dirty_) {
+    st = Upload();
+  } else if (attrs_dirty_) {  // only attributes changed (kPending, or kStaged untouched)
+    st = ApplyAttributes();
   }
   writer_.reset();
   pending_reader_.reset();

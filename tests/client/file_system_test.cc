@@ -387,5 +387,24 @@ TEST_F(FileSystemTest, RenameOfAFileBeingWrittenIsBusy) {
   EXPECT_TRUE(fs_->Rename("/f", "/g").ok());
 }
 
+TEST_F(FileSystemTest, TouchOfAnOpenFileDoesNotRewriteIt) {
+  Open(true);  // with the random-access switch, a kept file is staged lazily
+  ASSERT_TRUE(WriteFile("/f", "content").ok());
+  auto before = mem_->GetStatus("/f");
+  ASSERT_TRUE(before.ok());
+  auto h = fs_->OpenFile("/f", OpenOptions::FromFlags(O_WRONLY | O_CREAT, 0644));
+  ASSERT_TRUE(h.ok());
+  SetAttributeOptions o;
+  o.mtime_ns = 1'400'000'000'000'000'000;
+  ASSERT_TRUE(fs_->SetAttribute("/f", o).ok());
+  faulty_->InjectFault("Create", Status::IoError("must not rewrite"), 10);
+  ASSERT_TRUE((*h)->Close().ok());
+  faulty_->InjectFault("Create", Status::OK(), 0);
+  auto after = mem_->GetStatus("/f");
+  EXPECT_EQ(after->version, before->version);  // same content, not rewritten
+  EXPECT_EQ(after->mtime_ns, 1'400'000'000'000'000'000);
+  EXPECT_EQ(ReadFile("/f"), "content");
+}
+
 }  // namespace
 }  // namespace alluxio
