@@ -72,6 +72,15 @@ bool UnderAnyPrefix(const std::string& abs) {
   return MatchPrefix(abs.data(), abs.size(), &ignored);
 }
 
+// Whether a relative path from directory `abs` can name a served path: it is
+// under a prefix, or a prefix is under it (`mkdir served` from its parent).
+bool CanReachPrefix(const std::string& abs) {
+  for (const Prefix& pre : *g_prefixes) {
+    if (PathHasPrefix(pre.local, abs)) return true;
+  }
+  return UnderAnyPrefix(abs);
+}
+
 void ParsePrefixes(const char* env) {
   auto* prefixes = new std::vector<Prefix>();
   std::string all(env);
@@ -263,7 +272,7 @@ void SetServedCwd(const Served* cwd) {
     g_cwd_maybe_served = true;
   } else {
     g_served_cwd->clear();
-    g_cwd_maybe_served = UnderAnyPrefix(*g_real_cwd);
+    g_cwd_maybe_served = CanReachPrefix(*g_real_cwd);
   }
 }
 
@@ -273,7 +282,7 @@ void NoteRealCwd() {
   std::lock_guard<std::mutex> lock(g_cwd_mu);
   *g_real_cwd = buf;
   g_served_cwd->clear();
-  g_cwd_maybe_served = UnderAnyPrefix(*g_real_cwd);
+  g_cwd_maybe_served = CanReachPrefix(*g_real_cwd);
 }
 
 FileSystem* Fs(int* err) {
@@ -676,10 +685,26 @@ int OpenServed(const Served& where, int flags, mode_t mode) {
   Guard guard;
   if ((flags & O_TMPFILE) == O_TMPFILE) return Fail(EOPNOTSUPP);
   const int acc = flags & O_ACCMODE;
-  auto attr = fs->GetStatus(where.apath);
   auto desc = std::make_shared<Desc>();
   desc->where = where;
   desc->flags = flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY | O_CLOEXEC);
+  if (acc == O_RDONLY && !(flags & (O_CREAT | O_DIRECTORY)) && !where.must_be_dir) {
+    // The common case, a file opened for reading, goes straight to OpenFile:
+    // it needs only the size and version, which a listing may already have
+    // given (no stat of an S3 object per open). Directories take the path
+    // below.
+    auto handle = fs->OpenFile(where.apath, OpenOptions::FromFlags(flags, 0));
+    if (handle.ok()) {
+      auto a = (*handle)->Stat();
+      if (a.ok() && !MayOpen(*a, acc)) return Fail(EACCES);
+      desc->handle = std::move(*handle);
+      int fd = InstallNewFd(desc, flags & O_CLOEXEC);
+      if (fd >= 0 && fd <= 2) (void)MakeBacked(*desc);
+      return fd;
+    }
+    if (handle.status().code() != Code::kIsDirectory) return Fail(handle.status());
+  }
+  auto attr = fs->GetStatus(where.apath);
   if (attr.ok() && attr->is_dir) {
     if ((flags & O_CREAT) && (flags & O_EXCL)) return Fail(EEXIST);
     if (acc != O_RDONLY || (flags & O_CREAT)) return Fail(EISDIR);

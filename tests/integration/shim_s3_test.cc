@@ -46,16 +46,12 @@ TEST_F(ShimOverS3Test, CoreutilsMatchALocalDirectory) {
   std::string shim = CoreutilsTranscript(served_, src, env_);
   EXPECT_TRUE(SameTranscript(native, shim));
   ExpectBucketHolds();
-  // Not checked here: GNU `mkdir -p` leaves an empty local directory at the
-  // prefix (see DISABLED_RelativeMkdirOfThePrefixIsServed).
 }
 
-// Known bug of the shim, disabled until preload/ fixes it: GNU `mkdir -p
-// /t/served/x` runs chdir("/t") then mkdir("served"), a relative path that
-// names the prefix itself; the shim hands it to the kernel, which creates a
-// local directory where only the shim should answer (and a later chdir into
-// it leaves the process in the real directory).
-TEST_F(ShimOverS3Test, DISABLED_RelativeMkdirOfThePrefixIsServed) {
+// GNU `mkdir -p /t/served/x` runs chdir("/t") then mkdir("served"): a
+// relative path from a real directory above a prefix that names the prefix
+// itself must be served, not reach the local disk.
+TEST_F(ShimOverS3Test, RelativeMkdirOfThePrefixIsServed) {
   RunResult r = RunProgram({"mkdir", "-p", served_ + "/x/y"}, env_);
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_FALSE(std::filesystem::exists(served_)) << "the shim let mkdir(2) reach the local disk";
