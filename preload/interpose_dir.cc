@@ -158,8 +158,6 @@ char* RealpathServed(const Served& w, char* resolved) {
 }  // namespace alluxio::preload
 
 using namespace alluxio::preload;  // NOLINT: the exported C entry points below
-using alluxio::FileSystem;
-using alluxio::Status;
 
 SHIM_EXPORT DIR* opendir(const char* path) {
   return ByPath<DIR*>(

@@ -107,7 +107,7 @@ namespace {
 
 // Releases what the fd held after an implicit close (dup2 onto a served
 // fd); like close(2) in that case, a failure cannot be reported.
-void Release(std::shared_ptr<Desc> d) { (void)ReleaseDesc(std::move(d)); }
+void Release(const std::shared_ptr<Desc>& d) { (void)ReleaseDesc(d); }
 
 mode_t ModeArg(int flags, va_list ap) {
   return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? va_arg(ap, mode_t) : 0;
@@ -208,7 +208,6 @@ int MakeTemp(char* tmpl, int suffix_len, int flags, bool dir) {
 }  // namespace alluxio::preload
 
 using namespace alluxio::preload;  // NOLINT: the exported C entry points below
-using alluxio::FileSystem;
 using alluxio::Status;
 
 // --- open -----------------------------------------------------------------
@@ -309,7 +308,7 @@ SHIM_EXPORT int close_range(unsigned int first, unsigned int last, int flags) no
     }
     int rc = SHIM_REAL(close_range, -1, first, last, flags);
     int saved = errno;
-    for (auto& d : released) Release(std::move(d));
+    for (auto& d : released) Release(d);
     errno = saved;
     return rc;
   });

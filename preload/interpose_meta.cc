@@ -271,9 +271,6 @@ int FstatfsDesc(Desc& d, struct statfs* sf) { return StatfsServed(d.where, sf); 
 
 using namespace alluxio::preload;  // NOLINT: the exported C entry points below
 using alluxio::DeleteOptions;
-using alluxio::FileSystem;
-using alluxio::SetAttributeOptions;
-using alluxio::Status;
 
 // --- stat family ------------------------------------------------------------
 

@@ -229,8 +229,6 @@ bool ModeFits(int desc_flags, int mode_flags) {
 }  // namespace alluxio::preload
 
 using namespace alluxio::preload;  // NOLINT: the exported C entry points below
-using alluxio::FileSystem;
-using alluxio::Status;
 
 SHIM_EXPORT FILE* fopen(const char* path, const char* mode) {
   return ByPath<FILE*>(

@@ -454,7 +454,7 @@ Status CommitBacked(Desc& d) {
 
 }  // namespace
 
-Status ReleaseDesc(std::shared_ptr<Desc> d) {
+Status ReleaseDesc(const std::shared_ptr<Desc>& d) {
   if (d == nullptr || d->fd_refs.fetch_sub(1, std::memory_order_acq_rel) != 1 || d->inherited) {
     return Status::OK();
   }
@@ -469,7 +469,7 @@ int CloseServedFd(int fd) {
   std::shared_ptr<Desc> d = Fds().Remove(fd);
   int rc = real::close(fd);
   int saved = errno;
-  Status st = ReleaseDesc(std::move(d));
+  Status st = ReleaseDesc(d);
   if (!st.ok()) return Fail(st);
   errno = saved;
   return rc;

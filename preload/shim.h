@@ -184,7 +184,7 @@ int CloseServedFd(int fd);
 
 // Drops one fd's reference to `d` (already unregistered and closed); the
 // last one commits. Returns the commit's status.
-Status ReleaseDesc(std::shared_ptr<Desc> d);
+Status ReleaseDesc(const std::shared_ptr<Desc>& d);
 
 // Turns `d` into a backed description (see Desc::backed) for all its fds.
 Status MakeBacked(Desc& d);
