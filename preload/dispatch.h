@@ -40,7 +40,9 @@ R ByPath(R fail, int dirfd, const char* path, RealFn&& real_call, ServedFn&& ser
 template <typename RealFn, typename ServedFn>
 int OpenByPath(int dirfd, const char* path, RealFn&& real_call, ServedFn&& served_call) {
   if (t_in_shim) return MoveInternalFd(real_call());
-  return ByPath(-1, dirfd, path, real_call, served_call);
+  int fd = ByPath(-1, dirfd, path, real_call, served_call);
+  if (fd >= 0 && !Bypass() && !Fds().IsServed(fd)) NoteRealOpen(dirfd, path, fd);
+  return fd;
 }
 
 template <typename R, typename RealFn, typename ServedFn>

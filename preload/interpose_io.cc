@@ -291,7 +291,11 @@ SHIM_EXPORT int creat64(const char* path, mode_t mode) {
 // --- close ----------------------------------------------------------------
 
 SHIM_EXPORT int close(int fd) {
-  if (Bypass() || !Fds().IsServed(fd)) return real::close(fd);
+  if (Bypass()) return real::close(fd);
+  if (!Fds().IsServed(fd)) {
+    ForgetRealFd(fd);
+    return real::close(fd);
+  }
   return Protect(-1, [&] { return CloseServedFd(fd); });
 }
 

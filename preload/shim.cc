@@ -7,6 +7,7 @@
 #include <sys/sysmacros.h>
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "alluxio/path.h"
 
@@ -32,6 +33,12 @@ std::string* g_served_cwd = nullptr;  // local path; empty when the cwd is real
 // Whether relative paths can be served at all: the cwd (real or served) is
 // under a prefix. Read on every relative-path call without the lock.
 std::atomic<bool> g_cwd_maybe_served{false};
+
+// Real directory fds opened on a proper ancestor of a prefix, with their
+// paths. The flags make the check for every other fd one load.
+std::atomic<bool> g_ancestor_flag[FdTable::kMaxFds];
+std::mutex g_ancestor_mu;  // guards g_ancestor_paths
+std::unordered_map<int, std::string>* g_ancestor_paths = nullptr;
 
 std::atomic<mode_t> g_umask{022};
 
@@ -160,6 +167,7 @@ __attribute__((constructor)) void Init() {
   } else {
     g_internal_fd_base = 1024;
   }
+  g_ancestor_paths = new std::unordered_map<int, std::string>();
   g_real_cwd = new std::string();
   g_served_cwd = new std::string();
   NoteRealCwd();
@@ -234,7 +242,16 @@ Route RoutePath(int dirfd, const char* path, Served* out, int* err) {
     base = g_served_cwd->empty() ? *g_real_cwd : *g_served_cwd;
   } else {
     auto d = Fds().Get(dirfd);
-    if (d == nullptr) return Route::kReal;
+    if (d == nullptr) {
+      // A real directory above a prefix (a secure path walker's openat
+      // chain, as rsync's): relative names from it may enter the prefix.
+      if (!AncestorFdPath(dirfd, &base)) return Route::kReal;
+      if (path[0] == '\0') return Route::kReal;
+      auto n = NormalizePath(base + "/" + path);
+      if (!n.ok() || !MatchPrefix(n->data(), n->size(), out)) return Route::kReal;
+      NoteDirSyntax(path, out);
+      return Route::kServed;
+    }
     if (path[0] == '\0') {
       *err = ENOENT;
       return Route::kError;
@@ -257,6 +274,61 @@ Route RoutePath(int dirfd, const char* path, Served* out, int* err) {
   if (!MatchPrefix(n->data(), n->size(), out)) return Route::kReal;
   NoteDirSyntax(path, out);
   return Route::kServed;
+}
+
+namespace {
+
+bool IsProperAncestorOfPrefix(const std::string& abs) {
+  for (const Prefix& pre : *g_prefixes) {
+    if (pre.local != abs && PathHasPrefix(pre.local, abs)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool AncestorFdPath(int fd, std::string* path) {
+  if (fd < 0 || fd >= FdTable::kMaxFds || !g_ancestor_flag[fd].load(std::memory_order_acquire)) {
+    return false;
+  }
+  std::lock_guard<std::mutex> lock(g_ancestor_mu);
+  auto it = g_ancestor_paths->find(fd);
+  if (it == g_ancestor_paths->end()) return false;
+  *path = it->second;
+  return true;
+}
+
+void NoteRealOpen(int dirfd, const char* path, int fd) {
+  if (!g_active || fd < 0 || fd >= FdTable::kMaxFds || path == nullptr) return;
+  ForgetRealFd(fd);
+  std::string abs;
+  if (path[0] == '/') {
+    abs = path;
+  } else if (dirfd == AT_FDCWD) {
+    if (!g_cwd_maybe_served.load(std::memory_order_acquire)) return;
+    std::lock_guard<std::mutex> lock(g_cwd_mu);
+    if (!g_served_cwd->empty()) return;
+    abs = *g_real_cwd + "/" + path;
+  } else if (!AncestorFdPath(dirfd, &abs)) {
+    return;
+  } else {
+    abs += "/";
+    abs += path;
+  }
+  auto n = NormalizePath(abs);
+  if (!n.ok() || !IsProperAncestorOfPrefix(*n)) return;
+  std::lock_guard<std::mutex> lock(g_ancestor_mu);
+  (*g_ancestor_paths)[fd] = *n;
+  g_ancestor_flag[fd].store(true, std::memory_order_release);
+}
+
+void ForgetRealFd(int fd) {
+  if (fd < 0 || fd >= FdTable::kMaxFds || !g_ancestor_flag[fd].load(std::memory_order_acquire)) {
+    return;
+  }
+  std::lock_guard<std::mutex> lock(g_ancestor_mu);
+  g_ancestor_flag[fd].store(false, std::memory_order_release);
+  g_ancestor_paths->erase(fd);
 }
 
 std::string ServedCwd() {

@@ -85,6 +85,12 @@ Route RoutePath(int dirfd, const char* path, Served* out, int* err);
 // file: ENOTDIR, as the kernel answers. Returns 0 or an errno value.
 int CheckDirSyntax(const Served& w);
 
+// Real directory fds opened on an ancestor of a prefix are remembered with
+// their path, so *at calls relative to them can still enter the prefix.
+void NoteRealOpen(int dirfd, const char* path, int fd);  // after a real open
+void ForgetRealFd(int fd);                               // before a real close
+bool AncestorFdPath(int fd, std::string* path);
+
 // The working directory when it is served ("" when it is not).
 std::string ServedCwd();
 void SetServedCwd(const Served* cwd);  // nullptr: the cwd is real
