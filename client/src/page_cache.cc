@@ -19,21 +19,6 @@ constexpr int kReadaheadThreads = 8;
 // Readahead reads runs of pages of up to this many bytes at once.
 constexpr uint64_t kPrefetchRunBytes = 8 << 20;
 
-// Page bytes fetched from the UFS but not kept by the disk tier (it was
-// full of pages it could not evict): served from memory for this read.
-class FetchedPage : public Page {
- public:
-  explicit FetchedPage(std::vector<char> data) : data_(std::move(data)) {}
-  size_t size() const override { return data_.size(); }
-  bool CopyTo(size_t off, size_t n, char* dst) const override {
-    memcpy(dst, data_.data() + off, n);
-    return true;
-  }
-
- private:
-  std::vector<char> data_;
-};
-
 // Every PageCache of the process, for the fork handlers: a fork while a
 // readahead worker holds one of the cache's locks must not leave the child
 // with a lock nobody will release, or waiting for a fetch no thread of its
@@ -230,7 +215,9 @@ Result<std::shared_ptr<const Page>> PageCache::Fetch(const PageKey& key, size_t 
   release();
   (void)st;  // a page the cache could not keep is still good to return
   if (auto page = store_->Get(key); page != nullptr && page->size() == length) return page;
-  return std::shared_ptr<const Page>(std::make_shared<FetchedPage>(std::move(buf)));
+  // Not kept by the disk tier (full of pages it could not evict): served
+  // from memory for this read.
+  return MakeHeapPage(std::move(buf));
 }
 
 void PageCache::EnsureWorkers() {
@@ -335,7 +322,7 @@ void PageCache::PrefetchRun(uint64_t file, uint64_t file_size, uint64_t first, u
       (void)store_->Put(key, data, c.length);
       std::shared_ptr<const Page> page = store_->Get(key);
       if (page == nullptr || page->size() != c.length) {
-        page = std::make_shared<FetchedPage>(std::vector<char>(data, data + c.length));
+        page = MakeHeapPage(std::vector<char>(data, data + c.length));
       }
       Complete(key, c.inflight, page);
     } else {

@@ -175,6 +175,10 @@ Status MakeDir(const std::string& dir) {
 
 }  // namespace
 
+std::shared_ptr<const Page> MakeHeapPage(std::vector<char> data) {
+  return std::make_shared<HeapPage>(std::move(data));
+}
+
 struct DiskPageStore::Shared {
   uint64_t magic;
   std::atomic<uint64_t> used;

@@ -21,6 +21,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "alluxio/file_system.h"
 #include "alluxio/status.h"
@@ -48,6 +49,9 @@ class Page {
   // checksums first (once per page object); false when they are damaged.
   virtual bool CopyTo(size_t off, size_t n, char* dst) const = 0;
 };
+
+// A page held in memory (read whole, or just fetched).
+std::shared_ptr<const Page> MakeHeapPage(std::vector<char> data);
 
 class PageStore {
  public:
