@@ -16,6 +16,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "testing/bytes.h"
+
 extern char** environ;
 
 namespace alluxio::testing {
@@ -219,15 +221,7 @@ void WriteLocal(const std::string& path, const std::string& data) {
 }
 
 std::string Bytes(size_t n, unsigned seed) {
-  std::string s(n, '\0');
-  uint32_t x = seed * 2654435761u + 7;
-  for (size_t i = 0; i < n; ++i) {
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    s[i] = static_cast<char>(x);
-  }
-  return s;
+  return ::alluxio::testing::PseudoRandomBytes(n, seed);
 }
 
 std::map<std::string, std::string> LocalTree(const std::string& dir) {

@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "testing/bytes.h"
+
 namespace {
 
 std::string g_root;
@@ -181,15 +183,7 @@ void Tree(const std::string& rel) {
 }
 
 std::string Pattern(size_t n, unsigned seed) {
-  std::string s(n, '\0');
-  uint32_t x = seed * 2654435761u + 1;
-  for (size_t i = 0; i < n; ++i) {
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    s[i] = static_cast<char>(x);
-  }
-  return s;
+  return ::alluxio::testing::PseudoRandomBytes(n, seed);
 }
 
 void Calls() {

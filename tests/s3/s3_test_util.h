@@ -17,6 +17,7 @@
 #include "alluxio/ufs.h"
 #include "moto_server.h"
 #include "s3/s3_ufs.h"
+#include "testing/bytes.h"
 
 namespace alluxio::testing {
 
@@ -100,15 +101,7 @@ inline Result<std::string> ReadFile(Ufs& ufs, const std::string& path) {
 }
 
 inline std::string Pattern(size_t n, unsigned seed) {
-  std::string s(n, '\0');
-  uint32_t x = seed * 2654435761u + 1;
-  for (size_t i = 0; i < n; ++i) {
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    s[i] = static_cast<char>(x);
-  }
-  return s;
+  return ::alluxio::testing::PseudoRandomBytes(n, seed);
 }
 
 }  // namespace alluxio::testing
