@@ -259,27 +259,33 @@ struct Context {
       return p;
     }
     std::optional<Result<ObjectMeta>> file, marker;
-    std::optional<Result<s3::ListPage>> list;
     std::string key = Key(path), dir = DirKey(path);
-    loop().ParallelFor(3, 3, [&](size_t i) {
+    // Two HEADs at once answer files and marked directories; only when both
+    // miss does a listing look for a directory implied by keys below it
+    // (listings cost far more than HEADs on most servers).
+    loop().ParallelFor(2, 2, [&](size_t i) {
       if (i == 0) file.emplace(client->Head(key));
       if (i == 1) marker.emplace(client->Head(dir));
-      if (i == 2) list.emplace(client->List(dir, "", "", 1));
     });
-    for (const Status& st : {file->status(), marker->status(), list->status()}) {
+    for (const Status& st : {file->status(), marker->status()}) {
       if (!st.ok() && st.code() != Code::kNotFound) return st;
     }
-    if (!list->ok()) return list->status();  // NotFound of a listing: no bucket
-    if (marker->ok()) {
+    if (marker->ok()) {  // a marked directory shadows a file of the same name
       p.kind = Probe::kDir;
       p.has_marker = true;
       p.marker = std::move(**marker);
-    } else if (!(*list)->objects.empty() || !(*list)->prefixes.empty()) {
-      p.kind = Probe::kDir;
-      if (!(*list)->objects.empty()) p.implied_mtime_ns = (*list)->objects[0].last_modified_ns;
-    } else if (file->ok()) {
+      return p;
+    }
+    if (file->ok()) {
       p.kind = Probe::kFile;
       p.file = std::move(**file);
+      return p;
+    }
+    auto list = client->List(dir, "", "", 1);
+    if (!list.ok()) return list.status();  // NotFound of a listing: no bucket
+    if (!list->objects.empty() || !list->prefixes.empty()) {
+      p.kind = Probe::kDir;
+      if (!list->objects.empty()) p.implied_mtime_ns = list->objects[0].last_modified_ns;
     }
     return p;
   }
