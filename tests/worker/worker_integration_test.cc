@@ -20,6 +20,7 @@
 
 #include "alluxio/file_system.h"
 #include "hash_ring.h"
+#include "testing/bytes.h"
 #include "testing/temp_dir.h"
 
 namespace alluxio::worker {
@@ -27,15 +28,7 @@ namespace {
 
 using alluxio::testing::TempDir;
 
-std::string Pattern(size_t n, unsigned seed) {
-  std::string s(n, '\0');
-  uint32_t x = seed * 2654435761u + 7;
-  for (size_t i = 0; i < n; ++i) {
-    x = x * 1664525u + 1013904223u;
-    s[i] = static_cast<char>(x >> 24);
-  }
-  return s;
-}
+std::string Pattern(size_t n, unsigned seed) { return testing::PseudoRandomBytes(n, seed); }
 
 void WriteFile(const std::string& path, const std::string& data) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << data;

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "alluxio/file_system.h"
+#include "testing/bytes.h"
 #include "testing/temp_dir.h"
 #include "wire.h"
 #include "worker_client.h"
@@ -27,15 +28,7 @@ namespace {
 
 using alluxio::testing::TempDir;
 
-std::string Pattern(size_t n, unsigned seed) {
-  std::string s(n, '\0');
-  uint32_t x = seed * 2654435761u + 1;
-  for (size_t i = 0; i < n; ++i) {
-    x = x * 1664525u + 1013904223u;
-    s[i] = static_cast<char>(x >> 24);
-  }
-  return s;
-}
+std::string Pattern(size_t n, unsigned seed) { return testing::PseudoRandomBytes(n, seed); }
 
 void WriteFile(const std::string& path, const std::string& data) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << data;
