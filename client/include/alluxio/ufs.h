@@ -23,6 +23,19 @@ namespace alluxio {
 
 class Configuration;
 
+// The bytes of a range of a file, in order, from one transfer: what a
+// sequential reader wants from an object store, where every request has a
+// high fixed cost. Read and Cancel may be called from different threads.
+class UfsStream {
+ public:
+  virtual ~UfsStream() = default;
+  // Blocks for the next bytes: up to n, at least 1 until the range ends,
+  // then 0. An error ends the stream.
+  virtual Result<size_t> Read(char* buf, size_t n) = 0;
+  // Makes a blocked or later Read fail with Code::kAborted. Any thread.
+  virtual void Cancel() = 0;
+};
+
 // An open file in the UFS. ReadAt may be called concurrently.
 class UfsReader {
  public:
@@ -35,6 +48,15 @@ class UfsReader {
   // Content version of what this reader sees (as FileAttr::version), so a
   // cache can tell when the file changed since its metadata was read.
   virtual uint64_t Version() const = 0;
+  // Whether OpenStream serves sequential reads better than ReadAt does.
+  virtual bool PrefersStreams() const { return false; }
+  // A stream of [offset, offset + length) of this version of the file.
+  // NotSupported unless PrefersStreams().
+  virtual Result<std::unique_ptr<UfsStream>> OpenStream(uint64_t offset, uint64_t length) {
+    (void)offset;
+    (void)length;
+    return Status::NotSupported("this UFS has no streaming reads");
+  }
 };
 
 // A file being written. Nothing is visible at the path until Commit()
@@ -47,6 +69,16 @@ class UfsWriter {
   virtual Status Append(const char* data, size_t n) = 0;
   virtual Status Commit() = 0;
   virtual void Abort() = 0;
+};
+
+// A slice of a directory's entries, from ListFrom.
+struct UfsListSlice {
+  // Entries named `from` or after, in byte order of their names, as
+  // ListStatus would report them. Every entry is exact (it exists, with this
+  // type); names between two entries that are absent may still exist.
+  std::vector<FileInfo> entries;
+  // True when no entry after the last one exists.
+  bool at_end = false;
 };
 
 struct UfsCreateOptions {
@@ -70,6 +102,17 @@ class Ufs {
   // Entries of a directory, in no particular order, without "." and "..".
   // NotFound when absent, NotDirectory when `path` is a file.
   virtual Result<std::vector<FileInfo>> ListStatus(const std::string& path) = 0;
+
+  // Up to about `max` entries of directory `dir`, named `from` or after, for
+  // UFSes whose listings are ordered and paged (object stores): one request
+  // answers many later opens. NotSupported by default.
+  virtual Result<UfsListSlice> ListFrom(const std::string& dir, const std::string& from,
+                                        size_t max) {
+    (void)dir;
+    (void)from;
+    (void)max;
+    return Status::NotSupported("ordered listing slices are not supported by " + Uri());
+  }
 
   // Creates one directory; the parent must exist (NotFound otherwise).
   // AlreadyExists when anything is at `path`.
@@ -127,6 +170,10 @@ class ForwardingUfs : public Ufs {
   Result<FileAttr> GetStatus(const std::string& p) override { return target_->GetStatus(p); }
   Result<std::vector<FileInfo>> ListStatus(const std::string& p) override {
     return target_->ListStatus(p);
+  }
+  Result<UfsListSlice> ListFrom(const std::string& d, const std::string& from,
+                                size_t max) override {
+    return target_->ListFrom(d, from, max);
   }
   Status CreateDirectory(const std::string& p, uint32_t mode) override {
     return target_->CreateDirectory(p, mode);
