@@ -260,40 +260,65 @@ void PageCache::Prefetch(uint64_t file, uint64_t file_size, uint64_t first, uint
   queue_cv_.notify_all();
 }
 
+bool PageCache::TryClaim(uint64_t file, uint64_t index, size_t length, Claim* claim) {
+  PageKey key{file, index};
+  if (Contains(key, length)) return false;
+  std::shared_ptr<Inflight> mine;
+  {
+    std::lock_guard<std::mutex> lock(inflight_mu_);
+    auto [it, inserted] = inflight_.try_emplace({file, index});
+    if (!inserted) return false;  // someone in this process is on it
+    it->second = std::make_shared<Inflight>();
+    mine = it->second;
+  }
+  // Another process fetching it holds its lock file: leave it to them.
+  char name[64];
+  snprintf(name, sizeof(name), "/%016llx.%llx.lock", static_cast<unsigned long long>(file),
+           static_cast<unsigned long long>(index));
+  std::string lock_path = lock_dir_ + name;
+  int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0 || ::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (fd >= 0) ::close(fd);
+    Complete(key, mine, Status(Code::kBusy, "fetched by another process"));
+    return false;
+  }
+  *claim = Claim{index, length, std::move(mine), fd, std::move(lock_path)};
+  return true;
+}
+
+void PageCache::Fulfil(uint64_t file, Claim& claim, const char* data, const Status& error) {
+  PageKey key{file, claim.index};
+  if (data != nullptr) {
+    disk_->CountMiss(claim.length);
+    (void)store_->Put(key, data, claim.length);
+    std::shared_ptr<const Page> page = store_->Get(key);
+    if (page == nullptr || page->size() != claim.length) {
+      page = MakeHeapPage(std::vector<char>(data, data + claim.length));
+    }
+    Complete(key, claim.inflight, page);
+  } else {
+    Complete(key, claim.inflight, error);
+  }
+  ::unlink(claim.lock_path.c_str());
+  ::close(claim.lock_fd);
+}
+
+void PageCache::Submit(std::function<void()> task) {
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    EnsureWorkers();
+    queue_.push_back(std::move(task));
+  }
+  queue_cv_.notify_one();
+}
+
 void PageCache::PrefetchRun(uint64_t file, uint64_t file_size, uint64_t first, uint64_t last,
                             const ReaderSource& fetch) {
-  struct Claim {
-    uint64_t index;
-    size_t length;
-    std::shared_ptr<Inflight> inflight;
-    int lock_fd;
-    std::string lock_path;
-  };
   std::vector<Claim> claims;
   for (uint64_t i = first; i <= last && i * page_size_ < file_size; ++i) {
-    PageKey key{file, i};
     size_t length = static_cast<size_t>(std::min(page_size_, file_size - i * page_size_));
-    if (auto page = store_->Get(key); page != nullptr && page->size() == length) continue;
-    std::shared_ptr<Inflight> mine;
-    {
-      std::lock_guard<std::mutex> lock(inflight_mu_);
-      auto [it, inserted] = inflight_.try_emplace({file, i});
-      if (!inserted) continue;  // someone in this process is on it
-      it->second = std::make_shared<Inflight>();
-      mine = it->second;
-    }
-    // Another process fetching it holds its lock file: leave it to them.
-    char name[64];
-    snprintf(name, sizeof(name), "/%016llx.%llx.lock", static_cast<unsigned long long>(file),
-             static_cast<unsigned long long>(i));
-    std::string lock_path = lock_dir_ + name;
-    int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0 || ::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-      if (fd >= 0) ::close(fd);
-      Complete(PageKey{file, i}, mine, Status(Code::kBusy, "fetched by another process"));
-      continue;
-    }
-    claims.push_back(Claim{i, length, std::move(mine), fd, std::move(lock_path)});
+    Claim c;
+    if (TryClaim(file, i, length, &c)) claims.push_back(std::move(c));
   }
   if (claims.empty()) return;
   // One read covering every claimed page (the gaps are pages already here).
@@ -315,22 +340,162 @@ void PageCache::PrefetchRun(uint64_t file, uint64_t file_size, uint64_t first, u
     }
   }
   for (Claim& c : claims) {
-    PageKey key{file, c.index};
-    if (st.ok()) {
-      const char* data = buf.data() + (c.index * page_size_ - begin);
-      disk_->CountMiss(c.length);
-      (void)store_->Put(key, data, c.length);
-      std::shared_ptr<const Page> page = store_->Get(key);
-      if (page == nullptr || page->size() != c.length) {
-        page = MakeHeapPage(std::vector<char>(data, data + c.length));
-      }
-      Complete(key, c.inflight, page);
-    } else {
-      Complete(key, c.inflight, st);
-    }
-    ::unlink(c.lock_path.c_str());
-    ::close(c.lock_fd);
+    Fulfil(file, c, st.ok() ? buf.data() + (c.index * page_size_ - begin) : nullptr, st);
   }
+}
+
+// ---------------------------------------------------------------------------
+
+class PageCache::Streamer : public std::enable_shared_from_this<PageCache::Streamer> {
+ public:
+  Streamer(PageCache* cache, uint64_t file, uint64_t size, std::shared_ptr<UfsReader> reader)
+      : cache_(cache), file_(file), size_(size), reader_(std::move(reader)), pid_(getpid()) {}
+
+  ~Streamer() { Cancel(); }
+
+  // Claims the pages up to `last` not claimed yet, and starts filling them.
+  // False when this streamer cannot serve any more (it failed, was
+  // cancelled, or belongs to the parent of a fork).
+  bool Extend(uint64_t first, uint64_t last) {
+    const uint64_t ps = cache_->page_size();
+    last = std::min(last, (size_ - 1) / ps);
+    std::lock_guard<std::mutex> lock(mu_);
+    if (failed_ || cancelled_ || getpid() != pid_) return false;
+    for (uint64_t i = std::max(first, claimed_until_); i <= last; ++i) {
+      size_t length = static_cast<size_t>(std::min(ps, size_ - i * ps));
+      Claim c;
+      if (cache_->TryClaim(file_, i, length, &c)) claims_.push_back(std::move(c));
+    }
+    claimed_until_ = std::max(claimed_until_, last + 1);
+    if (!pumping_ && !claims_.empty()) {
+      pumping_ = true;
+      cache_->Submit([self = shared_from_this()] { self->Pump(); });
+    }
+    return true;
+  }
+
+  // Ends the stream. Pages claimed and not filled are released: their
+  // readers fetch them themselves.
+  void Cancel() {
+    std::deque<Claim> left;
+    std::shared_ptr<UfsStream> stream;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      cancelled_ = true;
+      left.swap(claims_);
+      stream = stream_;
+    }
+    if (stream != nullptr) stream->Cancel();
+    for (Claim& c : left) cache_->Fulfil(file_, c, nullptr, Status(Code::kAborted, "cancelled"));
+  }
+
+ private:
+  // Skipping up to this many bytes to the next claimed page reads through
+  // them; further, a new stream starts at the page.
+  static constexpr uint64_t kMaxSkip = 8 << 20;
+
+  // Fills claimed pages in order until none is left. One pump at a time.
+  void Pump() {
+    const uint64_t ps = cache_->page_size();
+    std::vector<char> buf;
+    while (true) {
+      Claim c;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (claims_.empty() || cancelled_) {
+          pumping_ = false;
+          return;
+        }
+        c = std::move(claims_.front());
+        claims_.pop_front();
+      }
+      buf.resize(c.length);
+      Status st = Position(c.index * ps);
+      if (st.ok()) st = ReadFully(buf.data(), c.length);
+      if (st.ok()) {
+        pos_ += c.length;
+        cache_->Fulfil(file_, c, buf.data(), st);
+        continue;
+      }
+      cache_->Fulfil(file_, c, nullptr, st);
+      std::deque<Claim> left;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        // A stream that broke is not retried for this reader: its pages
+        // come from ordinary reads (and their retries) from now on.
+        failed_ = true;
+        pumping_ = false;
+        left.swap(claims_);
+        stream_.reset();
+      }
+      for (Claim& l : left) cache_->Fulfil(file_, l, nullptr, st);
+      return;
+    }
+  }
+
+  // Brings the stream to byte `offset`: reads through a short gap, opens a
+  // new stream for a long one (or for the first page).
+  Status Position(uint64_t offset) {
+    std::shared_ptr<UfsStream> stream;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stream = stream_;
+    }
+    if (stream != nullptr && (offset < pos_ || offset - pos_ > kMaxSkip)) stream = nullptr;
+    if (stream == nullptr) {
+      auto opened = reader_->OpenStream(offset, size_ - offset);
+      if (!opened.ok()) return opened.status();
+      stream = std::shared_ptr<UfsStream>(std::move(*opened));
+      pos_ = offset;
+      std::lock_guard<std::mutex> lock(mu_);
+      if (cancelled_) return Status(Code::kAborted, "cancelled");
+      stream_ = stream;
+    }
+    std::vector<char> scratch;
+    while (pos_ < offset) {
+      scratch.resize(static_cast<size_t>(std::min<uint64_t>(offset - pos_, 1 << 20)));
+      RETURN_IF_ERROR(ReadFully(scratch.data(), scratch.size()));
+      pos_ += scratch.size();
+    }
+    return Status::OK();
+  }
+
+  Status ReadFully(char* buf, size_t n) {
+    std::shared_ptr<UfsStream> stream;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stream = stream_;
+    }
+    if (stream == nullptr) return Status(Code::kAborted, "cancelled");
+    size_t got = 0;
+    while (got < n) {
+      ASSIGN_OR_RETURN(size_t k, stream->Read(buf + got, n - got));
+      if (k == 0) return Status::IoError("stream ended early: file changed while reading");
+      got += k;
+    }
+    return Status::OK();
+  }
+
+  PageCache* const cache_;
+  const uint64_t file_;
+  const uint64_t size_;
+  const std::shared_ptr<UfsReader> reader_;
+  const pid_t pid_;
+
+  std::mutex mu_;  // guards the members below
+  std::deque<Claim> claims_;
+  uint64_t claimed_until_ = 0;  // pages below were claimed (or skipped)
+  bool pumping_ = false;
+  bool failed_ = false;
+  bool cancelled_ = false;
+  std::shared_ptr<UfsStream> stream_;
+
+  uint64_t pos_ = 0;  // the stream's next byte; only the pump uses it
+};
+
+std::shared_ptr<PageCache::Streamer> PageCache::NewStreamer(uint64_t file, uint64_t file_size,
+                                                            std::shared_ptr<UfsReader> reader) {
+  return std::make_shared<Streamer>(this, file, file_size, std::move(reader));
 }
 
 void PageCache::Complete(const PageKey& key, const std::shared_ptr<Inflight>& inflight,
@@ -374,6 +539,10 @@ class CachedReadHandle : public ReadOnlyFileHandle,
     n = static_cast<size_t>(std::min<uint64_t>(n, size - offset));
     const uint64_t ps = cache_->page_size();
     ReaderSource source = Source();
+    if (Status st = Stream(file, size, offset, n, source); !st.ok()) {
+      if (st.code() == Code::kAborted) return Read(offset, buf, n);  // a new version
+      return st;
+    }
     size_t done = 0;
     while (done < n) {
       uint64_t pos = offset + done;
@@ -408,6 +577,10 @@ class CachedReadHandle : public ReadOnlyFileHandle,
     return attr_;
   }
 
+  ~CachedReadHandle() override {
+    if (streamer_ != nullptr) streamer_->Cancel();
+  }
+
  private:
   using ReaderSource = PageCache::ReaderSource;
 
@@ -436,11 +609,68 @@ class CachedReadHandle : public ReadOnlyFileHandle,
     };
   }
 
+  // A sequential reader of a UFS that prefers streams (an object store) is
+  // served by one stream: before each read, the pages of the read and a
+  // window ahead of it (doubling up to the readahead maximum) are claimed
+  // for the stream to fill. Reads a little out of order (a kernel's
+  // concurrent readahead) keep the stream; a read far from it ends it.
+  // kAborted: the file changed; the caller reads again.
+  Status Stream(uint64_t file, uint64_t size, uint64_t offset, size_t n,
+                const ReaderSource& source) {
+    std::lock_guard<std::mutex> lock(ra_mu_);
+    if (no_streams_) return Status::OK();
+    const uint64_t ps = cache_->page_size();
+    const uint64_t first = offset / ps;
+    const uint64_t last = (offset + n - 1) / ps;
+    if (streamer_ != nullptr && streamer_file_ != file) {
+      streamer_->Cancel();  // keyed by a version the file no longer has
+      streamer_ = nullptr;
+    }
+    if (streamer_ != nullptr) {
+      const uint64_t slack = cache_->max_readahead();
+      if (offset + slack < stream_next_ || offset > stream_next_ + slack) {
+        streamer_->Cancel();  // random access now
+        streamer_ = nullptr;
+        stream_next_ = offset + n;
+        return Status::OK();
+      }
+      stream_next_ = std::max(stream_next_, offset + n);
+      stream_window_ = std::min(stream_window_ * 2, cache_->max_readahead());
+      if (!streamer_->Extend(first, (stream_next_ + stream_window_ - 1) / ps)) {
+        streamer_ = nullptr;  // it failed: plain reads and readahead from now on
+        no_streams_ = true;
+      }
+      return Status::OK();
+    }
+    // Start one for a read where the last one ended (or at the start),
+    // when the file goes on past it and its first page is missing, so that
+    // cached files never open their UFS file.
+    bool start = offset == stream_next_ && (last + 1) * ps < size &&
+                 !cache_->Contains(PageKey{file, first},
+                                   static_cast<size_t>(std::min(ps, size - first * ps)));
+    stream_next_ = offset + n;
+    if (!start) return Status::OK();
+    ASSIGN_OR_RETURN(std::shared_ptr<UfsReader> reader, source());
+    if (!reader->PrefersStreams()) {
+      no_streams_ = true;
+      return Status::OK();
+    }
+    streamer_ = cache_->NewStreamer(file, size, std::move(reader));
+    streamer_file_ = file;
+    stream_window_ = cache_->initial_readahead();
+    if (!streamer_->Extend(first, (stream_next_ + stream_window_ - 1) / ps)) {
+      streamer_ = nullptr;
+      no_streams_ = true;
+    }
+    return Status::OK();
+  }
+
   // Sequential readers get a window of pages fetched ahead, doubling up to
   // the maximum; a random read resets it.
   void Readahead(uint64_t file, uint64_t size, uint64_t offset, size_t n,
                  const ReaderSource& source) {
     std::lock_guard<std::mutex> lock(ra_mu_);
+    if (streamer_ != nullptr) return;  // the stream reads ahead
     const uint64_t ps = cache_->page_size();
     if (offset != next_offset_) {
       next_offset_ = offset + n;
@@ -467,10 +697,15 @@ class CachedReadHandle : public ReadOnlyFileHandle,
   uint64_t file_;
   std::shared_ptr<UfsReader> reader_;
 
-  std::mutex ra_mu_;  // guards the readahead state
+  std::mutex ra_mu_;  // guards the readahead and stream state
   uint64_t next_offset_ = 0;
   uint64_t window_ = 0;
   uint64_t prefetched_until_ = 0;
+  std::shared_ptr<PageCache::Streamer> streamer_;
+  uint64_t streamer_file_ = 0;  // the file key its pages go to
+  uint64_t stream_next_ = 0;    // where a sequential reader reads next
+  uint64_t stream_window_ = 0;
+  bool no_streams_ = false;  // the UFS has none, or one failed
 };
 
 }  // namespace

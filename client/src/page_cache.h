@@ -45,6 +45,20 @@ class PageCache {
   void Prefetch(uint64_t file, uint64_t file_size, uint64_t first, uint64_t last,
                 const ReaderSource& fetch);
 
+  // True when the page is in the cache (memory or disk).
+  bool Contains(const PageKey& key, size_t length) {
+    auto page = store_->Get(key);
+    return page != nullptr && page->size() == length;
+  }
+
+  // Fills pages of one file in order from one UFS stream, for a sequential
+  // reader of a UFS that prefers streams: the reader claims pages ahead of
+  // itself (Extend) and the stream fills them, never running further ahead
+  // than the claims. Readers of a claimed page wait for the stream.
+  class Streamer;
+  std::shared_ptr<Streamer> NewStreamer(uint64_t file, uint64_t file_size,
+                                        std::shared_ptr<UfsReader> reader);
+
   void FreeFile(uint64_t file) { store_->DeleteFile(file); }
   // A page found damaged while reading: dropped from every tier.
   void DropCorrupt(const PageKey& key) {
@@ -59,6 +73,20 @@ class PageCache {
   Result<std::shared_ptr<const Page>> Fetch(const PageKey& key, size_t length,
                                             const ReaderSource& fetch);
   struct Inflight;
+  // A page this process fetches, with its node-wide lock held.
+  struct Claim {
+    uint64_t index;
+    size_t length;
+    std::shared_ptr<Inflight> inflight;
+    int lock_fd;
+    std::string lock_path;
+  };
+  // Claims page `index` unless it is cached, being fetched in this process,
+  // or locked by another process.
+  bool TryClaim(uint64_t file, uint64_t index, size_t length, Claim* claim);
+  // Stores `data` (null: `error`) as the claimed page and releases it.
+  void Fulfil(uint64_t file, Claim& claim, const char* data, const Status& error);
+  void Submit(std::function<void()> task);
   // Fetches the missing pages of [first, last] with one read.
   void PrefetchRun(uint64_t file, uint64_t file_size, uint64_t first, uint64_t last,
                    const ReaderSource& fetch);

@@ -78,6 +78,14 @@ class IoLoop::Core {
 
   bool OnLoopFiber() const { return current_ != nullptr && current_->core == this; }
 
+  void StreamOp(BodyStream* stream, bool abort) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stream_ops_.emplace_back(stream, abort);
+    }
+    curl_multi_wakeup(multi_);
+  }
+
   HttpResponse Perform(const HttpRequest& req);
   void Sleep(std::chrono::milliseconds d) {
     timers_.emplace(std::chrono::steady_clock::now() + d, current_);
@@ -106,6 +114,7 @@ class IoLoop::Core {
     HttpResponse* resp = nullptr;
     size_t body_off = 0;
     CURLcode result = CURLE_OK;
+    bool paused = false;  // by its stream
     char errbuf[CURL_ERROR_SIZE] = {};
   };
 
@@ -165,6 +174,7 @@ class IoLoop::Core {
   }
 
   void Loop();
+  void RunStreamOps(const std::vector<std::pair<BodyStream*, bool>>& ops);
   int PollTimeoutMs();
   void FireTimers();
   void CollectDone();
@@ -180,12 +190,14 @@ class IoLoop::Core {
 
   std::mutex mu_;
   std::vector<std::function<void()>> incoming_;
+  std::vector<std::pair<BodyStream*, bool>> stream_ops_;  // (stream, abort)
   bool stop_ = false;
 
   std::deque<Fiber*> ready_;
   std::multimap<std::chrono::steady_clock::time_point, Fiber*> timers_;
   std::deque<Fiber*> slot_waiters_;
   std::vector<CURL*> easy_pool_;
+  std::map<BodyStream*, Transfer*> streams_;  // streamed transfers in flight
   int in_flight_ = 0;
   size_t live_fibers_ = 0;
 
@@ -197,13 +209,16 @@ thread_local IoLoop::Core::Fiber* IoLoop::Core::current_ = nullptr;
 void IoLoop::Core::Loop() {
   while (true) {
     std::vector<std::function<void()>> incoming;
+    std::vector<std::pair<BodyStream*, bool>> stream_ops;
     bool stop;
     {
       std::lock_guard<std::mutex> lock(mu_);
       incoming.swap(incoming_);
+      stream_ops.swap(stream_ops_);
       stop = stop_;
     }
     for (auto& fn : incoming) ready_.push_back(NewFiber(std::move(fn)));
+    RunStreamOps(stream_ops);
     while (!ready_.empty()) {
       Fiber* f = ready_.front();
       ready_.pop_front();
@@ -215,6 +230,25 @@ void IoLoop::Core::Loop() {
     curl_multi_perform(multi_, &running);
     CollectDone();
     FireTimers();
+  }
+}
+
+void IoLoop::Core::RunStreamOps(const std::vector<std::pair<BodyStream*, bool>>& ops) {
+  for (const auto& [stream, abort] : ops) {
+    auto it = streams_.find(stream);
+    if (it == streams_.end()) continue;  // already over
+    Transfer* t = it->second;
+    if (abort) {
+      streams_.erase(it);
+      curl_multi_remove_handle(multi_, t->easy);
+      t->result = CURLE_ABORTED_BY_CALLBACK;
+      std::snprintf(t->errbuf, sizeof(t->errbuf), "aborted by its reader");
+      ready_.push_back(t->fiber);
+    } else if (t->paused) {
+      t->paused = false;
+      // May deliver the held bytes at once, and the stream may pause again.
+      curl_easy_pause(t->easy, CURLPAUSE_CONT);
+    }
   }
 }
 
@@ -242,6 +276,9 @@ void IoLoop::Core::CollectDone() {
     curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&t));
     t->result = m->data.result;
     curl_multi_remove_handle(multi_, m->easy_handle);
+    // Over: a stream operation queued meanwhile must not touch it (an abort
+    // would make its fiber ready twice).
+    if (t->req->stream != nullptr) streams_.erase(t->req->stream);
     ready_.push_back(t->fiber);
   }
 }
@@ -249,10 +286,26 @@ void IoLoop::Core::CollectDone() {
 size_t IoLoop::Core::OnWrite(char* p, size_t size, size_t nmemb, void* ud) {
   auto* t = static_cast<Transfer*>(ud);
   size_t n = size * nmemb;
-  if (t->req->sink != nullptr) {
+  if (t->req->stream != nullptr || t->req->sink != nullptr) {
     long code = 0;
     curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
-    if (code >= 200 && code < 300) {
+    if (code == 206 && t->req->stream != nullptr) {
+      if (t->resp->sink_len + n > t->req->sink_cap) {
+        t->resp->sink_overflow = true;
+        return 0;
+      }
+      switch (t->req->stream->OnData(p, n)) {
+        case BodyStream::Take::kTaken:
+          t->resp->sink_len += n;
+          return n;
+        case BodyStream::Take::kPause:
+          t->paused = true;
+          return CURL_WRITEFUNC_PAUSE;
+        case BodyStream::Take::kAbort:
+          return 0;  // fails the transfer with CURLE_WRITE_ERROR
+      }
+    }
+    if (code >= 200 && code < 300 && t->req->sink != nullptr) {
       if (t->resp->sink_len + n > t->req->sink_cap) {
         t->resp->sink_overflow = true;
         return 0;  // fails the transfer with CURLE_WRITE_ERROR
@@ -309,11 +362,16 @@ int IoLoop::Core::OnSeek(void* ud, curl_off_t offset, int origin) {
 
 HttpResponse IoLoop::Core::Perform(const HttpRequest& req) {
   HttpResponse resp;
-  while (in_flight_ >= max_requests_) {
-    slot_waiters_.push_back(current_);
-    Suspend();
+  // A stream may stay paused as long as its reader pleases: it must not
+  // keep other requests waiting for a slot.
+  const bool takes_slot = req.stream == nullptr;
+  if (takes_slot) {
+    while (in_flight_ >= max_requests_) {
+      slot_waiters_.push_back(current_);
+      Suspend();
+    }
+    ++in_flight_;
   }
-  ++in_flight_;
 
   CURL* easy;
   if (!easy_pool_.empty()) {
@@ -343,7 +401,13 @@ HttpResponse IoLoop::Core::Perform(const HttpRequest& req) {
   curl_easy_setopt(easy, CURLOPT_PATH_AS_IS, 1L);
   curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
   curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, req.connect_timeout_ms);
-  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, req.timeout_ms);
+  if (req.stream != nullptr) {
+    // No bound on the whole transfer: a stall of timeout_ms fails it.
+    curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, std::max(1L, req.timeout_ms / 1000));
+  } else {
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, req.timeout_ms);
+  }
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t.errbuf);
   curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, 256L * 1024);
   curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
@@ -372,7 +436,8 @@ HttpResponse IoLoop::Core::Perform(const HttpRequest& req) {
 
   CURLMcode mc = curl_multi_add_handle(multi_, easy);
   if (mc == CURLM_OK) {
-    Suspend();  // CollectDone() makes this fiber ready again
+    if (req.stream != nullptr) streams_[req.stream] = &t;  // until done or aborted
+    Suspend();  // CollectDone() or an abort makes this fiber ready again
   } else {
     t.result = CURLE_FAILED_INIT;
     std::snprintf(t.errbuf, sizeof(t.errbuf), "%s", curl_multi_strerror(mc));
@@ -387,6 +452,7 @@ HttpResponse IoLoop::Core::Perform(const HttpRequest& req) {
   easy_pool_.push_back(easy);
   curl_slist_free_all(headers);
 
+  if (!takes_slot) return resp;
   --in_flight_;
   if (!slot_waiters_.empty()) {
     ready_.push_back(slot_waiters_.front());
@@ -453,6 +519,10 @@ void IoLoop::Spawn(std::function<void()> fn) { GetCore()->Spawn(std::move(fn)); 
 HttpResponse IoLoop::Perform(const HttpRequest& req) { return GetCore()->Perform(req); }
 
 void IoLoop::Sleep(std::chrono::milliseconds d) { GetCore()->Sleep(d); }
+
+void IoLoop::ResumeStream(BodyStream* stream) { GetCore()->StreamOp(stream, false); }
+
+void IoLoop::AbortStream(BodyStream* stream) { GetCore()->StreamOp(stream, true); }
 
 void IoLoop::ParallelFor(size_t n, size_t width, const std::function<void(size_t)>& fn) {
   GetCore()->ParallelFor(n, width, fn);

@@ -36,6 +36,23 @@
 
 namespace alluxio::s3 {
 
+// Takes a ranged (206) response body piece by piece as it arrives, on the loop
+// thread, with flow control: a consumer that falls behind pauses the
+// transfer (the server's sending then stalls on TCP) and resumes it with
+// IoLoop::ResumeStream.
+class BodyStream {
+ public:
+  enum class Take {
+    kTaken,  // the bytes are consumed
+    kPause,  // not consumed: pause; the same bytes come again after resuming
+    kAbort,  // fail the transfer
+  };
+  virtual Take OnData(const char* p, size_t n) = 0;
+
+ protected:
+  ~BodyStream() = default;
+};
+
 struct HttpRequest {
   std::string method;  // GET, HEAD, PUT, POST or DELETE
   std::string url;     // fully encoded
@@ -48,6 +65,12 @@ struct HttpRequest {
   // HttpResponse::body; a body longer than sink_cap fails the transfer.
   char* sink = nullptr;
   size_t sink_cap = 0;
+  // When set, a 206 (partial content) body goes here, not to the sink or
+  // HttpResponse::body; more than sink_cap bytes fail the transfer.
+  // A streamed transfer holds no request slot, and timeout_ms bounds how
+  // long it may go without receiving a byte (while not paused), not its
+  // whole duration.
+  BodyStream* stream = nullptr;
   long connect_timeout_ms = 10000;
   long timeout_ms = 60000;
 };
@@ -59,7 +82,7 @@ struct HttpResponse {
   // Header names lower-cased; of the final response only.
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;     // the body, unless it went to the sink
-  size_t sink_len = 0;  // bytes written to the sink
+  size_t sink_len = 0;  // bytes written to the sink or taken by the stream
   bool sink_overflow = false;
 
   // The first header named `lower_name`, or "".
@@ -86,6 +109,13 @@ class IoLoop {
   // Starts fn on a new fiber and returns at once. Any thread. fn must not
   // throw (an escaping exception is swallowed).
   void Spawn(std::function<void()> fn);
+
+  // Resumes the transfer paused by `stream` (its OnData is called again).
+  // Any thread; nothing happens when no transfer of that stream is paused.
+  void ResumeStream(BodyStream* stream);
+  // Ends the transfer of `stream` now, paused or not: its Perform returns a
+  // failure. Any thread; nothing happens when it is over already.
+  void AbortStream(BodyStream* stream);
 
   // --- Only on a fiber of this loop. ---
 

@@ -183,6 +183,7 @@ HttpRequest S3Client::Build(const Request& r, const std::string& payload_sha256)
   hr.body_size = r.body_size;
   hr.sink = r.sink;
   hr.sink_cap = r.sink_cap;
+  hr.stream = r.stream;
   hr.connect_timeout_ms = opts_.connect_timeout_ms;
   hr.timeout_ms = opts_.request_timeout_ms;
   return hr;
@@ -232,71 +233,128 @@ Status S3Client::ErrorStatus(const Request& r, const HttpResponse& resp, const s
   return Status(Code::kIoError, what + " at " + endpoint_ + ": " + detail);
 }
 
+Status S3Client::Attempt(const Request& r, const std::string& payload_sha256, HttpResponse* out,
+                         bool* retryable) {
+  *out = loop_.Perform(Build(r, payload_sha256));
+  HttpResponse& resp = *out;
+  *retryable = false;
+  std::string what = r.method + " " + (r.key.empty() ? "s3://" + opts_.bucket : Describe(r.key));
+  if (resp.curl_code != 0) {
+    if (resp.sink_overflow) {
+      return Status(Code::kIoError,
+                    what + " at " + endpoint_ + ": the server sent more bytes than asked for");
+    }
+    *retryable = IsRetryableCurl(resp.curl_code);
+    switch (static_cast<CURLcode>(resp.curl_code)) {
+      case CURLE_COULDNT_CONNECT:
+      case CURLE_COULDNT_RESOLVE_HOST:
+      case CURLE_COULDNT_RESOLVE_PROXY:
+        return Status(Code::kUnavailable,
+                      "cannot reach S3 endpoint " + endpoint_ + ": " + resp.curl_error);
+      case CURLE_OPERATION_TIMEDOUT:
+        return Status(Code::kTimedOut,
+                      what + " at " + endpoint_ + " timed out: " + resp.curl_error);
+      default:
+        return Status(Code::kIoError, what + " at " + endpoint_ + " failed: " + resp.curl_error);
+    }
+  }
+  std::string code, message;
+  if (resp.status >= 200 && resp.status < 300) {
+    if (r.expect_sink_len && resp.sink_len != *r.expect_sink_len) {
+      *retryable = true;
+      return Status(Code::kIoError, what + " at " + endpoint_ + ": short body, " +
+                                        std::to_string(resp.sink_len) + " of " +
+                                        std::to_string(*r.expect_sink_len) + " bytes");
+    }
+    if (r.check_error_body && ParseError(resp.body, &code, &message)) {
+      *retryable = IsRetryableS3Code(code);
+      HttpResponse as_error = resp;
+      as_error.status = 500;
+      return ErrorStatus(r, as_error, code, message);
+    }
+    return Status::OK();
+  }
+  ParseError(resp.body, &code, &message);
+  *retryable = resp.status >= 500 || IsRetryableS3Code(code);
+  return ErrorStatus(r, resp, code, message);
+}
+
+void S3Client::Backoff(int attempt, const std::function<bool()>& cancelled) {
+  // Exponential backoff with jitter: a random delay in [d/2, d].
+  static thread_local std::mt19937 rng(std::random_device{}());
+  long long d = std::min<long long>(opts_.retry_cap_ms, static_cast<long long>(opts_.retry_base_ms)
+                                                            << std::min(attempt, 20));
+  std::uniform_int_distribution<long long> jitter(d / 2, std::max<long long>(d / 2, d));
+  long long left = jitter(rng);
+  // In slices, so a cancelled caller is not kept waiting.
+  constexpr long long kSliceMs = 50;
+  while (left > 0 && !(cancelled && cancelled())) {
+    long long slice = cancelled ? std::min(left, kSliceMs) : left;
+    loop_.Sleep(std::chrono::milliseconds(slice));
+    left -= slice;
+  }
+}
+
+Status S3Client::AfterAttempts(const Status& st, int attempts) {
+  if (attempts <= 1) return st;
+  return Status(st.code(), st.message() + " (after " + std::to_string(attempts) + " attempts)");
+}
+
 Result<HttpResponse> S3Client::Call(const Request& r) {
   std::string sha = r.body_sha256;
   if (sha.empty()) sha = r.body_size == 0 ? kEmptySha256 : Sha256Hex(r.body, r.body_size);
   int retries = r.retries >= 0 ? r.retries : opts_.retry_max;
-  static thread_local std::mt19937 rng(std::random_device{}());
   for (int attempt = 0;; ++attempt) {
-    HttpResponse resp = loop_.Perform(Build(r, sha));
-    Status st;
+    HttpResponse resp;
     bool retryable = false;
-    std::string what = r.method + " " + (r.key.empty() ? "s3://" + opts_.bucket : Describe(r.key));
-    if (resp.curl_code != 0) {
-      if (resp.sink_overflow) {
-        st = Status(Code::kIoError,
-                    what + " at " + endpoint_ + ": the server sent more bytes than asked for");
-      } else {
-        retryable = IsRetryableCurl(resp.curl_code);
-        switch (static_cast<CURLcode>(resp.curl_code)) {
-          case CURLE_COULDNT_CONNECT:
-          case CURLE_COULDNT_RESOLVE_HOST:
-          case CURLE_COULDNT_RESOLVE_PROXY:
-            st = Status(Code::kUnavailable,
-                        "cannot reach S3 endpoint " + endpoint_ + ": " + resp.curl_error);
-            break;
-          case CURLE_OPERATION_TIMEDOUT:
-            st = Status(Code::kTimedOut,
-                        what + " at " + endpoint_ + " timed out: " + resp.curl_error);
-            break;
-          default:
-            st = Status(Code::kIoError, what + " at " + endpoint_ + " failed: " + resp.curl_error);
-        }
-      }
-    } else if (resp.status >= 200 && resp.status < 300) {
-      std::string code, message;
-      if (r.expect_sink_len && resp.sink_len != *r.expect_sink_len) {
-        retryable = true;
-        st = Status(Code::kIoError, what + " at " + endpoint_ + ": short body, " +
-                                        std::to_string(resp.sink_len) + " of " +
-                                        std::to_string(*r.expect_sink_len) + " bytes");
-      } else if (r.check_error_body && ParseError(resp.body, &code, &message)) {
-        retryable = IsRetryableS3Code(code);
-        HttpResponse as_error = resp;
-        as_error.status = 500;
-        st = ErrorStatus(r, as_error, code, message);
-      } else {
-        return resp;
-      }
-    } else {
-      std::string code, message;
-      ParseError(resp.body, &code, &message);
-      retryable = resp.status >= 500 || IsRetryableS3Code(code);
-      st = ErrorStatus(r, resp, code, message);
-    }
-    if (!retryable || attempt >= retries) {
-      if (attempt > 0) {
-        return Status(st.code(),
-                      st.message() + " (after " + std::to_string(attempt + 1) + " attempts)");
-      }
-      return st;
-    }
-    // Exponential backoff with jitter: a random delay in [d/2, d].
-    long long d = std::min<long long>(
-        opts_.retry_cap_ms, static_cast<long long>(opts_.retry_base_ms) << std::min(attempt, 20));
-    std::uniform_int_distribution<long long> jitter(d / 2, std::max<long long>(d / 2, d));
-    loop_.Sleep(std::chrono::milliseconds(jitter(rng)));
+    Status st = Attempt(r, sha, &resp, &retryable);
+    if (st.ok()) return resp;
+    if (!retryable || attempt >= retries) return AfterAttempts(st, attempt + 1);
+    Backoff(attempt);
   }
+}
+
+Status S3Client::GetStream(const std::string& key, uint64_t offset, uint64_t n,
+                           const std::string& if_match, BodyStream* stream,
+                           const std::function<bool()>& cancelled) {
+  uint64_t done = 0;
+  int failures = 0;
+  while (done < n) {
+    if (cancelled()) return Status(Code::kAborted, "GET " + Describe(key) + ": cancelled");
+    uint64_t first = offset + done;
+    Request r;
+    r.method = "GET";
+    r.key = key;
+    r.headers.emplace_back("Range",
+                           "bytes=" + std::to_string(first) + "-" + std::to_string(offset + n - 1));
+    if (!if_match.empty()) r.headers.emplace_back("If-Match", "\"" + if_match + "\"");
+    r.stream = stream;
+    r.sink_cap = static_cast<size_t>(n - done);  // a longer body fails
+    HttpResponse resp;
+    bool retryable = false;
+    Status st = Attempt(r, kEmptySha256, &resp, &retryable);
+    done += resp.sink_len;
+    if (cancelled()) return Status(Code::kAborted, "GET " + Describe(key) + ": cancelled");
+    if (resp.sink_overflow) return st;
+    if (st.ok() && resp.status != 206) {
+      // Stream bytes are taken only from 206 responses: a 200 is the whole
+      // object, not the range asked for.
+      return Status::IoError("GET " + Describe(key) + " at " + endpoint_ +
+                             ": the server ignored the Range header");
+    }
+    if (st.ok() && done < n) {
+      st = Status::IoError("GET " + Describe(key) + " at " + endpoint_ + ": short body, " +
+                           std::to_string(done) + " of " + std::to_string(n) + " bytes");
+      retryable = true;
+    }
+    if (st.ok()) break;
+    // A transfer that made progress starts the count of failures afresh:
+    // a long stream may meet several resets, each resumed where it broke.
+    if (resp.sink_len > 0) failures = 0;
+    if (!retryable || failures >= opts_.retry_max) return AfterAttempts(st, failures + 1);
+    Backoff(failures++, cancelled);
+  }
+  return Status::OK();
 }
 
 Result<ObjectMeta> S3Client::Head(const std::string& key) {

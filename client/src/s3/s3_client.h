@@ -9,6 +9,7 @@
 #define ALLUXIO_CLIENT_S3_S3_CLIENT_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -73,6 +74,12 @@ class S3Client {
   // fails when the object's ETag differs (it changed since it was opened).
   Status GetRange(const std::string& key, uint64_t offset, char* buf, size_t n,
                   const std::string& if_match);
+  // Streams [offset, offset + n) of the object into `stream` with ranged
+  // GETs pinned to if_match, resuming where a retryable failure broke a
+  // transfer off. `cancelled` is polled between attempts; Aborted when it
+  // says so or when the stream aborts.
+  Status GetStream(const std::string& key, uint64_t offset, uint64_t n, const std::string& if_match,
+                   BodyStream* stream, const std::function<bool()>& cancelled);
   // PUT object (whole content). `sha256` may be "" (computed here).
   Status Put(const std::string& key, const char* data, size_t n, const UserMeta& meta,
              const std::string& sha256 = "");
@@ -117,6 +124,7 @@ class S3Client {
     std::string body_sha256;  // "" = computed
     char* sink = nullptr;
     size_t sink_cap = 0;
+    BodyStream* stream = nullptr;  // takes a 206 body as it arrives
     // 2xx responses must have exactly this many body bytes in the sink.
     std::optional<size_t> expect_sink_len;
     // A 200 response may still carry an <Error> (Copy, Complete).
@@ -125,7 +133,16 @@ class S3Client {
   };
 
   explicit S3Client(S3Options opts);
+  // Sends r, retrying retryable failures with backoff.
   Result<HttpResponse> Call(const Request& r);
+  // One exchange, its response in *out: OK, or the error and whether to
+  // retry it.
+  Status Attempt(const Request& r, const std::string& payload_sha256, HttpResponse* out,
+                 bool* retryable);
+  // Sleeps before retry number `attempt` (0-based): exponential, jittered;
+  // cut short when `cancelled` says so.
+  void Backoff(int attempt, const std::function<bool()>& cancelled = nullptr);
+  static Status AfterAttempts(const Status& st, int attempts);
   HttpRequest Build(const Request& r, const std::string& payload_sha256);
   Status ErrorStatus(const Request& r, const HttpResponse& resp, const std::string& code,
                      const std::string& message) const;

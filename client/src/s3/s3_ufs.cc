@@ -5,11 +5,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <functional>
 #include <future>
+#include <mutex>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
@@ -420,6 +422,108 @@ struct Context {
   }
 };
 
+// A range of an object from one GET (resumed where a failure breaks it off),
+// buffered at most about kStreamBuffer ahead of its reader: beyond that the
+// transfer pauses until the reader catches up.
+class S3Stream : public UfsStream {
+ public:
+  static constexpr size_t kStreamBuffer = 8 << 20;
+
+  S3Stream(std::shared_ptr<Context> ctx, const std::string& key, const std::string& etag,
+           uint64_t offset, uint64_t length)
+      : ctx_(std::move(ctx)), pipe_(std::make_shared<Pipe>()) {
+    // The fiber holds no reference to the context: this stream does, and
+    // outlives the transfer (the destructor waits for it), so the I/O loop
+    // is never torn down from its own thread.
+    s3::S3Client* client = ctx_->client.get();
+    ctx_->loop().Spawn([client, pipe = pipe_, key, etag, offset, length] {
+      Status st = client->GetStream(key, offset, length, etag, pipe.get(), [&pipe] {
+        std::lock_guard<std::mutex> lock(pipe->mu);
+        return pipe->cancelled;
+      });
+      std::lock_guard<std::mutex> lock(pipe->mu);
+      pipe->finished = true;
+      pipe->status = st;
+      pipe->cv.notify_all();
+    });
+  }
+
+  ~S3Stream() override {
+    Cancel();
+    std::unique_lock<std::mutex> lock(pipe_->mu);
+    pipe_->cv.wait(lock, [&] { return pipe_->finished; });
+  }
+
+  Result<size_t> Read(char* buf, size_t n) override {
+    std::unique_lock<std::mutex> lock(pipe_->mu);
+    pipe_->cv.wait(lock,
+                   [&] { return pipe_->buffered > 0 || pipe_->finished || pipe_->cancelled; });
+    if (pipe_->cancelled) return Status(Code::kAborted, "stream cancelled");
+    if (pipe_->buffered == 0) {
+      if (!pipe_->status.ok()) return pipe_->status;
+      return size_t{0};
+    }
+    size_t got = 0;
+    while (got < n && !pipe_->chunks.empty()) {
+      std::string& front = pipe_->chunks.front();
+      size_t k = std::min(n - got, front.size() - pipe_->front_off);
+      std::memcpy(buf + got, front.data() + pipe_->front_off, k);
+      got += k;
+      pipe_->front_off += k;
+      if (pipe_->front_off == front.size()) {
+        pipe_->chunks.pop_front();
+        pipe_->front_off = 0;
+      }
+    }
+    pipe_->buffered -= got;
+    bool resume = pipe_->paused && pipe_->buffered <= kStreamBuffer / 2;
+    if (resume) pipe_->paused = false;
+    lock.unlock();
+    if (resume) ctx_->loop().ResumeStream(pipe_.get());
+    return got;
+  }
+
+  void Cancel() override {
+    {
+      std::lock_guard<std::mutex> lock(pipe_->mu);
+      if (pipe_->cancelled || pipe_->finished) return;
+      pipe_->cancelled = true;
+      pipe_->cv.notify_all();
+    }
+    ctx_->loop().AbortStream(pipe_.get());
+  }
+
+ private:
+  // Between the transfer (on the loop thread) and the reader.
+  struct Pipe final : s3::BodyStream {
+    std::mutex mu;  // guards everything below
+    std::condition_variable cv;
+    std::deque<std::string> chunks;
+    size_t front_off = 0;  // bytes of chunks.front() already read
+    size_t buffered = 0;   // bytes in chunks not yet read
+    bool paused = false;
+    bool cancelled = false;
+    bool finished = false;  // the transfer is over; status says how
+    Status status;
+
+    Take OnData(const char* p, size_t n) override {
+      std::lock_guard<std::mutex> lock(mu);
+      if (cancelled) return Take::kAbort;
+      if (buffered >= kStreamBuffer) {
+        paused = true;
+        return Take::kPause;
+      }
+      chunks.emplace_back(p, n);
+      buffered += n;
+      cv.notify_all();
+      return Take::kTaken;
+    }
+  };
+
+  std::shared_ptr<Context> ctx_;
+  std::shared_ptr<Pipe> pipe_;
+};
+
 class S3Reader : public UfsReader {
  public:
   S3Reader(std::shared_ptr<Context> ctx, std::string key, uint64_t size, std::string etag)
@@ -445,6 +549,16 @@ class S3Reader : public UfsReader {
   }
 
   uint64_t Size() const override { return size_; }
+
+  // One GET for a whole sequential read: every request to an object store
+  // costs a round trip (and some servers read the whole object for each).
+  bool PrefersStreams() const override { return true; }
+  Result<std::unique_ptr<UfsStream>> OpenStream(uint64_t offset, uint64_t length) override {
+    if (offset > size_) offset = size_;
+    length = std::min(length, size_ - offset);
+    return std::unique_ptr<UfsStream>(new S3Stream(ctx_, key_, etag_, offset, length));
+  }
+
   // As GetStatus computes it for this object.
   uint64_t Version() const override { return version_; }
   void set_version(uint64_t v) { version_ = v; }
