@@ -643,11 +643,12 @@ class CachedReadHandle : public ReadOnlyFileHandle,
       return Status::OK();
     }
     // Start one for a read where the last one ended (or at the start),
-    // when the file goes on past it and its first page is missing, so that
-    // cached files never open their UFS file.
-    bool start = offset == stream_next_ && (last + 1) * ps < size &&
-                 !cache_->Contains(PageKey{file, first},
-                                   static_cast<size_t>(std::min(ps, size - first * ps)));
+    // when the file goes on past it and the page after it is missing (so
+    // cached files never open their UFS file).
+    const uint64_t next = last + 1;
+    bool start =
+        offset == stream_next_ && next * ps < size &&
+        !cache_->Contains(PageKey{file, next}, static_cast<size_t>(std::min(ps, size - next * ps)));
     stream_next_ = offset + n;
     if (!start) return Status::OK();
     ASSIGN_OR_RETURN(std::shared_ptr<UfsReader> reader, source());
@@ -655,6 +656,7 @@ class CachedReadHandle : public ReadOnlyFileHandle,
       no_streams_ = true;
       return Status::OK();
     }
+    prefers_streams_ = true;
     streamer_ = cache_->NewStreamer(file, size, std::move(reader));
     streamer_file_ = file;
     stream_window_ = cache_->initial_readahead();
@@ -670,7 +672,8 @@ class CachedReadHandle : public ReadOnlyFileHandle,
   void Readahead(uint64_t file, uint64_t size, uint64_t offset, size_t n,
                  const ReaderSource& source) {
     std::lock_guard<std::mutex> lock(ra_mu_);
-    if (streamer_ != nullptr) return;  // the stream reads ahead
+    // A stream reads ahead, or will as soon as the reader is sequential.
+    if (streamer_ != nullptr || (prefers_streams_ && !no_streams_)) return;
     const uint64_t ps = cache_->page_size();
     if (offset != next_offset_) {
       next_offset_ = offset + n;
@@ -705,7 +708,8 @@ class CachedReadHandle : public ReadOnlyFileHandle,
   uint64_t streamer_file_ = 0;  // the file key its pages go to
   uint64_t stream_next_ = 0;    // where a sequential reader reads next
   uint64_t stream_window_ = 0;
-  bool no_streams_ = false;  // the UFS has none, or one failed
+  bool prefers_streams_ = false;  // the UFS said so
+  bool no_streams_ = false;       // the UFS has none, or one failed
 };
 
 }  // namespace

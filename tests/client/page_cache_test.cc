@@ -7,12 +7,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <thread>
 
 #include "alluxio/file_system.h"
+#include "alluxio/ufs.h"
 #include "page_store.h"
 #include "testing/temp_dir.h"
 
@@ -262,6 +264,160 @@ TEST_F(PageCacheTest, FreeDropsPages) {
   ASSERT_TRUE(fs->Free("/", true).ok());
   EXPECT_EQ(fs->GetCacheStats()->used, 0u);
   EXPECT_EQ(BytesUnder(cache_ + "/pages"), 0u);
+}
+
+// A UFS that, like an object store, prefers streams for sequential reads:
+// its readers stream by reading the underlying reader in order. Counts what
+// the page cache asks of it; a stream can be made to fail after some bytes.
+class StreamingUfs : public ForwardingUfs {
+ public:
+  using ForwardingUfs::ForwardingUfs;
+  std::atomic<int> streams{0};
+  std::atomic<int> cancels{0};
+  std::atomic<int> read_ats{0};
+  std::atomic<uint64_t> fail_after{~0ull};  // stream bytes before a failure
+
+  Result<std::unique_ptr<UfsReader>> OpenRead(const std::string& p) override {
+    ASSIGN_OR_RETURN(auto inner, target_->OpenRead(p));
+    return std::unique_ptr<UfsReader>(new Reader(this, std::move(inner)));
+  }
+
+ private:
+  class Stream : public UfsStream {
+   public:
+    Stream(StreamingUfs* ufs, UfsReader* inner, uint64_t pos, uint64_t end)
+        : ufs_(ufs), inner_(inner), pos_(pos), end_(end) {}
+    Result<size_t> Read(char* buf, size_t n) override {
+      if (cancelled_) return Status(Code::kAborted, "cancelled");
+      if (sent_ >= ufs_->fail_after) return Status::IoError("injected stream failure");
+      n = static_cast<size_t>(std::min<uint64_t>({n, end_ - pos_, 7000}));
+      if (n == 0) return size_t{0};
+      ASSIGN_OR_RETURN(size_t k, inner_->ReadAt(pos_, buf, n));
+      pos_ += k;
+      sent_ += k;
+      return k;
+    }
+    void Cancel() override {
+      cancelled_ = true;
+      ++ufs_->cancels;
+    }
+
+   private:
+    StreamingUfs* ufs_;
+    UfsReader* inner_;
+    uint64_t pos_, end_, sent_ = 0;
+    std::atomic<bool> cancelled_{false};
+  };
+
+  class Reader : public UfsReader {
+   public:
+    Reader(StreamingUfs* ufs, std::unique_ptr<UfsReader> inner)
+        : ufs_(ufs), inner_(std::move(inner)) {}
+    Result<size_t> ReadAt(uint64_t offset, char* buf, size_t n) override {
+      ++ufs_->read_ats;
+      return inner_->ReadAt(offset, buf, n);
+    }
+    uint64_t Size() const override { return inner_->Size(); }
+    uint64_t Version() const override { return inner_->Version(); }
+    bool PrefersStreams() const override { return true; }
+    Result<std::unique_ptr<UfsStream>> OpenStream(uint64_t offset, uint64_t length) override {
+      ++ufs_->streams;
+      return std::unique_ptr<UfsStream>(new Stream(ufs_, inner_.get(), offset, offset + length));
+    }
+
+   private:
+    StreamingUfs* ufs_;
+    std::unique_ptr<UfsReader> inner_;
+  };
+};
+
+class PageCacheStreamTest : public PageCacheTest {
+ protected:
+  std::shared_ptr<FileSystem> StreamingClient() {
+    auto local = CreateUfs(ufs_, {}, *Configuration::FromMap({}));
+    EXPECT_TRUE(local.ok());
+    ufs_streaming_ = std::make_shared<StreamingUfs>(*local);
+    auto conf = Configuration::FromMap({{"alluxio.work.dir", tmp_.path() + "/work"},
+                                        {"alluxio.user.client.cache.dirs", cache_},
+                                        {"alluxio.user.client.cache.size", "16MB"},
+                                        {"alluxio.user.client.cache.page.size", "64KB"},
+                                        {"alluxio.user.streaming.reader.chunk.size.bytes", "64KB"},
+                                        {"alluxio.user.file.readahead.max", "512KB"}});
+    EXPECT_TRUE(conf.ok());
+    auto fs = FileSystem::CreateWithRoot(*conf, ufs_streaming_);
+    EXPECT_TRUE(fs.ok()) << fs.status().ToString();
+    return *fs;
+  }
+  std::shared_ptr<StreamingUfs> ufs_streaming_;
+};
+
+TEST_F(PageCacheStreamTest, SequentialReaderIsServedByOneStream) {
+  std::string data = Pattern((3 << 20) + 777, 23);
+  PutLocal("big", data);
+  auto fs = StreamingClient();
+  EXPECT_TRUE(SameBytes(ReadAll(*fs, "/big", 12345), data));
+  EXPECT_EQ(ufs_streaming_->streams, 1);
+  EXPECT_EQ(ufs_streaming_->read_ats, 0);
+  // Cached now: reading it again opens no stream and reads nothing.
+  EXPECT_TRUE(SameBytes(ReadAll(*fs, "/big", 1 << 20), data));
+  EXPECT_EQ(ufs_streaming_->streams, 1);
+  EXPECT_EQ(ufs_streaming_->read_ats, 0);
+}
+
+TEST_F(PageCacheStreamTest, SmallFilesAndRandomReadsOpenNoStream) {
+  std::string small = Pattern(50000, 24);
+  PutLocal("small", small);
+  std::string data = Pattern(2 << 20, 25);
+  PutLocal("big", data);
+  auto fs = StreamingClient();
+  EXPECT_TRUE(SameBytes(ReadAll(*fs, "/small", 1 << 20), small));
+  auto h = fs->OpenFile("/big", OpenOptions::FromFlags(O_RDONLY, 0));
+  ASSERT_TRUE(h.ok());
+  std::string buf(4096, '\0');
+  for (uint64_t off : {1500000ull, 700000ull, 1900000ull, 100000ull}) {
+    auto n = (*h)->Read(off, buf.data(), buf.size());
+    ASSERT_TRUE(n.ok());
+    EXPECT_TRUE(SameBytes(buf, data.substr(off, 4096))) << off;
+  }
+  EXPECT_EQ(ufs_streaming_->streams, 0);
+}
+
+TEST_F(PageCacheStreamTest, FarJumpEndsTheStreamAndReadsStayCorrect) {
+  std::string data = Pattern(4 << 20, 26);
+  PutLocal("big", data);
+  auto fs = StreamingClient();
+  auto h = fs->OpenFile("/big", OpenOptions::FromFlags(O_RDONLY, 0));
+  ASSERT_TRUE(h.ok());
+  std::string buf(100000, '\0');
+  uint64_t off = 0;
+  for (int i = 0; i < 3; ++i, off += buf.size()) {
+    auto n = (*h)->Read(off, buf.data(), buf.size());
+    ASSERT_TRUE(n.ok());
+    ASSERT_TRUE(SameBytes(buf, data.substr(off, buf.size())));
+  }
+  EXPECT_EQ(ufs_streaming_->streams, 1);
+  // Far beyond the stream: it ends; sequential reads from there start a new one.
+  off = 3 << 20;
+  for (int i = 0; i < 5; ++i, off += buf.size()) {
+    auto n = (*h)->Read(off, buf.data(), std::min<size_t>(buf.size(), data.size() - off));
+    ASSERT_TRUE(n.ok());
+    ASSERT_TRUE(SameBytes(buf.substr(0, *n), data.substr(off, *n)));
+  }
+  EXPECT_GE(ufs_streaming_->cancels, 1);
+  EXPECT_EQ(ufs_streaming_->streams, 2);
+  // Closing mid-stream cancels it.
+  h = Status::IoError("closed");
+  EXPECT_GE(ufs_streaming_->cancels, 2);
+}
+
+TEST_F(PageCacheStreamTest, FailedStreamFallsBackToReads) {
+  std::string data = Pattern(3 << 20, 27);
+  PutLocal("big", data);
+  auto fs = StreamingClient();
+  ufs_streaming_->fail_after = 1 << 20;
+  EXPECT_TRUE(SameBytes(ReadAll(*fs, "/big", 50000), data));
+  EXPECT_EQ(ufs_streaming_->streams, 1);  // not retried for this reader
+  EXPECT_GT(ufs_streaming_->read_ats, 0);
 }
 
 TEST(Crc32cTest, KnownValues) {

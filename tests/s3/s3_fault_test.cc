@@ -2,13 +2,18 @@
 // return the right bytes or a clear error, and an interrupted upload leaves
 // the previous object intact and no upload behind.
 #include <curl/curl.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <memory>
+#include <thread>
 
+#include "alluxio/config.h"
+#include "alluxio/file_system.h"
 #include "s3_fault_proxy.h"
 #include "s3_test_util.h"
+#include "testing/temp_dir.h"
 
 namespace alluxio::testing {
 namespace {
@@ -110,6 +115,123 @@ TEST_F(S3FaultTest, ResetAndTruncatedBodiesAreRetried) {
   EXPECT_EQ(*n, data.size());
   EXPECT_TRUE(out == data);
   EXPECT_EQ(proxy_->faults_injected(), 6);
+}
+
+// Reads a whole stream in `chunk`-byte reads.
+Result<std::string> ReadStream(UfsStream& stream, size_t chunk = 100000) {
+  std::string out;
+  std::string buf(chunk, '\0');
+  while (true) {
+    ASSIGN_OR_RETURN(size_t n, stream.Read(buf.data(), buf.size()));
+    if (n == 0) return out;
+    out.append(buf.data(), n);
+  }
+}
+
+TEST_F(S3FaultTest, BrokenStreamsResumeWhereTheyStopped) {
+  std::string data = Pattern(3 << 20, 4);
+  ASSERT_TRUE(WriteFile(*ufs_, "/f", data).ok());
+  auto r = ufs_->OpenRead("/f");
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE((*r)->PrefersStreams());
+  proxy_->AddRule(Rule("GET", Fault::kResetMidBody, 2));
+  proxy_->AddRule(Rule("GET", Fault::kTruncateBody, 1));
+  proxy_->AddRule(Rule("GET", Fault::kShortBody, 1));
+  proxy_->AddRule(Rule("GET", Fault::kResetBeforeResponse, 1));
+  proxy_->AddRule(Rule("GET", Fault::kStatus, 1));
+  const uint64_t offset = 12345;
+  auto stream = (*r)->OpenStream(offset, data.size() - offset);
+  ASSERT_TRUE(stream.ok()) << stream.status().ToString();
+  auto got = ReadStream(**stream, 77777);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->size(), data.size() - offset);
+  EXPECT_TRUE(*got == data.substr(offset));
+  EXPECT_EQ(proxy_->faults_injected(), 6);
+}
+
+TEST_F(S3FaultTest, StreamThatKeepsFailingGivesAClearError) {
+  ASSERT_TRUE(WriteFile(*ufs_, "/f", Pattern(1 << 20, 5)).ok());
+  Mount({{"alluxio.underfs.s3.retry.max", "2"}});
+  auto r = ufs_->OpenRead("/f");
+  ASSERT_TRUE(r.ok());
+  proxy_->AddRule(Rule("GET", Fault::kStatus, -1));
+  auto stream = (*r)->OpenStream(0, 1 << 20);
+  ASSERT_TRUE(stream.ok());
+  auto got = ReadStream(**stream);
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.status().code(), Code::kUnavailable) << got.status().ToString();
+  EXPECT_NE(got.status().message().find("s3://" + bucket_ + "/data/f"), std::string::npos)
+      << got.status().ToString();
+  EXPECT_NE(got.status().message().find("after 3 attempts"), std::string::npos)
+      << got.status().ToString();
+}
+
+TEST_F(S3FaultTest, ObjectChangedUnderAStreamIsAnError) {
+  ASSERT_TRUE(WriteFile(*ufs_, "/f", Pattern(1 << 20, 6)).ok());
+  auto r = ufs_->OpenRead("/f");
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(WriteFile(*ufs_, "/f", Pattern(1 << 20, 7)).ok());
+  auto stream = (*r)->OpenStream(0, 1 << 20);
+  ASSERT_TRUE(stream.ok());
+  auto got = ReadStream(**stream);
+  ASSERT_FALSE(got.ok()) << "read bytes of another version";
+  EXPECT_NE(got.status().message().find("changed"), std::string::npos) << got.status().ToString();
+}
+
+TEST_F(S3FaultTest, CancelEndsAStalledStreamAtOnce) {
+  ASSERT_TRUE(WriteFile(*ufs_, "/f", Pattern(1 << 20, 8)).ok());
+  auto r = ufs_->OpenRead("/f");
+  ASSERT_TRUE(r.ok());
+  FaultRule slow = Rule("GET", Fault::kDelay, -1);
+  slow.delay_ms = 3000;
+  proxy_->AddRule(slow);
+  auto stream = (*r)->OpenStream(0, 1 << 20);
+  ASSERT_TRUE(stream.ok());
+  auto start = std::chrono::steady_clock::now();
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    (*stream)->Cancel();
+  });
+  char buf[100];
+  auto n = (*stream)->Read(buf, sizeof(buf));
+  canceller.join();
+  ASSERT_FALSE(n.ok());
+  EXPECT_EQ(n.status().code(), Code::kAborted);
+  stream->reset();  // waits for the transfer to end
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(2500));
+}
+
+// Through the client's page cache, as the shim and FUSE read: a sequential
+// reader of a large object costs one GET, even when the transfer breaks.
+TEST_F(S3FaultTest, SequentialReadThroughTheCacheIsOneStreamedGet) {
+  std::string data = Pattern(12 << 20, 9);
+  ASSERT_TRUE(WriteFile(*ufs_, "/big", data).ok());
+  TempDir tmp;
+  auto conf = Configuration::FromMap({{"alluxio.work.dir", tmp.path()}});
+  ASSERT_TRUE(conf.ok());
+  auto fs = FileSystem::CreateWithRoot(*conf, ufs_);
+  ASSERT_TRUE(fs.ok()) << fs.status().ToString();
+  auto read_all = [&]() -> std::string {
+    auto h = (*fs)->OpenFile("/big", OpenOptions::FromFlags(O_RDONLY, 0));
+    if (!h.ok()) return h.status().ToString();
+    std::string out, buf(1 << 20, '\0');
+    while (true) {
+      auto n = (*h)->Read(out.size(), buf.data(), buf.size());
+      if (!n.ok()) return n.status().ToString();
+      if (*n == 0) return out;
+      out.append(buf.data(), *n);
+    }
+  };
+  int gets = proxy_->requests("GET");
+  EXPECT_TRUE(read_all() == data);
+  EXPECT_EQ(proxy_->requests("GET") - gets, 1);
+  // A reset in the middle of the body is resumed by a second GET.
+  ASSERT_TRUE((*fs)->Free("/big", false).ok());
+  proxy_->AddRule(Rule("GET", Fault::kResetMidBody, 1));
+  gets = proxy_->requests("GET");
+  EXPECT_TRUE(read_all() == data);
+  EXPECT_EQ(proxy_->faults_injected(), 1);
+  EXPECT_EQ(proxy_->requests("GET") - gets, 2);
 }
 
 TEST_F(S3FaultTest, PersistentFailureGivesAClearError) {
