@@ -1,17 +1,22 @@
 // The S3 UFS against a real S3 API server (moto_server on loopback).
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <cstring>
 #include <set>
 #include <thread>
 #include <vector>
 
+#include "alluxio/file_system.h"
 #include "s3/s3_client.h"
+#include "s3_fault_proxy.h"
 #include "s3_test_util.h"
+#include "testing/temp_dir.h"
 
 namespace alluxio::testing {
 namespace {
@@ -481,6 +486,80 @@ TEST_F(S3UfsTest, ListFromOfAMissingDirectoryOrAFileIsEmpty) {
     EXPECT_TRUE(slice->entries.empty()) << dir;
     EXPECT_TRUE(slice->at_end) << dir;
   }
+}
+
+// FileSystem over S3, through a proxy that counts requests: opening the
+// files of a directory one after the other, by name and without listing it,
+// costs a ranged GET per file and a few listings, not a stat each.
+TEST(S3FileSystemTest, ColdOpensInADirectoryNeedNoStatEach) {
+  REQUIRE_MOTO();
+  std::string bucket = NewBucket();
+  S3FaultProxy proxy(g_moto->port());
+  std::string err;
+  ASSERT_TRUE(proxy.Start(&err)) << err;
+  const int kFiles = 300;
+  auto name = [](int i) {
+    char buf[16];
+    std::snprintf(buf, sizeof(buf), "f%05d", i);
+    return std::string(buf);
+  };
+  std::vector<std::string> keys;
+  for (int i = 0; i < kFiles; ++i) keys.push_back("data/ds/" + name(i));
+  ASSERT_TRUE(PutKeys(bucket, keys).ok());
+  auto ufs = MountS3("s3://" + bucket + "/data", {}, proxy.endpoint());
+  ASSERT_TRUE(ufs.ok()) << ufs.status().ToString();
+  TempDir tmp;
+  auto conf = Configuration::FromMap({{"alluxio.work.dir", tmp.path()}});
+  ASSERT_TRUE(conf.ok());
+  auto fs = FileSystem::CreateWithRoot(*conf, *ufs);
+  ASSERT_TRUE(fs.ok()) << fs.status().ToString();
+  auto read = [&](const std::string& path) -> Result<std::string> {
+    ASSIGN_OR_RETURN(auto h, (*fs)->OpenFile(path, OpenOptions::FromFlags(O_RDONLY, 0)));
+    std::string out;
+    char buf[4096];
+    for (;;) {
+      ASSIGN_OR_RETURN(size_t n, h->Read(out.size(), buf, sizeof(buf)));
+      if (n == 0) break;
+      out.append(buf, n);
+    }
+    RETURN_IF_ERROR(h->Close());
+    return out;
+  };
+
+  // The first two opens: a stat (two HEADs), then a slice of 100 entries.
+  ASSERT_EQ(*read("/ds/" + name(0)), "data/ds/" + name(0));
+  ASSERT_EQ(*read("/ds/" + name(1)), "data/ds/" + name(1));
+  // Changed and removed behind the client's back, after the slice.
+  auto direct = DirectClient(bucket);
+  ASSERT_TRUE(direct.ok());
+  s3::S3Client* c = direct->get();
+  Status st = c->loop().Run<Status>([&] {
+    RETURN_IF_ERROR(c->Put("data/ds/" + name(50), "changed content", 15, {}));
+    return c->Delete("data/ds/" + name(60));
+  });
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  // The open of a changed file never serves the old bytes (reads are pinned
+  // to the ETag listed: they fail rather than mix versions), and a removed
+  // one fails with ENOENT.
+  auto changed = read("/ds/" + name(50));
+  if (changed.ok()) {
+    EXPECT_EQ(*changed, "changed content");
+  }
+  EXPECT_EQ(read("/ds/" + name(60)).status().code(), Code::kNotFound);
+
+  int heads = proxy.requests("HEAD"), gets = proxy.requests("GET");
+  for (int i = 2; i < kFiles; ++i) {
+    if (i == 50 || i == 60) continue;
+    auto data = read("/ds/" + name(i));
+    ASSERT_TRUE(data.ok()) << name(i) << ": " << data.status().ToString();
+    ASSERT_EQ(*data, "data/ds/" + name(i));
+  }
+  heads = proxy.requests("HEAD") - heads;
+  gets = proxy.requests("GET") - gets;
+  // 296 files: a ranged GET each, and slices of 400 and 1000 entries.
+  EXPECT_EQ(heads, 0);
+  EXPECT_LE(gets, kFiles - 4 + 3);
+  EXPECT_GE(gets, kFiles - 4);
 }
 
 class S3UfsSmallPartsTest : public S3UfsTest {
