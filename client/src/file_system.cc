@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <optional>
 #include <unordered_map>
+#include <vector>
 
 #include "alluxio/path.h"
 #include "handles.h"
@@ -18,6 +20,16 @@
 namespace alluxio {
 
 namespace {
+
+// Listing slices for opens in a directory (FileSystemImpl::StatFromSlice):
+// the first asks for this many entries, each next one for 4 times more, up
+// to the most one S3 listing page holds.
+constexpr size_t kFirstSlice = 100;
+constexpr size_t kMaxSlice = 1000;
+// A directory without a miss for this long starts over.
+constexpr int64_t kScanIdleNs = 60'000'000'000;
+// Directories followed at once; all are forgotten when more come.
+constexpr size_t kMaxScans = 1024;
 
 // mkdir -p for the client's own state directories.
 Status MakeDirs(const std::string& dir, mode_t mode) {
@@ -87,6 +99,11 @@ class FileSystemImpl : public FileSystem,
   // `partial_ok`: type, size and version suffice (an object store's listing
   // gives those, not mode, owner or mtime).
   Result<FileAttr> StatNormalized(const std::string& path, bool partial_ok = false);
+  // For an open for reading that missed the cache: the entry from a slice
+  // of the parent's listing (Ufs::ListFrom), which fills the cache for the
+  // next opens too, when misses in that directory look like a scan. nullopt
+  // when the caller should ask GetStatus.
+  std::optional<FileAttr> StatFromSlice(const std::string& p, const MountTable::Resolved& r);
   // NotFound / NotDirectory unless the parent of `p` is a directory.
   Status CheckParentIsDirectory(const std::string& p);
   Status DeleteTree(const std::string& path, const MountTable::Resolved& r);
@@ -106,6 +123,18 @@ class FileSystemImpl : public FileSystem,
   std::mutex writers_mu_;  // guards writers_; leaf lock
   std::unordered_map<std::string, std::weak_ptr<WriteHandle>> writers_;
   std::atomic<int> num_writers_{0};
+
+  // Opens for reading that missed the metadata cache, per directory, to tell
+  // a scan (a dataset read file after file) from a one-off open, for which
+  // one GetStatus costs less than a listing.
+  struct DirScan {
+    int misses = 0;
+    size_t window = 0;    // entries the next slice asks for; 0 = kFirstSlice
+    int64_t last_ns = 0;  // of the latest miss
+  };
+  std::mutex scans_mu_;  // guards scans_ and no_slices_; leaf lock
+  std::unordered_map<std::string, DirScan> scans_;
+  std::vector<std::weak_ptr<Ufs>> no_slices_;  // ListFrom said NotSupported
 };
 
 Status FileSystemImpl::Init(std::shared_ptr<Ufs> root_override) {
@@ -178,6 +207,9 @@ Result<FileAttr> FileSystemImpl::StatNormalized(const std::string& p, bool parti
   auto stamp = cache_->StampFor(p);
   auto parent_stamp = cache_->StampFor(parent);
   ASSIGN_OR_RETURN(auto r, mounts_->Resolve(p));
+  if (partial_ok) {
+    if (auto sliced = StatFromSlice(p, r)) return *sliced;
+  }
   auto st = r.ufs->GetStatus(r.ufs_path);
   if (!st.ok()) {
     const Code code = st.status().code();
@@ -199,6 +231,71 @@ Result<FileAttr> FileSystemImpl::StatNormalized(const std::string& p, bool parti
   attr.ino = PathHash(p);
   cache_->Put(p, attr, stamp);
   return attr;
+}
+
+std::optional<FileAttr> FileSystemImpl::StatFromSlice(const std::string& p,
+                                                      const MountTable::Resolved& r) {
+  // Only object stores gain: their GetStatus costs requests a listing page
+  // shares among many files, and they cache nothing but partial entries.
+  if (p == "/" || !cache_->enabled() || r.ufs->ListingHasFullAttributes()) return std::nullopt;
+  const std::string parent(ParentPath(p));
+  const std::string name(BaseName(p));
+  // The parent must be served by the same mount (p is no mount point).
+  auto rp = mounts_->Resolve(parent);
+  if (!rp.ok() || rp->ufs != r.ufs || rp->mount_point != r.mount_point) return std::nullopt;
+  size_t window;
+  {
+    std::lock_guard<std::mutex> lock(scans_mu_);
+    for (const auto& w : no_slices_) {
+      if (w.lock() == r.ufs) return std::nullopt;
+    }
+    const int64_t now = MonotonicNowNs();
+    auto it = scans_.find(parent);
+    if (it == scans_.end()) {
+      if (scans_.size() >= kMaxScans) scans_.clear();
+      it = scans_.emplace(parent, DirScan{}).first;
+    }
+    DirScan& scan = it->second;
+    if (now - scan.last_ns > kScanIdleNs) scan = DirScan{};
+    scan.last_ns = now;
+    if (++scan.misses < 2) return std::nullopt;  // the first miss in a while
+    window = scan.window == 0 ? kFirstSlice : scan.window;
+    scan.window = std::min(window * 4, kMaxSlice);
+  }
+  // A slice of more than a fair share of the cache would evict itself.
+  window = std::min(window, cache_->capacity() / 4);
+  if (window == 0) return std::nullopt;
+  // Stamped before asking, as listings are: a change racing with the slice
+  // leaves its entries stale, never wrongly fresh.
+  const auto stamp = cache_->StampFor(parent);
+  auto slice = r.ufs->ListFrom(rp->ufs_path, name, window);
+  if (!slice.ok()) {
+    if (slice.status().code() == Code::kNotSupported) {
+      std::lock_guard<std::mutex> lock(scans_mu_);
+      std::erase_if(no_slices_, [](const std::weak_ptr<Ufs>& w) { return w.expired(); });
+      no_slices_.push_back(r.ufs);
+    }
+    return std::nullopt;  // GetStatus tells what is wrong, if anything
+  }
+  // Mount points inside the directory hide what the UFS has there.
+  std::vector<FileInfo>& entries = slice->entries;
+  for (const std::string& m : mounts_->ChildMountPoints(parent)) {
+    std::erase_if(entries, [&](const FileInfo& f) { return f.name == m; });
+  }
+  std::optional<FileAttr> found;
+  for (FileInfo& fi : entries) {
+    fi.full_attributes = false;
+    fi.attr.ino = PathHash(JoinPath(parent, fi.name));
+    if (fi.name == name) found = fi.attr;
+  }
+  cache_->PutPartialChildren(parent, entries, stamp);
+  if (!found) {
+    // A slice says nothing about names it lacks. Opens of missing files are
+    // no scan: the next miss here asks GetStatus again.
+    std::lock_guard<std::mutex> lock(scans_mu_);
+    scans_.erase(parent);
+  }
+  return found;
 }
 
 Status FileSystemImpl::CheckParentIsDirectory(const std::string& p) {

@@ -90,9 +90,16 @@ bool MetadataCache::Lookup(std::string_view path, FileAttr* attr, int* err, bool
   return true;
 }
 
-void MetadataCache::PutEntry(std::string_view path, const Entry& e, bool overwrite) {
+void MetadataCache::PutEntry(std::string_view path, const Entry& e, Replace replace) {
   Shard& sh = ShardOf(path);
   std::lock_guard<std::mutex> lock(sh.mu);
+  if (replace == Replace::kUnlessFull) {
+    auto it = sh.map.find(path);
+    if (it != sh.map.end() && !it->second.partial && it->second.err == 0 &&
+        Valid(it->second.stamp, it->second.expire_ns, MonotonicNowNs())) {
+      return;
+    }
+  }
   const size_t cap = max_entries_ / kShards + 1;
   if (sh.map.size() >= cap) {
     // Evict about a quarter of the shard: cheaper than LRU bookkeeping on
@@ -102,10 +109,10 @@ void MetadataCache::PutEntry(std::string_view path, const Entry& e, bool overwri
       it = sh.map.erase(it);
     }
   }
-  if (overwrite) {
-    sh.map.insert_or_assign(std::string(path), e);
-  } else {
+  if (replace == Replace::kNever) {
     sh.map.try_emplace(std::string(path), e);
+  } else {
+    sh.map.insert_or_assign(std::string(path), e);
   }
 }
 
@@ -139,13 +146,27 @@ void MetadataCache::PutListing(std::string_view dir, Listing listing, const Stam
     for (const FileInfo& fi : *listing) {
       child = JoinPath(dir, fi.name);
       // A partial entry never replaces what a stat found.
-      PutEntry(child, Entry{fi.attr, 0, expire, stamp, !fi.full_attributes}, fi.full_attributes);
+      PutEntry(child, Entry{fi.attr, 0, expire, stamp, !fi.full_attributes},
+               fi.full_attributes ? Replace::kAlways : Replace::kNever);
     }
   }
   std::lock_guard<std::mutex> lock(listings_mu_);
   const size_t cap = max_entries_ / 64 + 16;
   if (listings_.size() >= cap) listings_.clear();
   listings_.insert_or_assign(std::string(dir), ListingEntry{std::move(listing), expire, stamp});
+}
+
+void MetadataCache::PutPartialChildren(std::string_view dir, const std::vector<FileInfo>& children,
+                                       const Stamp& stamp) {
+  if (!enabled()) return;
+  const int64_t expire = MonotonicNowNs() + ttl_ns_;
+  std::string child;
+  for (const FileInfo& fi : children) {
+    child = JoinPath(dir, fi.name);
+    // Newer than a remembered error or partial entry; a full entry keeps
+    // the attributes a slice lacks.
+    PutEntry(child, Entry{fi.attr, 0, expire, stamp, true}, Replace::kUnlessFull);
+  }
 }
 
 void MetadataCache::Clear() {

@@ -53,6 +53,15 @@ class MetadataCache {
   // dir/name, marked partial unless FileInfo::full_attributes), all under
   // the directory's stamp.
   void PutListing(std::string_view dir, Listing listing, const Stamp& stamp);
+  // Caches some children of `dir` (a slice of its listing, Ufs::ListFrom) as
+  // partial entries under the directory's stamp, and no listing: the rest
+  // of the directory is unknown. An entry replaces anything but a valid one
+  // with full attributes.
+  void PutPartialChildren(std::string_view dir, const std::vector<FileInfo>& children,
+                          const Stamp& stamp);
+
+  // The most entries the cache holds (0 when disabled).
+  size_t capacity() const { return max_entries_; }
 
   void Clear();
 
@@ -91,7 +100,8 @@ class MetadataCache {
   Shard& ShardOf(std::string_view path) {
     return shards_[PathHash(path.data(), path.size()) % kShards];
   }
-  void PutEntry(std::string_view path, const Entry& e, bool overwrite = true);
+  enum class Replace { kAlways, kNever, kUnlessFull };
+  void PutEntry(std::string_view path, const Entry& e, Replace replace = Replace::kAlways);
 
   NodeState* node_;
   const size_t max_entries_;

@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <thread>
 
 #include "testing/mem_ufs.h"
@@ -13,6 +15,7 @@
 namespace alluxio {
 namespace {
 
+using testing::CountingUfs;
 using testing::FaultyUfs;
 using testing::MemUfs;
 using testing::TempDir;
@@ -404,6 +407,227 @@ TEST_F(FileSystemTest, TouchOfAnOpenFileDoesNotRewriteIt) {
   EXPECT_EQ(after->version, before->version);  // same content, not rewritten
   EXPECT_EQ(after->mtime_ns, 1'400'000'000'000'000'000);
   EXPECT_EQ(ReadFile("/f"), "content");
+}
+
+// Opens for reading over a UFS whose listings lack full attributes, as an
+// object store's: after the first miss in a directory they are answered from
+// listing slices (Ufs::ListFrom) instead of a GetStatus each.
+class OpenScanTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    mem_ = std::make_shared<MemUfs>();
+    mem_->set_partial_listings(true);
+    faulty_ = std::make_shared<FaultyUfs>(mem_);
+    counting_ = std::make_shared<CountingUfs>(faulty_);
+    auto conf = Configuration::FromMap({{"alluxio.work.dir", tmp_.path()}});
+    ASSERT_TRUE(conf.ok());
+    auto fs = FileSystem::CreateWithRoot(*conf, counting_);
+    ASSERT_TRUE(fs.ok()) << fs.status().ToString();
+    fs_ = *fs;
+    ASSERT_TRUE(mem_->CreateDirectory("/ds", 0755).ok());
+  }
+
+  // Written to the UFS directly, behind the client's back.
+  void Put(const std::string& path, const std::string& data) {
+    UfsCreateOptions o;
+    o.mode = 0600;
+    auto w = mem_->Create(path, o);
+    ASSERT_TRUE(w.ok()) << w.status().ToString();
+    ASSERT_TRUE((*w)->Append(data.data(), data.size()).ok());
+    ASSERT_TRUE((*w)->Commit().ok());
+  }
+  static std::string Name(int i) {
+    char buf[16];
+    std::snprintf(buf, sizeof(buf), "f%05d", i);
+    return buf;
+  }
+  void PutFiles(int n) {
+    for (int i = 0; i < n; ++i) Put("/ds/" + Name(i), "content of " + Name(i));
+  }
+  // The bytes, read to the end as read(2) callers do, or the error of the
+  // open or a read.
+  Result<std::string> Read(const std::string& path) {
+    ASSIGN_OR_RETURN(auto h, fs_->OpenFile(path, OpenOptions::FromFlags(O_RDONLY, 0)));
+    std::string out;
+    char buf[4096];
+    for (;;) {
+      ASSIGN_OR_RETURN(size_t n, h->Read(out.size(), buf, sizeof(buf)));
+      if (n == 0) break;
+      out.append(buf, n);
+    }
+    RETURN_IF_ERROR(h->Close());
+    return out;
+  }
+  int Metadata() {
+    return counting_->Count("GetStatus") + counting_->Count("ListStatus") +
+           counting_->Count("ListFrom");
+  }
+
+  TempDir tmp_;
+  std::shared_ptr<MemUfs> mem_;
+  std::shared_ptr<FaultyUfs> faulty_;
+  std::shared_ptr<CountingUfs> counting_;
+  std::shared_ptr<FileSystem> fs_;
+};
+
+TEST_F(OpenScanTest, OpeningManyFilesInOrderNeedsFewMetadataRequests) {
+  const int kFiles = 1000;
+  PutFiles(kFiles);
+  for (int i = 0; i < kFiles; ++i) {
+    auto data = Read("/ds/" + Name(i));
+    ASSERT_TRUE(data.ok()) << Name(i) << ": " << data.status().ToString();
+    ASSERT_EQ(*data, "content of " + Name(i));
+  }
+  // One GetStatus for the first miss, then slices of 100, 400 and 1000.
+  EXPECT_EQ(counting_->Count("GetStatus"), 1);
+  EXPECT_EQ(counting_->Count("ListFrom"), 3);
+  EXPECT_EQ(counting_->Count("OpenRead"), kFiles);
+  // stat still reports every attribute: slices do not answer it.
+  auto st = fs_->GetStatus("/ds/" + Name(500));
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ(st->mode, 0600u);
+  EXPECT_NE(st->mtime_ns, 0);
+  EXPECT_EQ(st->ino, (*fs_->GetStatus("/ds/" + Name(500))).ino);
+  EXPECT_EQ(counting_->Count("GetStatus"), 2);
+}
+
+TEST_F(OpenScanTest, SlicedEntriesAgreeWithStatAndListing) {
+  PutFiles(10);
+  ASSERT_TRUE(mem_->CreateDirectory("/ds/f00003x", 0755).ok());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(Read("/ds/" + Name(i)).ok());
+  ASSERT_EQ(counting_->Count("ListFrom"), 1);
+  // A directory in the slice stays a directory; inode numbers are those
+  // stat and listings give.
+  auto dir = fs_->OpenFile("/ds/f00003x", OpenOptions::FromFlags(O_RDONLY, 0));
+  EXPECT_EQ(dir.status().code(), Code::kIsDirectory);
+  auto h = fs_->OpenFile("/ds/" + Name(7), OpenOptions::FromFlags(O_RDONLY, 0));
+  ASSERT_TRUE(h.ok());
+  auto from_slice = (*h)->Stat();
+  ASSERT_TRUE(from_slice.ok());
+  EXPECT_EQ(counting_->Count("GetStatus"), 1);
+  auto stat = fs_->GetStatus("/ds/" + Name(7));
+  ASSERT_TRUE(stat.ok());
+  EXPECT_EQ(from_slice->ino, stat->ino);
+  EXPECT_EQ(from_slice->size, stat->size);
+  EXPECT_EQ(from_slice->version, stat->version);
+  auto list = fs_->ListStatus("/ds");
+  ASSERT_TRUE(list.ok());
+  auto listed = std::find_if(list->begin(), list->end(),
+                             [](const FileInfo& fi) { return fi.name == Name(7); });
+  ASSERT_NE(listed, list->end());
+  EXPECT_EQ(listed->attr.ino, stat->ino);
+}
+
+TEST_F(OpenScanTest, AOneOffOpenInADirectoryAsksGetStatus) {
+  ASSERT_TRUE(mem_->CreateDirectory("/a", 0755).ok());
+  ASSERT_TRUE(mem_->CreateDirectory("/b", 0755).ok());
+  Put("/a/1", "a1");
+  Put("/a/2", "a2");
+  Put("/b/1", "b1");
+  EXPECT_EQ(*Read("/a/1"), "a1");
+  EXPECT_EQ(*Read("/b/1"), "b1");
+  EXPECT_EQ(counting_->Count("ListFrom"), 0);
+  EXPECT_EQ(counting_->Count("GetStatus"), 2);
+  EXPECT_EQ(*Read("/a/2"), "a2");  // the second miss in /a: a slice
+  EXPECT_EQ(counting_->Count("ListFrom"), 1);
+  EXPECT_EQ(counting_->Count("GetStatus"), 2);
+}
+
+TEST_F(OpenScanTest, StatAndWritesNeverUseSlices) {
+  PutFiles(20);
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(fs_->GetStatus("/ds/" + Name(i)).ok());
+  EXPECT_EQ(counting_->Count("ListFrom"), 0);
+  fs_->InvalidateCache();
+  for (int i = 0; i < 5; ++i) {
+    auto h = fs_->OpenFile("/ds/" + Name(i), OpenOptions::FromFlags(O_RDWR, 0));
+    ASSERT_TRUE(h.ok()) << h.status().ToString();
+    ASSERT_TRUE((*h)->Close().ok());
+  }
+  EXPECT_EQ(counting_->Count("ListFrom"), 0);
+}
+
+TEST_F(OpenScanTest, FullAttributeListingsNeedNoSlices) {
+  mem_->set_partial_listings(false);
+  PutFiles(50);
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(Read("/ds/" + Name(i)).ok());
+  EXPECT_EQ(counting_->Count("ListFrom"), 0);
+  EXPECT_EQ(counting_->Count("GetStatus"), 50);
+}
+
+TEST_F(OpenScanTest, ChangedOrRemovedAfterTheSliceReadsTheUfs) {
+  PutFiles(10);
+  ASSERT_TRUE(Read("/ds/" + Name(0)).ok());
+  ASSERT_TRUE(Read("/ds/" + Name(1)).ok());  // slices f00001...
+  ASSERT_EQ(counting_->Count("ListFrom"), 1);
+  Put("/ds/" + Name(5), "rewritten, and longer than before");
+  ASSERT_TRUE(mem_->DeleteFile("/ds/" + Name(6)).ok());
+  // The changed file reads as it is now, never as it was.
+  auto changed = Read("/ds/" + Name(5));
+  ASSERT_TRUE(changed.ok()) << changed.status().ToString();
+  EXPECT_EQ(*changed, "rewritten, and longer than before");
+  // The removed one fails with ENOENT, at the open or at the first read.
+  EXPECT_EQ(Read("/ds/" + Name(6)).status().code(), Code::kNotFound);
+  // A name the slice did not have is asked of the UFS.
+  Put("/ds/" + Name(3) + "new", "new");
+  EXPECT_EQ(*Read("/ds/" + Name(3) + "new"), "new");
+  // The client's own changes invalidate the sliced entries.
+  ASSERT_TRUE(fs_->Delete("/ds/" + Name(8)).ok());
+  EXPECT_EQ(Read("/ds/" + Name(8)).status().code(), Code::kNotFound);
+  EXPECT_EQ(*Read("/ds/" + Name(9)), "content of " + Name(9));
+}
+
+TEST_F(OpenScanTest, SliceFailuresFallBackAndNotSupportedIsRemembered) {
+  PutFiles(10);
+  ASSERT_TRUE(Read("/ds/" + Name(0)).ok());
+  faulty_->InjectFault("ListFrom", Status(Code::kUnavailable, "injected"));
+  EXPECT_EQ(*Read("/ds/" + Name(1)), "content of " + Name(1));  // GetStatus answered
+  EXPECT_EQ(counting_->Count("ListFrom"), 1);
+  EXPECT_EQ(counting_->Count("GetStatus"), 2);
+  faulty_->InjectFault("ListFrom", Status::NotSupported("injected"));
+  EXPECT_EQ(*Read("/ds/" + Name(2)), "content of " + Name(2));
+  EXPECT_EQ(counting_->Count("ListFrom"), 2);
+  for (int i = 3; i < 10; ++i) EXPECT_EQ(*Read("/ds/" + Name(i)), "content of " + Name(i));
+  EXPECT_EQ(counting_->Count("ListFrom"), 2);  // never asked again
+  EXPECT_EQ(counting_->Count("GetStatus"), 10);
+}
+
+TEST_F(OpenScanTest, MissingFilesAreNoScan) {
+  PutFiles(3);
+  for (int i = 0; i < 6; ++i) {
+    EXPECT_EQ(Read("/ds/missing" + std::to_string(i)).status().code(), Code::kNotFound);
+  }
+  // Every other miss tries a slice; none finds the name, so none grows.
+  EXPECT_EQ(counting_->Count("ListFrom"), 3);
+}
+
+TEST_F(OpenScanTest, MountPointsInTheDirectoryAreNotShadowed) {
+  TempDir local;
+  ASSERT_TRUE(fs_->Mount("/ds/mnt", local.path(), {}).ok());
+  PutFiles(3);
+  Put("/ds/mnt", "a file the mount hides");
+  ASSERT_TRUE(Read("/ds/" + Name(0)).ok());
+  ASSERT_TRUE(Read("/ds/" + Name(1)).ok());
+  ASSERT_EQ(counting_->Count("ListFrom"), 1);
+  EXPECT_EQ(fs_->OpenFile("/ds/mnt", OpenOptions::FromFlags(O_RDONLY, 0)).status().code(),
+            Code::kIsDirectory);
+}
+
+TEST_F(OpenScanTest, ConcurrentScansReadTheRightBytes) {
+  const int kFiles = 400, kThreads = 4;
+  PutFiles(kFiles);
+  std::atomic<int> bad{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = t; i < kFiles; i += kThreads) {
+        auto data = Read("/ds/" + Name(i));
+        if (!data.ok() || *data != "content of " + Name(i)) ++bad;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_LT(Metadata(), 40);
 }
 
 }  // namespace

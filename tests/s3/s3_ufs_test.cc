@@ -1,17 +1,22 @@
 // The S3 UFS against a real S3 API server (moto_server on loopback).
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <cstring>
 #include <set>
 #include <thread>
 #include <vector>
 
+#include "alluxio/file_system.h"
 #include "s3/s3_client.h"
+#include "s3_fault_proxy.h"
 #include "s3_test_util.h"
+#include "testing/temp_dir.h"
 
 namespace alluxio::testing {
 namespace {
@@ -21,6 +26,37 @@ const auto* const kMotoEnv = ::testing::AddGlobalTestEnvironment(new MotoEnviron
 std::set<std::string> Names(const std::vector<FileInfo>& v) {
   std::set<std::string> out;
   for (const auto& f : v) out.insert(f.name);
+  return out;
+}
+
+// A client of moto itself (not through a proxy), to change a bucket behind
+// the UFS's back.
+Result<std::unique_ptr<s3::S3Client>> DirectClient(const std::string& bucket) {
+  auto opts = s3::S3Options();
+  opts.endpoint = g_moto->endpoint();
+  opts.bucket = bucket;
+  opts.creds = {"testing", "testing-secret", ""};
+  return s3::S3Client::Create(opts);
+}
+
+// Puts objects straight into the bucket, each holding its own key, with
+// parallel PUTs.
+Status PutKeys(const std::string& bucket, const std::vector<std::string>& keys) {
+  ASSIGN_OR_RETURN(auto client, DirectClient(bucket));
+  s3::S3Client* c = client.get();
+  return c->loop().Run<Status>([&] {
+    std::vector<Status> errors(keys.size());
+    c->loop().ParallelFor(keys.size(), 16, [&](size_t i) {
+      errors[i] = c->Put(keys[i], keys[i].data(), keys[i].size(), {});
+    });
+    for (auto& e : errors) RETURN_IF_ERROR(e);
+    return Status::OK();
+  });
+}
+
+std::vector<std::string> EntryNames(const UfsListSlice& slice) {
+  std::vector<std::string> out;
+  for (const auto& e : slice.entries) out.push_back(e.name);
   return out;
 }
 
@@ -341,6 +377,189 @@ TEST_F(S3UfsTest, ForkedChildGetsItsOwnIoThread) {
   ASSERT_TRUE(child.ok()) << child.status().ToString();
   EXPECT_EQ(*child, "child");
   EXPECT_EQ(*ReadFile(*ufs_, "/f"), "parent");
+}
+
+TEST_F(S3UfsTest, ListFromStartsAtFromInByteOrder) {
+  // Names around the ones that sort near '/' (' ' '%' '+' '-' '.' < '/' <
+  // '0'), and multi-byte characters up to four bytes.
+  const std::vector<std::string> files = {
+      "a",   "a b", "a%b",       "a+b",      "a-b",          "a.b",
+      "a0",  "b",   "b\xc3\xa9", "f0",       "f00",          "f000",
+      "f01", "f1",  "z",         "\xc3\xa9", "\xe2\x98\x83", "\xf0\x9f\x98\x80"};
+  std::vector<std::string> keys;
+  for (const auto& f : files) keys.push_back("root/d/" + f);
+  keys.push_back("root/d/imp/x");  // an implied directory
+  keys.push_back("root/d/sub/");   // a marked one
+  ASSERT_TRUE(PutKeys(bucket_, keys).ok());
+  std::vector<std::string> all = files;
+  all.push_back("imp");
+  all.push_back("sub");
+  std::sort(all.begin(), all.end());
+
+  std::vector<std::string> froms = all;
+  for (const char* f : {"", "0", "a!", "a.", "a/", "a00", "f", "f0\xf4\x8f\xbf\xbf", "\xc3\xa8",
+                        "\xc3\xaa", "\xf0\x9f\x98\x81", "zz"}) {
+    froms.push_back(f);
+  }
+  for (const auto& from : froms) {
+    auto slice = ufs_->ListFrom("/d", from, 1000);
+    ASSERT_TRUE(slice.ok()) << from << ": " << slice.status().ToString();
+    std::vector<std::string> want;
+    for (const auto& n : all) {
+      if (n >= from) want.push_back(n);
+    }
+    EXPECT_EQ(EntryNames(*slice), want) << "from '" << from << "'";
+    EXPECT_TRUE(slice->at_end) << from;
+    for (const auto& e : slice->entries) {
+      EXPECT_EQ(e.attr.is_dir, e.name == "imp" || e.name == "sub") << e.name;
+      EXPECT_FALSE(e.full_attributes);
+      if (!e.attr.is_dir) {
+        EXPECT_EQ(e.attr.size, ("root/d/" + e.name).size()) << e.name;
+        EXPECT_EQ(e.attr.version, ufs_->GetStatus("/d/" + e.name)->version) << e.name;
+      }
+    }
+  }
+  auto root = ufs_->ListFrom("/", "", 10);
+  ASSERT_TRUE(root.ok());
+  EXPECT_EQ(EntryNames(*root), std::vector<std::string>{"d"});
+  EXPECT_TRUE(root->at_end);
+}
+
+TEST_F(S3UfsTest, ListFromPagesAreExactAndBounded) {
+  const std::vector<std::string> files = {"a",   "a b", "a%b", "a-b", "a.b", "b",
+                                          "b.x", "c",   "d",   "d-1", "e"};
+  std::vector<std::string> keys;
+  for (const auto& f : files) keys.push_back("root/p/" + f);
+  keys.push_back("root/p/d/");   // d is a directory (marker) shadowing file d
+  keys.push_back("root/p/a/x");  // a is a directory (implied) shadowing file a
+  keys.push_back("root/p/");     // the marker of p itself is no entry
+  ASSERT_TRUE(PutKeys(bucket_, keys).ok());
+  // What ListStatus says.
+  std::map<std::string, bool> truth;  // name -> is_dir
+  for (const auto& f : files) truth[f] = false;
+  truth["a"] = truth["d"] = true;
+  auto list = ufs_->ListStatus("/p");
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), truth.size());
+  for (const auto& e : *list) EXPECT_EQ(e.attr.is_dir, truth.at(e.name)) << e.name;
+
+  for (size_t max = 1; max <= truth.size() + 3; ++max) {
+    for (const auto& [from, unused] : truth) {
+      (void)unused;
+      auto slice = ufs_->ListFrom("/p", from, max);
+      ASSERT_TRUE(slice.ok()) << slice.status().ToString();
+      std::string where = "from '" + from + "' max " + std::to_string(max);
+      EXPECT_LE(slice->entries.size(), max) << where;
+      std::vector<std::string> want;  // everything from `from` on, in order
+      for (const auto& [n, d] : truth) {
+        if (n >= from) want.push_back(n);
+      }
+      std::vector<std::string> got = EntryNames(*slice);
+      EXPECT_TRUE(std::includes(want.begin(), want.end(), got.begin(), got.end())) << where;
+      EXPECT_TRUE(std::is_sorted(got.begin(), got.end())) << where;
+      for (const auto& e : slice->entries) {
+        // Never a file where a directory is, even when the directory's
+        // prefix would be on the next page.
+        EXPECT_EQ(e.attr.is_dir, truth.at(e.name)) << where << ": " << e.name;
+      }
+      if (slice->at_end) {
+        EXPECT_EQ(got, want) << where;
+      }
+      if (max >= keys.size()) {
+        EXPECT_TRUE(slice->at_end) << where;
+      }
+    }
+  }
+  // The page [a, "a b", "a%b"] ends before "a/": file a is left out, "a b"
+  // ("a b/" < "a%b") is kept.
+  auto cut = ufs_->ListFrom("/p", "a", 3);
+  ASSERT_TRUE(cut.ok());
+  EXPECT_EQ(EntryNames(*cut), std::vector<std::string>{"a b"});
+  EXPECT_FALSE(cut->at_end);
+}
+
+TEST_F(S3UfsTest, ListFromOfAMissingDirectoryOrAFileIsEmpty) {
+  ASSERT_TRUE(WriteFile(*ufs_, "/file", "x").ok());
+  for (const char* dir : {"/nope", "/file", "/nope/deeper"}) {
+    auto slice = ufs_->ListFrom(dir, "a", 10);
+    ASSERT_TRUE(slice.ok()) << dir << ": " << slice.status().ToString();
+    EXPECT_TRUE(slice->entries.empty()) << dir;
+    EXPECT_TRUE(slice->at_end) << dir;
+  }
+}
+
+// FileSystem over S3, through a proxy that counts requests: opening the
+// files of a directory one after the other, by name and without listing it,
+// costs a ranged GET per file and a few listings, not a stat each.
+TEST(S3FileSystemTest, ColdOpensInADirectoryNeedNoStatEach) {
+  REQUIRE_MOTO();
+  std::string bucket = NewBucket();
+  S3FaultProxy proxy(g_moto->port());
+  std::string err;
+  ASSERT_TRUE(proxy.Start(&err)) << err;
+  const int kFiles = 300;
+  auto name = [](int i) {
+    char buf[16];
+    std::snprintf(buf, sizeof(buf), "f%05d", i);
+    return std::string(buf);
+  };
+  std::vector<std::string> keys;
+  for (int i = 0; i < kFiles; ++i) keys.push_back("data/ds/" + name(i));
+  ASSERT_TRUE(PutKeys(bucket, keys).ok());
+  auto ufs = MountS3("s3://" + bucket + "/data", {}, proxy.endpoint());
+  ASSERT_TRUE(ufs.ok()) << ufs.status().ToString();
+  TempDir tmp;
+  auto conf = Configuration::FromMap({{"alluxio.work.dir", tmp.path()}});
+  ASSERT_TRUE(conf.ok());
+  auto fs = FileSystem::CreateWithRoot(*conf, *ufs);
+  ASSERT_TRUE(fs.ok()) << fs.status().ToString();
+  auto read = [&](const std::string& path) -> Result<std::string> {
+    ASSIGN_OR_RETURN(auto h, (*fs)->OpenFile(path, OpenOptions::FromFlags(O_RDONLY, 0)));
+    std::string out;
+    char buf[4096];
+    for (;;) {
+      ASSIGN_OR_RETURN(size_t n, h->Read(out.size(), buf, sizeof(buf)));
+      if (n == 0) break;
+      out.append(buf, n);
+    }
+    RETURN_IF_ERROR(h->Close());
+    return out;
+  };
+
+  // The first two opens: a stat (two HEADs), then a slice of 100 entries.
+  ASSERT_EQ(*read("/ds/" + name(0)), "data/ds/" + name(0));
+  ASSERT_EQ(*read("/ds/" + name(1)), "data/ds/" + name(1));
+  // Changed and removed behind the client's back, after the slice.
+  auto direct = DirectClient(bucket);
+  ASSERT_TRUE(direct.ok());
+  s3::S3Client* c = direct->get();
+  Status st = c->loop().Run<Status>([&] {
+    RETURN_IF_ERROR(c->Put("data/ds/" + name(50), "changed content", 15, {}));
+    return c->Delete("data/ds/" + name(60));
+  });
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  // The open of a changed file never serves the old bytes (reads are pinned
+  // to the ETag listed: they fail rather than mix versions), and a removed
+  // one fails with ENOENT.
+  auto changed = read("/ds/" + name(50));
+  if (changed.ok()) {
+    EXPECT_EQ(*changed, "changed content");
+  }
+  EXPECT_EQ(read("/ds/" + name(60)).status().code(), Code::kNotFound);
+
+  int heads = proxy.requests("HEAD"), gets = proxy.requests("GET");
+  for (int i = 2; i < kFiles; ++i) {
+    if (i == 50 || i == 60) continue;
+    auto data = read("/ds/" + name(i));
+    ASSERT_TRUE(data.ok()) << name(i) << ": " << data.status().ToString();
+    ASSERT_EQ(*data, "data/ds/" + name(i));
+  }
+  heads = proxy.requests("HEAD") - heads;
+  gets = proxy.requests("GET") - gets;
+  // 296 files: a ranged GET each, and slices of 400 and 1000 entries.
+  EXPECT_EQ(heads, 0);
+  EXPECT_LE(gets, kFiles - 4 + 3);
+  EXPECT_GE(gets, kFiles - 4);
 }
 
 class S3UfsSmallPartsTest : public S3UfsTest {

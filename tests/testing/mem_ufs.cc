@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "alluxio/path.h"
@@ -33,8 +34,7 @@ Result<FileAttr> MemUfs::GetStatus(const std::string& path) {
   return it->second.attr;
 }
 
-Result<std::vector<FileInfo>> MemUfs::ListStatus(const std::string& path) {
-  std::lock_guard<std::mutex> lock(mu_);
+Result<std::vector<FileInfo>> MemUfs::Children(const std::string& path) {
   auto it = nodes_.find(path);
   if (it == nodes_.end()) return Status::NotFound(path);
   if (!it->second.is_dir) return Status(Code::kNotDirectory, path);
@@ -45,8 +45,33 @@ Result<std::vector<FileInfo>> MemUfs::ListStatus(const std::string& path) {
     if (c->first == "/") continue;
     std::string rest = c->first.substr(prefix.size());
     if (rest.find('/') != std::string::npos) continue;
-    out.push_back(FileInfo{rest, c->second.attr});
+    FileInfo fi{rest, c->second.attr};
+    if (partial_listings_) {
+      fi.attr.mode = fi.attr.is_dir ? 0755 : 0644;
+      fi.attr.uid = 0;
+      fi.attr.gid = 0;
+      fi.attr.mtime_ns = 0;
+      fi.full_attributes = false;
+    }
+    out.push_back(std::move(fi));
   }
+  return out;  // in name order, as the map holds "dir/name"
+}
+
+Result<std::vector<FileInfo>> MemUfs::ListStatus(const std::string& path) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return Children(path);
+}
+
+Result<UfsListSlice> MemUfs::ListFrom(const std::string& dir, const std::string& from, size_t max) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ASSIGN_OR_RETURN(std::vector<FileInfo> all, Children(dir));
+  UfsListSlice out;
+  auto first =
+      std::find_if(all.begin(), all.end(), [&](const FileInfo& f) { return f.name >= from; });
+  size_t n = std::min<size_t>(std::max<size_t>(max, 1), all.end() - first);
+  out.entries.assign(std::make_move_iterator(first), std::make_move_iterator(first + n));
+  out.at_end = first + n == all.end();
   return out;
 }
 
@@ -266,6 +291,11 @@ Result<std::vector<FileInfo>> FaultyUfs::ListStatus(const std::string& p) {
   RETURN_IF_ERROR(Take("ListStatus"));
   return target_->ListStatus(p);
 }
+Result<UfsListSlice> FaultyUfs::ListFrom(const std::string& d, const std::string& from,
+                                         size_t max) {
+  RETURN_IF_ERROR(Take("ListFrom"));
+  return target_->ListFrom(d, from, max);
+}
 Status FaultyUfs::CreateDirectory(const std::string& p, uint32_t mode) {
   RETURN_IF_ERROR(Take("CreateDirectory"));
   return target_->CreateDirectory(p, mode);
@@ -296,6 +326,42 @@ Status FaultyUfs::Rename(const std::string& s, const std::string& d) {
 Status FaultyUfs::SetMode(const std::string& p, uint32_t m) {
   RETURN_IF_ERROR(Take("SetMode"));
   return target_->SetMode(p, m);
+}
+
+int CountingUfs::Count(const std::string& op) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = counts_.find(op);
+  return it == counts_.end() ? 0 : it->second;
+}
+void CountingUfs::Reset() {
+  std::lock_guard<std::mutex> lock(mu_);
+  counts_.clear();
+}
+void CountingUfs::Add(const std::string& op) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++counts_[op];
+}
+Result<FileAttr> CountingUfs::GetStatus(const std::string& p) {
+  Add("GetStatus");
+  return target_->GetStatus(p);
+}
+Result<std::vector<FileInfo>> CountingUfs::ListStatus(const std::string& p) {
+  Add("ListStatus");
+  return target_->ListStatus(p);
+}
+Result<UfsListSlice> CountingUfs::ListFrom(const std::string& d, const std::string& from,
+                                           size_t max) {
+  Add("ListFrom");
+  return target_->ListFrom(d, from, max);
+}
+Result<std::unique_ptr<UfsReader>> CountingUfs::OpenRead(const std::string& p) {
+  Add("OpenRead");
+  return target_->OpenRead(p);
+}
+Result<std::unique_ptr<UfsReader>> CountingUfs::OpenRead(const std::string& p,
+                                                         const FileAttr& known) {
+  Add("OpenRead");
+  return target_->OpenRead(p, known);
 }
 
 }  // namespace alluxio::testing

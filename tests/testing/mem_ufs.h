@@ -1,5 +1,5 @@
 // MemUfs: an in-memory Ufs for unit tests. FaultyUfs: a decorator that makes
-// chosen operations fail.
+// chosen operations fail. CountingUfs: a decorator that counts calls.
 #ifndef ALLUXIO_TESTS_TESTING_MEM_UFS_H_
 #define ALLUXIO_TESTS_TESTING_MEM_UFS_H_
 
@@ -18,6 +18,9 @@ class MemUfs : public Ufs {
   std::string Uri() const override { return "mem://"; }
   Result<FileAttr> GetStatus(const std::string& path) override;
   Result<std::vector<FileInfo>> ListStatus(const std::string& path) override;
+  // Entries in byte order of their names; NotFound, NotDirectory.
+  Result<UfsListSlice> ListFrom(const std::string& dir, const std::string& from,
+                                size_t max) override;
   Status CreateDirectory(const std::string& path, uint32_t mode) override;
   Result<std::unique_ptr<UfsReader>> OpenRead(const std::string& path) override;
   Result<std::unique_ptr<UfsWriter>> Create(const std::string& path,
@@ -29,6 +32,12 @@ class MemUfs : public Ufs {
   Status SetOwner(const std::string& path, std::optional<uint32_t> uid,
                   std::optional<uint32_t> gid) override;
   Status SetMtime(const std::string& path, int64_t mtime_ns) override;
+  bool ListingHasFullAttributes() const override { return !partial_listings_; }
+
+  // Makes listings behave as an object store's: only type, size and version
+  // are real; mode, owner and mtime are placeholders (0644 or 0755, 0, 0).
+  // Set before use.
+  void set_partial_listings(bool partial) { partial_listings_ = partial; }
 
   // Test access: the committed bytes of a file ("" when absent).
   std::string Contents(const std::string& path);
@@ -41,15 +50,18 @@ class MemUfs : public Ufs {
 
  private:
   Status CheckParent(const std::string& path);  // requires mu_
+  // Entries of a directory, in name order; requires mu_.
+  Result<std::vector<FileInfo>> Children(const std::string& path);
   friend class MemWriter;
+  bool partial_listings_ = false;
   std::mutex mu_;  // guards nodes_
   std::map<std::string, Node> nodes_;
   int64_t clock_ = 1'000'000'000;
 };
 
-// Fails the named operation (GetStatus, ListStatus, CreateDirectory,
-// OpenRead, Read, Create, Append, Commit, DeleteFile, DeleteDirectory, Rename,
-// SetMode) with `status` the next `times` calls.
+// Fails the named operation (GetStatus, ListStatus, ListFrom,
+// CreateDirectory, OpenRead, Read, Create, Append, Commit, DeleteFile,
+// DeleteDirectory, Rename, SetMode) with `status` the next `times` calls.
 class FaultyUfs : public ForwardingUfs {
  public:
   explicit FaultyUfs(std::shared_ptr<Ufs> target) : ForwardingUfs(std::move(target)) {}
@@ -59,6 +71,7 @@ class FaultyUfs : public ForwardingUfs {
 
   Result<FileAttr> GetStatus(const std::string& p) override;
   Result<std::vector<FileInfo>> ListStatus(const std::string& p) override;
+  Result<UfsListSlice> ListFrom(const std::string& d, const std::string& from, size_t max) override;
   Status CreateDirectory(const std::string& p, uint32_t mode) override;
   Result<std::unique_ptr<UfsReader>> OpenRead(const std::string& p) override;
   Result<std::unique_ptr<UfsWriter>> Create(const std::string& p,
@@ -71,6 +84,27 @@ class FaultyUfs : public ForwardingUfs {
  private:
   std::mutex mu_;  // guards faults_
   std::map<std::string, std::pair<Status, int>> faults_;
+};
+
+// Counts the metadata calls that reach the UFS (GetStatus, ListStatus,
+// ListFrom) and the opens (OpenRead, either form), whatever they return.
+class CountingUfs : public ForwardingUfs {
+ public:
+  explicit CountingUfs(std::shared_ptr<Ufs> target) : ForwardingUfs(std::move(target)) {}
+  // Calls of `op` so far.
+  int Count(const std::string& op);
+  void Reset();
+
+  Result<FileAttr> GetStatus(const std::string& p) override;
+  Result<std::vector<FileInfo>> ListStatus(const std::string& p) override;
+  Result<UfsListSlice> ListFrom(const std::string& d, const std::string& from, size_t max) override;
+  Result<std::unique_ptr<UfsReader>> OpenRead(const std::string& p) override;
+  Result<std::unique_ptr<UfsReader>> OpenRead(const std::string& p, const FileAttr& known) override;
+
+ private:
+  void Add(const std::string& op);
+  std::mutex mu_;  // guards counts_
+  std::map<std::string, int> counts_;
 };
 
 }  // namespace alluxio::testing

@@ -105,7 +105,10 @@ class Ufs {
 
   // Up to about `max` entries of directory `dir`, named `from` or after, for
   // UFSes whose listings are ordered and paged (object stores): one request
-  // answers many later opens. NotSupported by default.
+  // answers many later opens. When `dir` is missing or a file, either
+  // NotFound / NotDirectory or an empty slice at its end (telling them apart
+  // may cost an object store more requests): callers that need to know ask
+  // GetStatus. NotSupported by default.
   virtual Result<UfsListSlice> ListFrom(const std::string& dir, const std::string& from,
                                         size_t max) {
     (void)dir;

@@ -410,13 +410,15 @@ Status S3Client::Put(const std::string& key, const char* data, size_t n, const U
 }
 
 Result<ListPage> S3Client::List(const std::string& prefix, const std::string& delimiter,
-                                const std::string& token, int max_keys) {
+                                const std::string& token, int max_keys,
+                                const std::string& start_after) {
   Request r;
   r.method = "GET";
   r.query.emplace_back("list-type", "2");
   r.query.emplace_back("prefix", prefix);
   if (!delimiter.empty()) r.query.emplace_back("delimiter", delimiter);
   if (!token.empty()) r.query.emplace_back("continuation-token", token);
+  if (token.empty() && !start_after.empty()) r.query.emplace_back("start-after", start_after);
   r.query.emplace_back("max-keys", std::to_string(max_keys));
   ASSIGN_OR_RETURN(HttpResponse resp, Call(r));
   pugi::xml_document doc;

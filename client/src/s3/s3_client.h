@@ -83,9 +83,11 @@ class S3Client {
   // PUT object (whole content). `sha256` may be "" (computed here).
   Status Put(const std::string& key, const char* data, size_t n, const UserMeta& meta,
              const std::string& sha256 = "");
-  // One ListObjectsV2 page.
+  // One ListObjectsV2 page. Without a token, `start_after` (exclusive)
+  // makes the listing begin after that key; with one, S3 ignores it.
   Result<ListPage> List(const std::string& prefix, const std::string& delimiter,
-                        const std::string& token, int max_keys);
+                        const std::string& token, int max_keys,
+                        const std::string& start_after = "");
   // Server-side copy (objects up to 5 GiB). With meta, the copy gets exactly
   // that user metadata (REPLACE); without, the source's (COPY).
   Status Copy(const std::string& src, const std::string& dst, const std::optional<UserMeta>& meta,

@@ -34,6 +34,8 @@ constexpr uint64_t kMaxSinglePartCopy = 5ull << 30;  // CopyObject's limit
 constexpr uint64_t kMaxPartSize = 5ull << 30;
 constexpr int kMaxParts = 10000;
 constexpr size_t kMaxInflightParts = 4;
+// Requests one ListFrom may send when pages hold only keys it skips.
+constexpr int kMaxSlicePages = 3;
 
 // Metadata names, compatible with s3fs (and rclone's mtime).
 constexpr char kMetaMode[] = "mode";  // decimal st_mode, with the type bits
@@ -81,6 +83,61 @@ std::optional<uint32_t> ParseU32(const std::string& s) {
   unsigned long v = std::strtoul(s.c_str(), &end, 10);
   if (*end != '\0') return std::nullopt;
   return static_cast<uint32_t>(v);
+}
+
+// A key that sorts strictly before `key` and, in practice, after every real
+// key below it, for ListObjectsV2's start-after, which is exclusive (no
+// greatest string below a key exists to pass instead). The last character c
+// becomes the one before it followed by U+10FFFF, the greatest code point,
+// so only keys going on with U+10FFFF, which nobody writes, fall in between
+// (callers skip them). It stays valid UTF-8, which servers require; S3
+// orders keys by their UTF-8 bytes, which is code point order. "" (list
+// from the start) for "".
+std::string KeyBefore(const std::string& key) {
+  if (key.empty()) return "";
+  size_t i = key.size() - 1;  // the first byte of the last character
+  while (i > 0 && (static_cast<unsigned char>(key[i]) & 0xC0) == 0x80) --i;
+  const size_t len = key.size() - i;
+  const auto b = [&](size_t k) {
+    return static_cast<uint32_t>(static_cast<unsigned char>(key[i + k]));
+  };
+  uint32_t c = 0;
+  uint32_t min = 0;  // the least code point that needs `len` bytes
+  if (len == 1 && b(0) < 0x80) {
+    c = b(0);
+  } else if (len == 2 && (b(0) & 0xE0) == 0xC0) {
+    c = (b(0) & 0x1F) << 6 | (b(1) & 0x3F);
+    min = 0x80;
+  } else if (len == 3 && (b(0) & 0xF0) == 0xE0) {
+    c = (b(0) & 0x0F) << 12 | (b(1) & 0x3F) << 6 | (b(2) & 0x3F);
+    min = 0x800;
+  } else if (len == 4 && (b(0) & 0xF8) == 0xF0) {
+    c = (b(0) & 0x07) << 18 | (b(1) & 0x3F) << 12 | (b(2) & 0x3F) << 6 | (b(3) & 0x3F);
+    min = 0x10000;
+  }
+  // Not UTF-8, or a character with nothing usable before it: a proper
+  // prefix still sorts before the key, only further.
+  if (c < min || c > 0x10FFFF || c <= 1) return key.substr(0, i);
+  uint32_t p = c - 1;
+  if (p >= 0xD800 && p <= 0xDFFF) p = 0xD7FF;  // surrogates are not characters
+  std::string out = key.substr(0, i);
+  if (p < 0x80) {
+    out += static_cast<char>(p);
+  } else if (p < 0x800) {
+    out += static_cast<char>(0xC0 | p >> 6);
+    out += static_cast<char>(0x80 | (p & 0x3F));
+  } else if (p < 0x10000) {
+    out += static_cast<char>(0xE0 | p >> 12);
+    out += static_cast<char>(0x80 | (p >> 6 & 0x3F));
+    out += static_cast<char>(0x80 | (p & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | p >> 18);
+    out += static_cast<char>(0x80 | (p >> 12 & 0x3F));
+    out += static_cast<char>(0x80 | (p >> 6 & 0x3F));
+    out += static_cast<char>(0x80 | (p & 0x3F));
+  }
+  out += "\xF4\x8F\xBF\xBF";  // U+10FFFF
+  return out;
 }
 
 // Reads settings: per-mount options, then the configuration.
@@ -719,6 +776,17 @@ class S3Ufs : public Ufs {
         [&]() -> Result<std::vector<FileInfo>> { return List(path); });
   }
 
+  // One ListObjectsV2 request with start-after (more only when a page holds
+  // nothing at or after `from`, see Slice). A missing directory, or a file,
+  // lists nothing: that gives an empty slice at its end rather than asking
+  // more to tell NotFound from NotDirectory; callers that need to know ask
+  // GetStatus.
+  Result<UfsListSlice> ListFrom(const std::string& dir, const std::string& from,
+                                size_t max) override {
+    return Run<Result<UfsListSlice>>(
+        [&]() -> Result<UfsListSlice> { return Slice(dir, from, max); });
+  }
+
   Status CreateDirectory(const std::string& path, uint32_t mode) override {
     return Run<Status>([&]() -> Status {
       if (path == "/") return Status::AlreadyExists("/ exists in " + ctx_->uri);
@@ -909,6 +977,53 @@ class S3Ufs : public Ufs {
     for (auto& f : files) {
       if (!dir_names.count(f.name)) out.push_back(std::move(f));
     }
+    return out;
+  }
+
+  // On a fiber.
+  Result<UfsListSlice> Slice(const std::string& path, const std::string& from, size_t max) {
+    std::string dir = ctx_->DirKey(path);
+    std::string after = KeyBefore(dir + from);
+    int max_keys = static_cast<int>(std::clamp<size_t>(max, 1, ctx_->list_max_keys));
+    std::vector<std::pair<std::string, ObjectMeta>> files;
+    std::vector<FileInfo> dirs;
+    std::string last;  // the greatest key or prefix listed
+    std::string token;
+    for (int pages = 0; pages < kMaxSlicePages; ++pages) {
+      ASSIGN_OR_RETURN(s3::ListPage page, ctx_->client->List(dir, "/", token, max_keys, after));
+      for (auto& o : page.objects) {
+        last = std::max(last, o.key);
+        std::string name = o.key.substr(dir.size());
+        // Names below `from` lie between `after` and it; "" is the marker.
+        if (name < from || name.empty() || name == "." || name == "..") continue;
+        files.emplace_back(std::move(name), std::move(o));
+      }
+      for (const auto& pfx : page.prefixes) {
+        last = std::max(last, pfx);
+        std::string name = pfx.substr(dir.size(), pfx.size() - dir.size() - 1);
+        if (name < from || name.empty() || name == "." || name == "..") continue;
+        ObjectMeta m;
+        dirs.push_back(FileInfo{std::move(name), ctx_->Attr(m, true), false});
+      }
+      token = std::move(page.next_token);
+      if (token.empty() || !files.empty() || !dirs.empty()) break;
+    }
+    UfsListSlice out;
+    out.at_end = token.empty();
+    // A directory shadows a file of the same name, as in List. Its prefix
+    // "name/" sorts after "name" (and "name.", "name-"), so when the listing
+    // goes on, a file is exact only if "name/" would have been on this page.
+    std::unordered_set<std::string> dir_names;
+    for (const auto& d : dirs) dir_names.insert(d.name);
+    out.entries = std::move(dirs);
+    for (auto& [name, o] : files) {
+      if (dir_names.count(name)) continue;
+      if (!out.at_end && dir + name + "/" > last) continue;
+      ctx_->Remember(JoinPath(path, name), o);
+      out.entries.push_back(FileInfo{std::move(name), ctx_->Attr(o, false), false});
+    }
+    std::sort(out.entries.begin(), out.entries.end(),
+              [](const FileInfo& a, const FileInfo& b) { return a.name < b.name; });
     return out;
   }
 
