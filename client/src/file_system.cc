@@ -565,8 +565,9 @@ Result<std::shared_ptr<FileHandle>> FileSystemImpl::OpenFile(std::string_view pa
     std::weak_ptr<FileSystemImpl> weak = weak_from_this();
     return NewCachedReadHandle(
         p, *attr, page_cache_.get(),
-        [ufs, ufs_path, known = *attr]() -> Result<std::shared_ptr<UfsReader>> {
-          ASSIGN_OR_RETURN(auto reader, ufs->OpenRead(ufs_path, known));
+        [ufs, ufs_path, known = *attr](bool fresh) -> Result<std::shared_ptr<UfsReader>> {
+          ASSIGN_OR_RETURN(auto reader,
+                           fresh ? ufs->OpenRead(ufs_path) : ufs->OpenRead(ufs_path, known));
           return std::shared_ptr<UfsReader>(std::move(reader));
         },
         [weak, p] {

@@ -518,7 +518,7 @@ class CachedReadHandle : public ReadOnlyFileHandle,
                          public std::enable_shared_from_this<CachedReadHandle> {
  public:
   CachedReadHandle(std::string path, const FileAttr& attr, PageCache* cache,
-                   PageCache::ReaderSource open_reader, std::function<void()> on_changed)
+                   ReaderOpener open_reader, std::function<void()> on_changed)
       : path_(std::move(path)),
         cache_(cache),
         open_reader_(std::move(open_reader)),
@@ -529,6 +529,30 @@ class CachedReadHandle : public ReadOnlyFileHandle,
   const std::string& path() const override { return path_; }
 
   Result<size_t> Read(uint64_t offset, char* buf, size_t n) override {
+    auto got = ReadPages(offset, buf, n);
+    if (got.ok() || got.status().code() == Code::kBadDescriptor) return got;
+    // The UFS may have refused a version it no longer has (metadata from a
+    // listing or stat taken before the file was rewritten): when a fresh
+    // look finds another version, the read is of that one.
+    auto moved = Refresh();
+    if (!moved.ok() && moved.status().code() == Code::kNotFound) return moved.status();
+    if (!moved.ok() || !*moved) return got;
+    return ReadPages(offset, buf, n);
+  }
+
+  Result<FileAttr> Stat() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return attr_;
+  }
+
+  ~CachedReadHandle() override {
+    if (streamer_ != nullptr) streamer_->Cancel();
+  }
+
+ private:
+  using ReaderSource = PageCache::ReaderSource;
+
+  Result<size_t> ReadPages(uint64_t offset, char* buf, size_t n) {
     uint64_t file, size;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -540,7 +564,7 @@ class CachedReadHandle : public ReadOnlyFileHandle,
     const uint64_t ps = cache_->page_size();
     ReaderSource source = Source();
     if (Status st = Stream(file, size, offset, n, source); !st.ok()) {
-      if (st.code() == Code::kAborted) return Read(offset, buf, n);  // a new version
+      if (st.code() == Code::kAborted) return ReadPages(offset, buf, n);  // a new version
       return st;
     }
     size_t done = 0;
@@ -551,7 +575,7 @@ class CachedReadHandle : public ReadOnlyFileHandle,
       auto page = cache_->GetPage(PageKey{file, index}, length, source);
       if (!page.ok()) {
         if (page.status().code() != Code::kAborted) return page.status();
-        ASSIGN_OR_RETURN(size_t rest, Read(offset + done, buf + done, n - done));
+        ASSIGN_OR_RETURN(size_t rest, ReadPages(offset + done, buf + done, n - done));
         return done + rest;
       }
       size_t in_page = static_cast<size_t>(pos - index * ps);
@@ -572,17 +596,24 @@ class CachedReadHandle : public ReadOnlyFileHandle,
     return n;
   }
 
-  Result<FileAttr> Stat() override {
+  // Opens the file afresh and, when it has another version now, moves the
+  // handle to it (true). NotFound when it is gone; either way the client's
+  // metadata is told.
+  Result<bool> Refresh() {
+    auto fresh = open_reader_(/*fresh=*/true);
+    if (!fresh.ok()) {
+      if (fresh.status().code() == Code::kNotFound && on_changed_) on_changed_();
+      return fresh.status();
+    }
     std::lock_guard<std::mutex> lock(mu_);
-    return attr_;
+    if ((*fresh)->Version() == attr_.version && (*fresh)->Size() == attr_.size) return false;
+    reader_ = *fresh;
+    attr_.version = reader_->Version();
+    attr_.size = reader_->Size();
+    file_ = PageCache::FileKey(path_, attr_.version);
+    if (on_changed_) on_changed_();
+    return true;
   }
-
-  ~CachedReadHandle() override {
-    if (streamer_ != nullptr) streamer_->Cancel();
-  }
-
- private:
-  using ReaderSource = PageCache::ReaderSource;
 
   // Opens the UFS reader once, on the first miss. When it reads another
   // version than the pages are keyed by (the file changed behind the
@@ -595,7 +626,7 @@ class CachedReadHandle : public ReadOnlyFileHandle,
       if (self == nullptr) return Status(Code::kBadDescriptor, "file closed");
       std::lock_guard<std::mutex> lock(self->mu_);
       if (self->reader_ == nullptr) {
-        ASSIGN_OR_RETURN(self->reader_, self->open_reader_());
+        ASSIGN_OR_RETURN(self->reader_, self->open_reader_(/*fresh=*/false));
         if (self->reader_->Version() != self->attr_.version ||
             self->reader_->Size() != self->attr_.size) {
           self->attr_.version = self->reader_->Version();
@@ -692,7 +723,7 @@ class CachedReadHandle : public ReadOnlyFileHandle,
 
   const std::string path_;
   PageCache* cache_;
-  const PageCache::ReaderSource open_reader_;
+  const ReaderOpener open_reader_;
   const std::function<void()> on_changed_;
 
   std::mutex mu_;  // guards attr_, file_, reader_
@@ -715,8 +746,7 @@ class CachedReadHandle : public ReadOnlyFileHandle,
 }  // namespace
 
 std::shared_ptr<FileHandle> NewCachedReadHandle(std::string path, const FileAttr& attr,
-                                                PageCache* cache,
-                                                PageCache::ReaderSource open_reader,
+                                                PageCache* cache, ReaderOpener open_reader,
                                                 std::function<void()> on_changed) {
   return std::make_shared<CachedReadHandle>(std::move(path), attr, cache, std::move(open_reader),
                                             std::move(on_changed));

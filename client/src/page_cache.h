@@ -126,12 +126,16 @@ class PageCache {
   bool stop_ = false;
 };
 
+// Opens the UFS reader of a file: with fresh == false it may trust the
+// attributes the handle was opened with; with true it must look again.
+using ReaderOpener = std::function<Result<std::shared_ptr<UfsReader>>(bool fresh)>;
+
 // A read handle that serves pages through the cache, opening the UFS reader
-// only on a miss, with readahead for sequential access.
+// only on a miss, with readahead for sequential access. A read that fails
+// looks at the file afresh, and reads the new version if it changed.
 // `on_changed` runs when the file turns out to have changed since `attr`.
 std::shared_ptr<FileHandle> NewCachedReadHandle(std::string path, const FileAttr& attr,
-                                                PageCache* cache,
-                                                PageCache::ReaderSource open_reader,
+                                                PageCache* cache, ReaderOpener open_reader,
                                                 std::function<void()> on_changed);
 
 }  // namespace alluxio
