@@ -104,6 +104,10 @@ class FileSystemImpl : public FileSystem,
   // next opens too, when misses in that directory look like a scan. nullopt
   // when the caller should ask GetStatus.
   std::optional<FileAttr> StatFromSlice(const std::string& p, const MountTable::Resolved& r);
+  // Notes an open of `p` for reading, on an object store: a directory whose
+  // files are opened after their stats is read file by file (ReadingIn).
+  void NoteRead(const std::string& p, const MountTable::Resolved& r);
+  bool ReadingIn(const std::string& dir);
   // NotFound / NotDirectory unless the parent of `p` is a directory.
   Status CheckParentIsDirectory(const std::string& p);
   Status DeleteTree(const std::string& path, const MountTable::Resolved& r);
@@ -128,6 +132,7 @@ class FileSystemImpl : public FileSystem,
   // a scan (a dataset read file after file) from a one-off open, for which
   // one GetStatus costs less than a listing.
   struct DirScan {
+    int reads = 0;  // files opened for reading (NoteRead)
     int misses = 0;
     size_t window = 0;    // entries the next slice asks for; 0 = kFirstSlice
     int64_t last_ns = 0;  // of the latest miss
@@ -207,10 +212,22 @@ Result<FileAttr> FileSystemImpl::StatNormalized(const std::string& p, bool parti
   auto stamp = cache_->StampFor(p);
   auto parent_stamp = cache_->StampFor(parent);
   ASSIGN_OR_RETURN(auto r, mounts_->Resolve(p));
+  // Where files are being read after their stats (FUSE looks each one up
+  // before opening it), a stat of a file also brings its first page when
+  // the UFS gets both with one request.
+  bool with_head = false;
   if (partial_ok) {
     if (auto sliced = StatFromSlice(p, r)) return *sliced;
+  } else if (page_cache_ && !r.ufs->ListingHasFullAttributes() && ReadingIn(std::string(parent))) {
+    FileAttr known;
+    int known_err = 0;
+    // A slice tells the UFS which names are files, unless one did already.
+    if (!cache_->Lookup(p, &known, &known_err, /*partial_ok=*/true)) (void)StatFromSlice(p, r);
+    with_head = true;
   }
-  auto st = r.ufs->GetStatus(r.ufs_path);
+  std::string head;
+  auto st = with_head ? r.ufs->GetStatusWithHead(r.ufs_path, page_cache_->page_size(), &head)
+                      : r.ufs->GetStatus(r.ufs_path);
   if (!st.ok()) {
     const Code code = st.status().code();
     if ((code != Code::kNotFound && code != Code::kNotDirectory) || p == "/") {
@@ -230,7 +247,32 @@ Result<FileAttr> FileSystemImpl::StatNormalized(const std::string& p, bool parti
   attr = *st;
   attr.ino = PathHash(p);
   cache_->Put(p, attr, stamp);
+  if (!head.empty() && !attr.is_dir) {
+    page_cache_->Seed(PageCache::FileKey(p, attr.version), attr.size, head);
+  }
   return attr;
+}
+
+void FileSystemImpl::NoteRead(const std::string& p, const MountTable::Resolved& r) {
+  if (r.ufs->ListingHasFullAttributes() || !cache_->enabled()) return;
+  std::string parent(ParentPath(p));
+  std::lock_guard<std::mutex> lock(scans_mu_);
+  auto it = scans_.find(parent);
+  if (it == scans_.end()) {
+    if (scans_.size() >= kMaxScans) scans_.clear();
+    it = scans_.emplace(std::move(parent), DirScan{}).first;
+  }
+  const int64_t now = MonotonicNowNs();
+  if (now - it->second.last_ns > kScanIdleNs) it->second = DirScan{};
+  it->second.last_ns = now;
+  ++it->second.reads;
+}
+
+bool FileSystemImpl::ReadingIn(const std::string& dir) {
+  std::lock_guard<std::mutex> lock(scans_mu_);
+  auto it = scans_.find(dir);
+  return it != scans_.end() && it->second.reads > 0 &&
+         MonotonicNowNs() - it->second.last_ns <= kScanIdleNs;
 }
 
 std::optional<FileAttr> FileSystemImpl::StatFromSlice(const std::string& p,
@@ -560,6 +602,7 @@ Result<std::shared_ptr<FileHandle>> FileSystemImpl::OpenFile(std::string_view pa
     return OpenFile(p, ro);
   }
   if (!opts.write && page_cache_) {
+    NoteRead(p, r);
     std::shared_ptr<Ufs> ufs = r.ufs;
     std::string ufs_path = r.ufs_path;
     std::weak_ptr<FileSystemImpl> weak = weak_from_this();

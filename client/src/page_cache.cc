@@ -303,6 +303,13 @@ void PageCache::Fulfil(uint64_t file, Claim& claim, const char* data, const Stat
   ::close(claim.lock_fd);
 }
 
+void PageCache::Seed(uint64_t file, uint64_t file_size, const std::string& head) {
+  size_t length = static_cast<size_t>(std::min(page_size_, file_size));
+  if (length == 0 || head.size() < length) return;
+  Claim c;
+  if (TryClaim(file, 0, length, &c)) Fulfil(file, c, head.data(), Status::OK());
+}
+
 void PageCache::Submit(std::function<void()> task) {
   {
     std::lock_guard<std::mutex> lock(queue_mu_);

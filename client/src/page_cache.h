@@ -45,6 +45,10 @@ class PageCache {
   void Prefetch(uint64_t file, uint64_t file_size, uint64_t first, uint64_t last,
                 const ReaderSource& fetch);
 
+  // Caches the first bytes of a file, got along with its metadata, as its
+  // first page, when they are the whole page (or the whole file).
+  void Seed(uint64_t file, uint64_t file_size, const std::string& head);
+
   // True when the page is in the cache (memory or disk).
   bool Contains(const PageKey& key, size_t length) {
     auto page = store_->Get(key);

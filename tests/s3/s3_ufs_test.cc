@@ -561,6 +561,113 @@ TEST(S3FileSystemTest, ColdOpensInADirectoryNeedNoStatEach) {
   EXPECT_EQ(read("/ds/" + name(60)).status().code(), Code::kNotFound);
 }
 
+TEST_F(S3UfsTest, StatWithHeadAgreesWithStatAndBringsTheFirstBytes) {
+  UfsCreateOptions o;
+  o.mode = 0600;
+  o.uid = 4321;
+  o.gid = 8765;
+  o.mtime_ns = 1700000000000000000;
+  std::string small = Pattern(3000, 11), big = Pattern(300000, 12);
+  ASSERT_TRUE(ufs_->CreateDirectory("/d", 0755).ok());
+  ASSERT_TRUE(WriteFile(*ufs_, "/d/small", small, o).ok());
+  ASSERT_TRUE(WriteFile(*ufs_, "/d/big", big, o).ok());
+  ASSERT_TRUE(WriteFile(*ufs_, "/d/empty", "", o).ok());
+  ASSERT_TRUE(ufs_->CreateDirectory("/d/sub", 0755).ok());
+  auto same_as_stat = [&](const std::string& path, const FileAttr& got) {
+    auto want = ufs_->GetStatus(path);
+    ASSERT_TRUE(want.ok()) << path;
+    EXPECT_EQ(got.is_dir, want->is_dir) << path;
+    EXPECT_EQ(got.size, want->size) << path;
+    EXPECT_EQ(got.mode, want->mode) << path;
+    EXPECT_EQ(got.uid, want->uid) << path;
+    EXPECT_EQ(got.gid, want->gid) << path;
+    EXPECT_EQ(got.mtime_ns, want->mtime_ns) << path;
+    EXPECT_EQ(got.version, want->version) << path;
+  };
+  // Names a new mount knows nothing of: a plain stat, no bytes.
+  auto fresh = MountS3("s3://" + bucket_ + "/root", options_);
+  ASSERT_TRUE(fresh.ok());
+  std::string head = "stale";
+  auto a = (*fresh)->GetStatusWithHead("/d/small", 1000, &head);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  same_as_stat("/d/small", *a);
+  EXPECT_TRUE(head.empty());
+  // Known files (a slice lists them): the same attributes, and the bytes.
+  auto slice = ufs_->ListFrom("/d", "", 100);
+  ASSERT_TRUE(slice.ok()) << slice.status().ToString();
+  for (auto [path, data] : {std::pair{"/d/small", &small}, std::pair{"/d/big", &big}}) {
+    for (size_t max : {size_t{1000}, size_t{4096}, size_t{1} << 20}) {
+      a = ufs_->GetStatusWithHead(path, max, &head);
+      ASSERT_TRUE(a.ok()) << path << ": " << a.status().ToString();
+      same_as_stat(path, *a);
+      EXPECT_EQ(a->mode, 0600u);
+      EXPECT_EQ(a->uid, 4321u);
+      EXPECT_TRUE(head == data->substr(0, max)) << path << " " << max;
+    }
+  }
+  // An empty object (S3 refuses the range) and a directory: stats, no bytes.
+  for (const char* path : {"/d/empty", "/d/sub"}) {
+    a = ufs_->GetStatusWithHead(path, 1000, &head);
+    ASSERT_TRUE(a.ok()) << path << ": " << a.status().ToString();
+    same_as_stat(path, *a);
+    EXPECT_TRUE(head.empty()) << path;
+  }
+  // A known file removed since: NotFound, as GetStatus says.
+  ASSERT_TRUE(ufs_->DeleteFile("/d/small").ok());
+  a = ufs_->GetStatusWithHead("/d/small", 1000, &head);
+  EXPECT_EQ(a.status().code(), Code::kNotFound) << a.status().ToString();
+  EXPECT_TRUE(head.empty());
+}
+
+// FUSE's pattern over S3: each file is stat'ed (with full attributes) and
+// then opened and read. After the first files, a stat brings the file's
+// first page along, so each small file costs one GET.
+TEST(S3FileSystemTest, StatThenReadOfEachFileIsOneRequest) {
+  REQUIRE_MOTO();
+  std::string bucket = NewBucket();
+  S3FaultProxy proxy(g_moto->port());
+  std::string err;
+  ASSERT_TRUE(proxy.Start(&err)) << err;
+  auto ufs = MountS3("s3://" + bucket + "/data", {}, proxy.endpoint());
+  ASSERT_TRUE(ufs.ok()) << ufs.status().ToString();
+  const int kFiles = 40;
+  UfsCreateOptions o;
+  o.mode = 0640;
+  ASSERT_TRUE((*ufs)->CreateDirectory("/ds", 0755).ok());
+  for (int i = 0; i < kFiles; ++i) {
+    ASSERT_TRUE(WriteFile(**ufs, "/ds/f" + std::to_string(100 + i), Pattern(5000 + i, i), o).ok());
+  }
+  TempDir tmp;
+  auto conf = Configuration::FromMap({{"alluxio.work.dir", tmp.path()}});
+  ASSERT_TRUE(conf.ok());
+  auto fs = FileSystem::CreateWithRoot(*conf, *ufs);
+  ASSERT_TRUE(fs.ok()) << fs.status().ToString();
+  int heads = 0, gets = 0;
+  for (int i = 0; i < kFiles; ++i) {
+    if (i == 3) {
+      heads = proxy.requests("HEAD");
+      gets = proxy.requests("GET");
+    }
+    std::string path = "/ds/f" + std::to_string(100 + i);
+    auto a = (*fs)->GetStatus(path);
+    ASSERT_TRUE(a.ok()) << path << ": " << a.status().ToString();
+    EXPECT_EQ(a->mode, 0640u) << path;
+    EXPECT_EQ(a->size, 5000u + i) << path;
+    auto h = (*fs)->OpenFile(path, OpenOptions::FromFlags(O_RDONLY, 0));
+    ASSERT_TRUE(h.ok()) << path;
+    std::string buf(10000, '\0');
+    auto n = (*h)->Read(0, buf.data(), buf.size());
+    ASSERT_TRUE(n.ok()) << path << ": " << n.status().ToString();
+    buf.resize(*n);
+    ASSERT_TRUE(buf == Pattern(5000 + i, i)) << path;
+  }
+  heads = proxy.requests("HEAD") - heads;
+  gets = proxy.requests("GET") - gets;
+  EXPECT_EQ(heads, 0);
+  // A GET per file, and the listing slices.
+  EXPECT_LE(gets, kFiles - 3 + 2);
+}
+
 class S3UfsSmallPartsTest : public S3UfsTest {
  protected:
   void SetUp() override {

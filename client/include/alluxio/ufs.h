@@ -99,6 +99,17 @@ class Ufs {
   // a parent component is a file.
   virtual Result<FileAttr> GetStatus(const std::string& path) = 0;
 
+  // GetStatus, and for a file the first bytes of its content (at most
+  // `max`, into *head) when the UFS gets them in the same request, for a
+  // caller about to read the file. *head may stay empty. Not forwarded by
+  // ForwardingUfs: its default calls GetStatus, which decorators see.
+  virtual Result<FileAttr> GetStatusWithHead(const std::string& path, size_t max,
+                                             std::string* head) {
+    (void)max;
+    head->clear();
+    return GetStatus(path);
+  }
+
   // Entries of a directory, in no particular order, without "." and "..".
   // NotFound when absent, NotDirectory when `path` is a file.
   virtual Result<std::vector<FileInfo>> ListStatus(const std::string& path) = 0;

@@ -357,11 +357,10 @@ Status S3Client::GetStream(const std::string& key, uint64_t offset, uint64_t n,
   return Status::OK();
 }
 
-Result<ObjectMeta> S3Client::Head(const std::string& key) {
-  Request r;
-  r.method = "HEAD";
-  r.key = key;
-  ASSIGN_OR_RETURN(HttpResponse resp, Call(r));
+namespace {
+
+// An object's headers, as HEAD and GET report them.
+ObjectMeta MetaFromHeaders(const std::string& key, const HttpResponse& resp) {
   ObjectMeta m;
   m.key = key;
   m.size = std::strtoull(resp.Header("content-length").c_str(), nullptr, 10);
@@ -370,6 +369,50 @@ Result<ObjectMeta> S3Client::Head(const std::string& key) {
   m.content_type = resp.Header("content-type");
   for (const auto& [k, v] : resp.headers) {
     if (k.rfind("x-amz-meta-", 0) == 0) m.user[k.substr(11)] = v;
+  }
+  return m;
+}
+
+}  // namespace
+
+Result<ObjectMeta> S3Client::Head(const std::string& key) {
+  Request r;
+  r.method = "HEAD";
+  r.key = key;
+  ASSIGN_OR_RETURN(HttpResponse resp, Call(r));
+  return MetaFromHeaders(key, resp);
+}
+
+Result<ObjectMeta> S3Client::GetFirst(const std::string& key, size_t max, std::string* head) {
+  head->assign(max, '\0');
+  Request r;
+  r.method = "GET";
+  r.key = key;
+  r.headers.emplace_back("Range", "bytes=0-" + std::to_string(max - 1));
+  r.sink = head->data();
+  r.sink_cap = max;
+  auto resp = Call(r);
+  if (!resp.ok()) {
+    head->clear();
+    return resp.status();
+  }
+  head->resize(resp->sink_len);
+  ObjectMeta m = MetaFromHeaders(key, *resp);
+  if (resp->status == 206) {
+    // "bytes 0-N/TOTAL": the object's size is TOTAL.
+    std::string range = resp->Header("content-range");
+    size_t slash = range.rfind('/');
+    if (slash == std::string::npos || range.compare(slash + 1, std::string::npos, "*") == 0) {
+      head->clear();
+      return Status::IoError("GET " + Describe(key) + " at " + endpoint_ +
+                             ": no object size in Content-Range '" + range + "'");
+    }
+    m.size = std::strtoull(range.c_str() + slash + 1, nullptr, 10);
+  }
+  if (head->size() != std::min<uint64_t>(m.size, max)) {
+    head->clear();
+    return Status::IoError("GET " + Describe(key) + " at " + endpoint_ + ": short body, " +
+                           std::to_string(resp->sink_len) + " bytes");
   }
   return m;
 }

@@ -70,6 +70,10 @@ class S3Client {
 
   // HEAD object. NotFound when absent.
   Result<ObjectMeta> Head(const std::string& key);
+  // GET of the first `max` bytes (or all of a smaller object) into *head,
+  // with the object's headers as HEAD reports them. NotFound when absent;
+  // OutOfRange (416) for an empty object.
+  Result<ObjectMeta> GetFirst(const std::string& key, size_t max, std::string* head);
   // Reads exactly n bytes at offset into buf (ranged GET). With if_match,
   // fails when the object's ETag differs (it changed since it was opened).
   Status GetRange(const std::string& key, uint64_t offset, char* buf, size_t n,

@@ -43,6 +43,12 @@ constexpr char kMetaUid[] = "uid";
 constexpr char kMetaGid[] = "gid";
 constexpr char kMetaMtime[] = "mtime";  // seconds, optional ".nnnnnnnnn"
 
+int64_t SteadyNowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 int64_t NowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -241,15 +247,28 @@ struct Context {
     std::string key;
     uint64_t size;
     std::string etag;
+    // Known to be a file, not shadowed by a directory of the same name (a
+    // stat's probe or a listing slice said so), at this steady-clock time;
+    // 0 when only a plain listing saw it.
+    int64_t file_seen_ns = 0;
   };
   std::mutex seen_mu;  // guards seen
   std::unordered_map<std::string, Seen> seen;
 
-  void Remember(const std::string& path, const ObjectMeta& m) {
+  void Remember(const std::string& path, const ObjectMeta& m, bool known_file = false) {
     if (m.etag.empty()) return;
+    int64_t now = known_file ? SteadyNowNs() : 0;
     std::lock_guard<std::mutex> lock(seen_mu);
     if (seen.size() >= 100000) seen.clear();
-    seen[path] = Seen{m.key, m.size, m.etag};
+    seen[path] = Seen{m.key, m.size, m.etag, now};
+  }
+
+  // Whether `path` was known to be a file within the last `max_age_ns`.
+  bool KnownFile(const std::string& path, int64_t max_age_ns) {
+    std::lock_guard<std::mutex> lock(seen_mu);
+    auto it = seen.find(path);
+    return it != seen.end() && it->second.file_seen_ns != 0 &&
+           SteadyNowNs() - it->second.file_seen_ns <= max_age_ns;
   }
 
   std::optional<Seen> Recall(const std::string& path, uint64_t version, uint64_t size) {
@@ -360,11 +379,29 @@ struct Context {
   Result<FileAttr> Stat(const std::string& path) {
     ASSIGN_OR_RETURN(Probe p, ProbePath(path));
     if (p.kind == Probe::kFile) {
-      Remember(path, p.file);
+      Remember(path, p.file, /*known_file=*/true);
       return Attr(p.file, false);
     }
     if (p.kind == Probe::kDir) return DirAttr(p);
     return Missing(path);
+  }
+
+  // Runs on a fiber. Stat, and for a file known to be one (a recent stat or
+  // listing slice said so, so no directory probe is needed) its first bytes
+  // from the same request: a ranged GET answers with the headers a HEAD
+  // would, and the data.
+  Result<FileAttr> StatWithHead(const std::string& path, size_t max, std::string* head) {
+    constexpr int64_t kKnownFor = 60'000'000'000;
+    head->clear();
+    if (path != "/" && max > 0 && KnownFile(path, kKnownFor)) {
+      auto got = client->GetFirst(Key(path), max, head);
+      if (got.ok()) {
+        Remember(path, *got, /*known_file=*/true);
+        return Attr(*got, false);
+      }
+      head->clear();  // gone or empty (416): the probe tells what it is now
+    }
+    return Stat(path);
   }
 
   // Runs on a fiber. Why `path`, found missing, is: NotDirectory when an
@@ -771,6 +808,11 @@ class S3Ufs : public Ufs {
     return Run<Result<FileAttr>>([&] { return ctx_->Stat(path); });
   }
 
+  Result<FileAttr> GetStatusWithHead(const std::string& path, size_t max,
+                                     std::string* head) override {
+    return Run<Result<FileAttr>>([&] { return ctx_->StatWithHead(path, max, head); });
+  }
+
   Result<std::vector<FileInfo>> ListStatus(const std::string& path) override {
     return Run<Result<std::vector<FileInfo>>>(
         [&]() -> Result<std::vector<FileInfo>> { return List(path); });
@@ -1019,7 +1061,7 @@ class S3Ufs : public Ufs {
     for (auto& [name, o] : files) {
       if (dir_names.count(name)) continue;
       if (!out.at_end && dir + name + "/" > last) continue;
-      ctx_->Remember(JoinPath(path, name), o);
+      ctx_->Remember(JoinPath(path, name), o, /*known_file=*/true);
       out.entries.push_back(FileInfo{std::move(name), ctx_->Attr(o, false), false});
     }
     std::sort(out.entries.begin(), out.entries.end(),
