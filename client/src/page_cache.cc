@@ -83,6 +83,10 @@ Result<std::unique_ptr<PageCache>> PageCache::Open(const Configuration& conf) {
   uint64_t initial = std::max<uint64_t>(
       page_size, conf.GetBytes("alluxio.user.streaming.reader.chunk.size.bytes"));
   uint64_t max = std::max(initial, conf.GetBytes("alluxio.user.file.readahead.max"));
+  // Pages read ahead must not evict one another before they are read: a
+  // small cache gets a smaller window.
+  max = std::max(page_size, std::min(max, conf.GetBytes("alluxio.user.client.cache.size") / 4));
+  initial = std::min(initial, max);
   std::unique_ptr<PageCache> cache(
       new PageCache(std::move(memory), raw, page_size, initial, max, dirs[0] + "/pages"));
   std::lock_guard<std::mutex> lock(g_caches_mu);

@@ -666,6 +666,29 @@ TEST(S3FileSystemTest, StatThenReadOfEachFileIsOneRequest) {
   EXPECT_EQ(heads, 0);
   // A GET per file, and the listing slices.
   EXPECT_LE(gets, kFiles - 3 + 2);
+
+  // The same after a listing (a dataset class scanned, then read): the
+  // listing tells which names are files.
+  auto fs2 = FileSystem::CreateWithRoot(*conf, *ufs);
+  ASSERT_TRUE(fs2.ok());
+  auto listing = (*fs2)->ListStatus("/ds");
+  ASSERT_TRUE(listing.ok());
+  ASSERT_EQ(listing->size(), static_cast<size_t>(kFiles));
+  for (int i = 0; i < kFiles; ++i) {
+    if (i == 1) heads = proxy.requests("HEAD");
+    std::string path = "/ds/f" + std::to_string(100 + i);
+    auto a = (*fs2)->GetStatus(path);
+    ASSERT_TRUE(a.ok()) << path << ": " << a.status().ToString();
+    EXPECT_EQ(a->mode, 0640u) << path;
+    auto h = (*fs2)->OpenFile(path, OpenOptions::FromFlags(O_RDONLY, 0));
+    ASSERT_TRUE(h.ok()) << path;
+    std::string buf(10000, '\0');
+    auto n = (*h)->Read(0, buf.data(), buf.size());
+    ASSERT_TRUE(n.ok()) << path << ": " << n.status().ToString();
+    buf.resize(*n);
+    ASSERT_TRUE(buf == Pattern(5000 + i, i)) << path;
+  }
+  EXPECT_EQ(proxy.requests("HEAD") - heads, 0);
 }
 
 class S3UfsSmallPartsTest : public S3UfsTest {

@@ -263,12 +263,16 @@ struct Context {
     seen[path] = Seen{m.key, m.size, m.etag, now};
   }
 
-  // Whether `path` was known to be a file within the last `max_age_ns`.
-  bool KnownFile(const std::string& path, int64_t max_age_ns) {
+  // The size of `path` when it was known to be a file within the last
+  // `max_age_ns`.
+  std::optional<uint64_t> KnownFileSize(const std::string& path, int64_t max_age_ns) {
     std::lock_guard<std::mutex> lock(seen_mu);
     auto it = seen.find(path);
-    return it != seen.end() && it->second.file_seen_ns != 0 &&
-           SteadyNowNs() - it->second.file_seen_ns <= max_age_ns;
+    if (it == seen.end() || it->second.file_seen_ns == 0 ||
+        SteadyNowNs() - it->second.file_seen_ns > max_age_ns) {
+      return std::nullopt;
+    }
+    return it->second.size;
   }
 
   std::optional<Seen> Recall(const std::string& path, uint64_t version, uint64_t size) {
@@ -393,8 +397,12 @@ struct Context {
   Result<FileAttr> StatWithHead(const std::string& path, size_t max, std::string* head) {
     constexpr int64_t kKnownFor = 60'000'000'000;
     head->clear();
-    if (path != "/" && max > 0 && KnownFile(path, kKnownFor)) {
-      auto got = client->GetFirst(Key(path), max, head);
+    std::optional<uint64_t> size;
+    if (path != "/" && max > 0 && (size = KnownFileSize(path, kKnownFor)) && *size > 0) {
+      // Asking no more than the size seen saves buffer space; should the
+      // object have grown, the bytes are less than a page and not cached.
+      auto got =
+          client->GetFirst(Key(path), static_cast<size_t>(std::min<uint64_t>(max, *size)), head);
       if (got.ok()) {
         Remember(path, *got, /*known_file=*/true);
         return Attr(*got, false);
@@ -987,16 +995,17 @@ class S3Ufs : public Ufs {
   Result<std::vector<FileInfo>> List(const std::string& path) {
     std::string dir = ctx_->DirKey(path);
     std::vector<FileInfo> files, dirs;
+    std::vector<ObjectMeta> objects;  // of files, in the same order
     bool any = false;
     std::string token;
     do {
       ASSIGN_OR_RETURN(s3::ListPage page, ctx_->client->List(dir, "/", token, ctx_->list_max_keys));
-      for (const auto& o : page.objects) {
+      for (auto& o : page.objects) {
         any = true;
         std::string name = o.key.substr(dir.size());
         if (name.empty() || name == "." || name == "..") continue;  // marker, or unusable
-        ctx_->Remember(JoinPath(path, name), o);
         files.push_back(FileInfo{std::move(name), ctx_->Attr(o, false)});
+        objects.push_back(std::move(o));
       }
       for (const auto& pfx : page.prefixes) {
         any = true;
@@ -1016,8 +1025,11 @@ class S3Ufs : public Ufs {
     std::unordered_set<std::string> dir_names;
     for (const auto& d : dirs) dir_names.insert(d.name);
     std::vector<FileInfo> out = std::move(dirs);
-    for (auto& f : files) {
-      if (!dir_names.count(f.name)) out.push_back(std::move(f));
+    for (size_t i = 0; i < files.size(); ++i) {
+      if (dir_names.count(files[i].name)) continue;
+      // Opens need no HEAD, and stats no directory probe, for a while.
+      ctx_->Remember(JoinPath(path, files[i].name), objects[i], /*known_file=*/true);
+      out.push_back(std::move(files[i]));
     }
     return out;
   }
