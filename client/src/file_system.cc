@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "alluxio/path.h"
+#include "dir_scans.h"
 #include "handles.h"
 #include "metadata_cache.h"
 #include "mount_table.h"
@@ -20,16 +21,6 @@
 namespace alluxio {
 
 namespace {
-
-// Listing slices for opens in a directory (FileSystemImpl::StatFromSlice):
-// the first asks for this many entries, each next one for 4 times more, up
-// to the most one S3 listing page holds.
-constexpr size_t kFirstSlice = 100;
-constexpr size_t kMaxSlice = 1000;
-// A directory without a miss for this long starts over.
-constexpr int64_t kScanIdleNs = 60'000'000'000;
-// Directories followed at once; all are forgotten when more come.
-constexpr size_t kMaxScans = 1024;
 
 // mkdir -p for the client's own state directories.
 Status MakeDirs(const std::string& dir, mode_t mode) {
@@ -104,10 +95,9 @@ class FileSystemImpl : public FileSystem,
   // next opens too, when misses in that directory look like a scan. nullopt
   // when the caller should ask GetStatus.
   std::optional<FileAttr> StatFromSlice(const std::string& p, const MountTable::Resolved& r);
-  // Notes an open of `p` for reading, on an object store: a directory whose
-  // files are opened after their stats is read file by file (ReadingIn).
-  void NoteRead(const std::string& p, const MountTable::Resolved& r);
-  bool ReadingIn(const std::string& dir);
+  // The UFS part of a stat that missed the cache: GetStatus (with the first
+  // page, cached, when `with_head`), remembered in the cache.
+  Result<FileAttr> StatFromUfs(const std::string& p, const MountTable::Resolved& r, bool with_head);
   // NotFound / NotDirectory unless the parent of `p` is a directory.
   Status CheckParentIsDirectory(const std::string& p);
   Status DeleteTree(const std::string& path, const MountTable::Resolved& r);
@@ -128,17 +118,9 @@ class FileSystemImpl : public FileSystem,
   std::unordered_map<std::string, std::weak_ptr<WriteHandle>> writers_;
   std::atomic<int> num_writers_{0};
 
-  // Opens for reading that missed the metadata cache, per directory, to tell
-  // a scan (a dataset read file after file) from a one-off open, for which
-  // one GetStatus costs less than a listing.
-  struct DirScan {
-    int reads = 0;  // files opened for reading (NoteRead)
-    int misses = 0;
-    size_t window = 0;    // entries the next slice asks for; 0 = kFirstSlice
-    int64_t last_ns = 0;  // of the latest miss
-  };
-  std::mutex scans_mu_;  // guards scans_ and no_slices_; leaf lock
-  std::unordered_map<std::string, DirScan> scans_;
+  // Directories of object stores read file after file.
+  DirScans scans_;
+  std::mutex no_slices_mu_;                    // guards no_slices_; leaf lock
   std::vector<std::weak_ptr<Ufs>> no_slices_;  // ListFrom said NotSupported
 };
 
@@ -208,9 +190,6 @@ Result<FileAttr> FileSystemImpl::StatNormalized(const std::string& p, bool parti
     if (err == 0) return attr;
     return Status::FromErrno(err, p);
   }
-  const std::string_view parent = ParentPath(p);
-  auto stamp = cache_->StampFor(p);
-  auto parent_stamp = cache_->StampFor(parent);
   ASSIGN_OR_RETURN(auto r, mounts_->Resolve(p));
   // Where files are being read after their stats (FUSE looks each one up
   // before opening it), a stat of a file also brings its first page when
@@ -218,61 +197,15 @@ Result<FileAttr> FileSystemImpl::StatNormalized(const std::string& p, bool parti
   bool with_head = false;
   if (partial_ok) {
     if (auto sliced = StatFromSlice(p, r)) return *sliced;
-  } else if (page_cache_ && !r.ufs->ListingHasFullAttributes() && ReadingIn(std::string(parent))) {
+  } else if (page_cache_ && !r.ufs->ListingHasFullAttributes() &&
+             scans_.ReadingIn(std::string(ParentPath(p)))) {
     FileAttr known;
     int known_err = 0;
     // A slice tells the UFS which names are files, unless one did already.
     if (!cache_->Lookup(p, &known, &known_err, /*partial_ok=*/true)) (void)StatFromSlice(p, r);
     with_head = true;
   }
-  std::string head;
-  auto st = with_head ? r.ufs->GetStatusWithHead(r.ufs_path, page_cache_->page_size(), &head)
-                      : r.ufs->GetStatus(r.ufs_path);
-  if (!st.ok()) {
-    const Code code = st.status().code();
-    if ((code != Code::kNotFound && code != Code::kNotDirectory) || p == "/") {
-      return st.status();
-    }
-    // Why it is missing depends on the ancestors, so answer as POSIX does
-    // whatever the UFS says (ENOTDIR when a parent is a file), and remember
-    // the answer only while the parent stays the directory it is now.
-    auto pattr = StatNormalized(std::string(parent));
-    if (!pattr.ok()) return pattr.status();
-    if (!pattr->is_dir) {
-      return Status(Code::kNotDirectory, p + ": " + std::string(parent) + " is not a directory");
-    }
-    cache_->PutError(p, ENOENT, parent_stamp);
-    return Status::NotFound(p + " does not exist");
-  }
-  attr = *st;
-  attr.ino = PathHash(p);
-  cache_->Put(p, attr, stamp);
-  if (!head.empty() && !attr.is_dir) {
-    page_cache_->Seed(PageCache::FileKey(p, attr.version), attr.size, head);
-  }
-  return attr;
-}
-
-void FileSystemImpl::NoteRead(const std::string& p, const MountTable::Resolved& r) {
-  if (r.ufs->ListingHasFullAttributes() || !cache_->enabled()) return;
-  std::string parent(ParentPath(p));
-  std::lock_guard<std::mutex> lock(scans_mu_);
-  auto it = scans_.find(parent);
-  if (it == scans_.end()) {
-    if (scans_.size() >= kMaxScans) scans_.clear();
-    it = scans_.emplace(std::move(parent), DirScan{}).first;
-  }
-  const int64_t now = MonotonicNowNs();
-  if (now - it->second.last_ns > kScanIdleNs) it->second = DirScan{};
-  it->second.last_ns = now;
-  ++it->second.reads;
-}
-
-bool FileSystemImpl::ReadingIn(const std::string& dir) {
-  std::lock_guard<std::mutex> lock(scans_mu_);
-  auto it = scans_.find(dir);
-  return it != scans_.end() && it->second.reads > 0 &&
-         MonotonicNowNs() - it->second.last_ns <= kScanIdleNs;
+  return StatFromUfs(p, r, with_head);
 }
 
 std::optional<FileAttr> FileSystemImpl::StatFromSlice(const std::string& p,
@@ -285,25 +218,13 @@ std::optional<FileAttr> FileSystemImpl::StatFromSlice(const std::string& p,
   // The parent must be served by the same mount (p is no mount point).
   auto rp = mounts_->Resolve(parent);
   if (!rp.ok() || rp->ufs != r.ufs || rp->mount_point != r.mount_point) return std::nullopt;
-  size_t window;
   {
-    std::lock_guard<std::mutex> lock(scans_mu_);
+    std::lock_guard<std::mutex> lock(no_slices_mu_);
     for (const auto& w : no_slices_) {
       if (w.lock() == r.ufs) return std::nullopt;
     }
-    const int64_t now = MonotonicNowNs();
-    auto it = scans_.find(parent);
-    if (it == scans_.end()) {
-      if (scans_.size() >= kMaxScans) scans_.clear();
-      it = scans_.emplace(parent, DirScan{}).first;
-    }
-    DirScan& scan = it->second;
-    if (now - scan.last_ns > kScanIdleNs) scan = DirScan{};
-    scan.last_ns = now;
-    if (++scan.misses < 2) return std::nullopt;  // the first miss in a while
-    window = scan.window == 0 ? kFirstSlice : scan.window;
-    scan.window = std::min(window * 4, kMaxSlice);
   }
+  size_t window = scans_.SliceSize(parent);  // 0: the first miss in a while
   // A slice of more than a fair share of the cache would evict itself.
   window = std::min(window, cache_->capacity() / 4);
   if (window == 0) return std::nullopt;
@@ -313,7 +234,7 @@ std::optional<FileAttr> FileSystemImpl::StatFromSlice(const std::string& p,
   auto slice = r.ufs->ListFrom(rp->ufs_path, name, window);
   if (!slice.ok()) {
     if (slice.status().code() == Code::kNotSupported) {
-      std::lock_guard<std::mutex> lock(scans_mu_);
+      std::lock_guard<std::mutex> lock(no_slices_mu_);
       std::erase_if(no_slices_, [](const std::weak_ptr<Ufs>& w) { return w.expired(); });
       no_slices_.push_back(r.ufs);
     }
@@ -334,10 +255,42 @@ std::optional<FileAttr> FileSystemImpl::StatFromSlice(const std::string& p,
   if (!found) {
     // A slice says nothing about names it lacks. Opens of missing files are
     // no scan: the next miss here asks GetStatus again.
-    std::lock_guard<std::mutex> lock(scans_mu_);
-    scans_.erase(parent);
+    scans_.SliceMissed(parent);
   }
   return found;
+}
+
+Result<FileAttr> FileSystemImpl::StatFromUfs(const std::string& p, const MountTable::Resolved& r,
+                                             bool with_head) {
+  const std::string_view parent = ParentPath(p);
+  auto stamp = cache_->StampFor(p);
+  auto parent_stamp = cache_->StampFor(parent);
+  std::string head;
+  auto st = with_head ? r.ufs->GetStatusWithHead(r.ufs_path, page_cache_->page_size(), &head)
+                      : r.ufs->GetStatus(r.ufs_path);
+  if (!st.ok()) {
+    const Code code = st.status().code();
+    if ((code != Code::kNotFound && code != Code::kNotDirectory) || p == "/") {
+      return st.status();
+    }
+    // Why it is missing depends on the ancestors, so answer as POSIX does
+    // whatever the UFS says (ENOTDIR when a parent is a file), and remember
+    // the answer only while the parent stays the directory it is now.
+    auto pattr = StatNormalized(std::string(parent));
+    if (!pattr.ok()) return pattr.status();
+    if (!pattr->is_dir) {
+      return Status(Code::kNotDirectory, p + ": " + std::string(parent) + " is not a directory");
+    }
+    cache_->PutError(p, ENOENT, parent_stamp);
+    return Status::NotFound(p + " does not exist");
+  }
+  FileAttr attr = *st;
+  attr.ino = PathHash(p);
+  cache_->Put(p, attr, stamp);
+  if (!head.empty() && !attr.is_dir) {
+    page_cache_->Seed(PageCache::FileKey(p, attr.version), attr.size, head);
+  }
+  return attr;
 }
 
 Status FileSystemImpl::CheckParentIsDirectory(const std::string& p) {
@@ -602,7 +555,9 @@ Result<std::shared_ptr<FileHandle>> FileSystemImpl::OpenFile(std::string_view pa
     return OpenFile(p, ro);
   }
   if (!opts.write && page_cache_) {
-    NoteRead(p, r);
+    // On object stores, files of a directory being read get their first
+    // page with their stat (StatNormalized).
+    if (!r.ufs->ListingHasFullAttributes()) scans_.NoteRead(std::string(ParentPath(p)));
     std::shared_ptr<Ufs> ufs = r.ufs;
     std::string ufs_path = r.ufs_path;
     std::weak_ptr<FileSystemImpl> weak = weak_from_this();
