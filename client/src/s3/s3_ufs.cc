@@ -569,7 +569,7 @@ class S3Stream : public UfsStream {
     while (got < n && !pipe_->chunks.empty()) {
       std::string& front = pipe_->chunks.front();
       size_t k = std::min(n - got, front.size() - pipe_->front_off);
-      std::memcpy(buf + got, front.data() + pipe_->front_off, k);
+      front.copy(buf + got, k, pipe_->front_off);
       got += k;
       pipe_->front_off += k;
       if (pipe_->front_off == front.size()) {
