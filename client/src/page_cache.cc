@@ -541,10 +541,13 @@ class CachedReadHandle : public ReadOnlyFileHandle,
 
   Result<size_t> Read(uint64_t offset, char* buf, size_t n) override {
     auto got = ReadPages(offset, buf, n);
-    if (got.ok() || got.status().code() == Code::kBadDescriptor) return got;
+    if (got.ok()) return got;
     // The UFS may have refused a version it no longer has (metadata from a
-    // listing or stat taken before the file was rewritten): when a fresh
-    // look finds another version, the read is of that one.
+    // listing or stat taken before the file was rewritten, or removed): when
+    // a fresh look finds another version, the read is of that one. Errors
+    // that say nothing of the file (an unreachable server, a timeout) stand.
+    const Code code = got.status().code();
+    if (code != Code::kIoError && code != Code::kNotFound && code != Code::kOutOfRange) return got;
     auto moved = Refresh();
     if (!moved.ok() && moved.status().code() == Code::kNotFound) return moved.status();
     if (!moved.ok() || !*moved) return got;
