@@ -254,14 +254,10 @@ void PageCache::Prefetch(uint64_t file, uint64_t file_size, uint64_t first, uint
   // Runs of pages go as one read each (one request to an object store
   // instead of one per page; the UFS splits large reads into parallel parts).
   const uint64_t run = std::max<uint64_t>(1, kPrefetchRunBytes / page_size_);
-  std::lock_guard<std::mutex> lock(queue_mu_);
-  EnsureWorkers();
   for (uint64_t a = first; a <= last && a * page_size_ < file_size; a += run) {
     uint64_t b = std::min(last, a + run - 1);
-    queue_.push_back(
-        [this, file, file_size, a, b, fetch] { PrefetchRun(file, file_size, a, b, fetch); });
+    Submit([this, file, file_size, a, b, fetch] { PrefetchRun(file, file_size, a, b, fetch); });
   }
-  queue_cv_.notify_all();
 }
 
 bool PageCache::TryClaim(uint64_t file, uint64_t index, size_t length, Claim* claim) {
@@ -690,10 +686,17 @@ class CachedReadHandle : public ReadOnlyFileHandle,
     // Start one for a read where the last one ended (or at the start),
     // when the file goes on past it and the page after it is missing (so
     // cached files never open their UFS file).
+    // A page found cached is not looked up again: small sequential reads of
+    // a cached file cost no lookup each.
     const uint64_t next = last + 1;
-    bool start =
-        offset == stream_next_ && next * ps < size &&
-        !cache_->Contains(PageKey{file, next}, static_cast<size_t>(std::min(ps, size - next * ps)));
+    bool start = offset == stream_next_ && next * ps < size &&
+                 (next != cached_next_ || file != cached_file_);
+    if (start && cache_->Contains(PageKey{file, next},
+                                  static_cast<size_t>(std::min(ps, size - next * ps)))) {
+      cached_next_ = next;
+      cached_file_ = file;
+      start = false;
+    }
     stream_next_ = offset + n;
     if (!start) return Status::OK();
     ASSIGN_OR_RETURN(std::shared_ptr<UfsReader> reader, source());
@@ -753,8 +756,10 @@ class CachedReadHandle : public ReadOnlyFileHandle,
   uint64_t streamer_file_ = 0;  // the file key its pages go to
   uint64_t stream_next_ = 0;    // where a sequential reader reads next
   uint64_t stream_window_ = 0;
-  bool prefers_streams_ = false;  // the UFS said so
-  bool no_streams_ = false;       // the UFS has none, or one failed
+  uint64_t cached_next_ = UINT64_MAX;  // a page after a read, found cached,
+  uint64_t cached_file_ = 0;           // of this file key
+  bool prefers_streams_ = false;       // the UFS said so
+  bool no_streams_ = false;            // the UFS has none, or one failed
 };
 
 }  // namespace

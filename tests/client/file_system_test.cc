@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "testing/fs_read.h"
 #include "testing/mem_ufs.h"
 #include "testing/temp_dir.h"
 
@@ -446,18 +447,7 @@ class OpenScanTest : public ::testing::Test {
   }
   // The bytes, read to the end as read(2) callers do, or the error of the
   // open or a read.
-  Result<std::string> Read(const std::string& path) {
-    ASSIGN_OR_RETURN(auto h, fs_->OpenFile(path, OpenOptions::FromFlags(O_RDONLY, 0)));
-    std::string out;
-    char buf[4096];
-    for (;;) {
-      ASSIGN_OR_RETURN(size_t n, h->Read(out.size(), buf, sizeof(buf)));
-      if (n == 0) break;
-      out.append(buf, n);
-    }
-    RETURN_IF_ERROR(h->Close());
-    return out;
-  }
+  Result<std::string> Read(const std::string& path) { return testing::ReadWhole(*fs_, path); }
   int Metadata() {
     return counting_->Count("GetStatus") + counting_->Count("ListStatus") +
            counting_->Count("ListFrom");

@@ -13,6 +13,7 @@
 #include "alluxio/file_system.h"
 #include "s3_fault_proxy.h"
 #include "s3_test_util.h"
+#include "testing/fs_read.h"
 #include "testing/temp_dir.h"
 
 namespace alluxio::testing {
@@ -212,15 +213,8 @@ TEST_F(S3FaultTest, SequentialReadThroughTheCacheIsOneStreamedGet) {
   auto fs = FileSystem::CreateWithRoot(*conf, ufs_);
   ASSERT_TRUE(fs.ok()) << fs.status().ToString();
   auto read_all = [&]() -> std::string {
-    auto h = (*fs)->OpenFile("/big", OpenOptions::FromFlags(O_RDONLY, 0));
-    if (!h.ok()) return h.status().ToString();
-    std::string out, buf(1 << 20, '\0');
-    while (true) {
-      auto n = (*h)->Read(out.size(), buf.data(), buf.size());
-      if (!n.ok()) return n.status().ToString();
-      if (*n == 0) return out;
-      out.append(buf.data(), *n);
-    }
+    auto data = ReadWhole(**fs, "/big", 1 << 20);
+    return data.ok() ? *data : data.status().ToString();
   };
   int gets = proxy_->requests("GET");
   EXPECT_TRUE(read_all() == data);

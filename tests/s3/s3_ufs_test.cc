@@ -16,6 +16,7 @@
 #include "s3/s3_client.h"
 #include "s3_fault_proxy.h"
 #include "s3_test_util.h"
+#include "testing/fs_read.h"
 #include "testing/temp_dir.h"
 
 namespace alluxio::testing {
@@ -513,18 +514,7 @@ TEST(S3FileSystemTest, ColdOpensInADirectoryNeedNoStatEach) {
   ASSERT_TRUE(conf.ok());
   auto fs = FileSystem::CreateWithRoot(*conf, *ufs);
   ASSERT_TRUE(fs.ok()) << fs.status().ToString();
-  auto read = [&](const std::string& path) -> Result<std::string> {
-    ASSIGN_OR_RETURN(auto h, (*fs)->OpenFile(path, OpenOptions::FromFlags(O_RDONLY, 0)));
-    std::string out;
-    char buf[4096];
-    for (;;) {
-      ASSIGN_OR_RETURN(size_t n, h->Read(out.size(), buf, sizeof(buf)));
-      if (n == 0) break;
-      out.append(buf, n);
-    }
-    RETURN_IF_ERROR(h->Close());
-    return out;
-  };
+  auto read = [&](const std::string& path) { return ReadWhole(**fs, path); };
 
   // The first two opens: a stat (two HEADs), then a slice of 100 entries.
   ASSERT_EQ(*read("/ds/" + name(0)), "data/ds/" + name(0));
@@ -642,24 +632,24 @@ TEST(S3FileSystemTest, StatThenReadOfEachFileIsOneRequest) {
   ASSERT_TRUE(conf.ok());
   auto fs = FileSystem::CreateWithRoot(*conf, *ufs);
   ASSERT_TRUE(fs.ok()) << fs.status().ToString();
+  // Stats file i with full attributes, then reads it.
+  auto stat_and_read = [&](FileSystem& client, int i) {
+    std::string path = "/ds/f" + std::to_string(100 + i);
+    auto a = client.GetStatus(path);
+    ASSERT_TRUE(a.ok()) << path << ": " << a.status().ToString();
+    EXPECT_EQ(a->mode, 0640u) << path;
+    EXPECT_EQ(a->size, 5000u + i) << path;
+    auto data = ReadWhole(client, path);
+    ASSERT_TRUE(data.ok()) << path << ": " << data.status().ToString();
+    ASSERT_TRUE(*data == Pattern(5000 + i, i)) << path;
+  };
   int heads = 0, gets = 0;
   for (int i = 0; i < kFiles; ++i) {
     if (i == 3) {
       heads = proxy.requests("HEAD");
       gets = proxy.requests("GET");
     }
-    std::string path = "/ds/f" + std::to_string(100 + i);
-    auto a = (*fs)->GetStatus(path);
-    ASSERT_TRUE(a.ok()) << path << ": " << a.status().ToString();
-    EXPECT_EQ(a->mode, 0640u) << path;
-    EXPECT_EQ(a->size, 5000u + i) << path;
-    auto h = (*fs)->OpenFile(path, OpenOptions::FromFlags(O_RDONLY, 0));
-    ASSERT_TRUE(h.ok()) << path;
-    std::string buf(10000, '\0');
-    auto n = (*h)->Read(0, buf.data(), buf.size());
-    ASSERT_TRUE(n.ok()) << path << ": " << n.status().ToString();
-    buf.resize(*n);
-    ASSERT_TRUE(buf == Pattern(5000 + i, i)) << path;
+    stat_and_read(**fs, i);
   }
   heads = proxy.requests("HEAD") - heads;
   gets = proxy.requests("GET") - gets;
@@ -676,17 +666,7 @@ TEST(S3FileSystemTest, StatThenReadOfEachFileIsOneRequest) {
   ASSERT_EQ(listing->size(), static_cast<size_t>(kFiles));
   for (int i = 0; i < kFiles; ++i) {
     if (i == 1) heads = proxy.requests("HEAD");
-    std::string path = "/ds/f" + std::to_string(100 + i);
-    auto a = (*fs2)->GetStatus(path);
-    ASSERT_TRUE(a.ok()) << path << ": " << a.status().ToString();
-    EXPECT_EQ(a->mode, 0640u) << path;
-    auto h = (*fs2)->OpenFile(path, OpenOptions::FromFlags(O_RDONLY, 0));
-    ASSERT_TRUE(h.ok()) << path;
-    std::string buf(10000, '\0');
-    auto n = (*h)->Read(0, buf.data(), buf.size());
-    ASSERT_TRUE(n.ok()) << path << ": " << n.status().ToString();
-    buf.resize(*n);
-    ASSERT_TRUE(buf == Pattern(5000 + i, i)) << path;
+    stat_and_read(**fs2, i);
   }
   EXPECT_EQ(proxy.requests("HEAD") - heads, 0);
 }
