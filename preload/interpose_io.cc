@@ -30,10 +30,29 @@ ssize_t ReadDesc(int fd, Desc& d, void* buf, size_t n, off_t pos) {
   return static_cast<ssize_t>(*r);
 }
 
+namespace {
+
+// Whether a write at `pos` (-1: the file offset) of a staged description
+// continues the file, as writes without the random-access switch must.
+bool SequentialAt(int fd, off_t pos) {
+  struct stat st;
+  if (real::fstat(fd, &st) != 0) return false;
+  off_t at = pos >= 0 ? pos : real::lseek(fd, 0, SEEK_CUR);
+  return at == st.st_size;
+}
+
+}  // namespace
+
 ssize_t WriteDesc(int fd, Desc& d, const void* buf, size_t n, off_t pos) {
-  if (d.is_dir || (d.flags & O_ACCMODE) == O_RDONLY) return Fail(EBADF);
+  const int flags = d.flags;
+  if (d.is_dir || (flags & O_ACCMODE) == O_RDONLY) return Fail(EBADF);
   if (pos < -1) return Fail(EINVAL);
-  if (d.backed) return pos < 0 ? real::write(fd, buf, n) : real::pwrite(fd, buf, n, pos);
+  if (d.staged) {
+    if (d.sequential_only && !(flags & O_APPEND) && !SequentialAt(fd, pos)) return Fail(ENOTSUP);
+    return pos < 0 ? real::write(fd, buf, n) : real::pwrite(fd, buf, n, pos);
+  }
+  // Served in-process: a kept file without the switch, whose handle
+  // refuses writes with ENOTSUP.
   const char* p = static_cast<const char*>(buf);
   if (pos >= 0) {
     uint64_t at = static_cast<uint64_t>(pos);
@@ -460,9 +479,8 @@ SHIM_EXPORT off64_t lseek64(int fd, off64_t off, int whence) {
 }
 
 static int SyncDesc(Desc& d) {
-  // A backed copy is committed when its last fd closes.
-  if (!d.handle || d.backed) return 0;
-  Status st = d.handle->Sync();
+  if (!d.staged && !d.handle) return 0;
+  Status st = d.staged ? SyncStaged(d) : d.handle->Sync();
   return st.ok() ? 0 : Fail(st);
 }
 
@@ -483,9 +501,18 @@ SHIM_EXPORT int syncfs(int fd) {
 
 static int TruncateDesc(int fd, Desc& d, off64_t len) {
   if (len < 0 || d.is_dir || (d.flags & O_ACCMODE) == O_RDONLY) return Fail(EINVAL);
-  if (d.backed) return real::ftruncate64(fd, len);
+  if (d.staged) {
+    struct stat st;
+    if (d.sequential_only && len != 0 &&
+        (real::fstat(fd, &st) != 0 || st.st_size != static_cast<off_t>(len))) {
+      return Fail(ENOTSUP);
+    }
+    return real::ftruncate64(fd, len);
+  }
   if (!d.handle->writable()) return Fail(EINVAL);
   Status st = d.handle->Truncate(static_cast<uint64_t>(len));
+  // A kept file emptied: from now on the kernel carries its bytes.
+  if (st.ok() && len == 0) st = StageKept(d);
   return st.ok() ? 0 : Fail(st);
 }
 
@@ -702,6 +729,16 @@ static int FcntlServed(int fd, Desc& d, int cmd, long arg) {
       Release(Fds().Install(nfd, shared));
       return nfd;
     }
+    case F_GETFL:  // a staged description is the kernel's
+      if (d.staged) return real::fcntl(fd, cmd, arg);
+      break;
+    case F_SETFL:
+      if (d.staged && real::fcntl(fd, cmd, arg) != 0) return -1;
+      break;
+    default:
+      break;
+  }
+  switch (cmd) {
     case F_GETFL: {
       // The kernel reports O_LARGEFILE (which x86_64's headers define as 0).
       constexpr int kKernelLargeFile = 0100000;
@@ -827,8 +864,12 @@ SHIM_EXPORT int lockf64(int fd, int cmd, off64_t len) {
 static int AllocateDesc(int fd, Desc& d, off64_t off, off64_t len, int mode) {
   if (off < 0 || len <= 0) return EINVAL;
   if ((d.flags & O_ACCMODE) == O_RDONLY || d.is_dir) return EBADF;
+  // A staged file is a local file, holes and all; without the switch only
+  // preallocation, which leaves the content as it is.
+  if (d.staged && (!d.sequential_only || mode == FALLOC_FL_KEEP_SIZE)) {
+    return real::fallocate64(fd, mode, off, len) == 0 ? 0 : errno;
+  }
   if (mode & ~FALLOC_FL_KEEP_SIZE) return EOPNOTSUPP;  // punching holes, zeroing ranges
-  if (d.backed) return real::fallocate64(fd, mode, off, len) == 0 ? 0 : errno;
   if (mode & FALLOC_FL_KEEP_SIZE) return 0;
   auto a = d.handle->Stat();
   if (!a.ok()) return a.status().ToErrno();

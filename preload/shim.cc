@@ -118,38 +118,11 @@ void ParsePrefixes(const char* env) {
   g_prefixes = prefixes;
 }
 
-void AdoptInherited();
-
-// A served file open for writing and inherited by a child may be written
-// by a program the child execs; back it with a real copy now, so parent and
-// child share the bytes (and the offset) as they would share a kernel file,
-// and whichever closes last commits everything.
-void BackWritableInheritables() {
-  for (auto& [fd, d] : Fds().Snapshot()) {
-    if (d->backed || d->is_dir || !d->handle || !d->handle->writable()) continue;
-    int fdflags = real::fcntl(fd, F_GETFD);
-    if (fdflags < 0 || (fdflags & FD_CLOEXEC)) continue;
-    (void)MakeBacked(*d);
-  }
-}
-
-void AtForkPrepare() {
-  if (g_active && !t_in_shim)
-    Protect(0, [] {
-      BackWritableInheritables();
-      return 0;
-    });
-  Fds().LockAll();
-}
+// Backing copies for fork are made by the interposed fork(), before any
+// pthread_atfork handler: the client's handlers lock what a copy reads.
+void AtForkPrepare() { Fds().LockAll(); }
 void AtForkParent() { Fds().UnlockAll(); }
-void AtForkChild() {
-  Fds().UnlockAll();
-  // Files being written belong to the process that opened them: the child
-  // may read through them but its close or exit never commits them.
-  for (auto& [fd, d] : Fds().Snapshot()) {
-    if (d->handle && d->handle->writable()) d->inherited = true;
-  }
-}
+void AtForkChild() { Fds().UnlockAll(); }
 
 __attribute__((constructor)) void Init() {
   real::ResolveAll();
@@ -181,14 +154,7 @@ __attribute__((constructor)) void Init() {
 __attribute__((destructor)) void Fini() {
   if (!g_active) return;
   fflush(nullptr);
-  Guard guard;
-  for (auto& [fd, d] : Fds().Snapshot()) {
-    if (d->inherited || d->is_dir || (d->flags & O_ACCMODE) == O_RDONLY) continue;
-    // Each description once, however many fds share it.
-    Fds().Remove(fd);
-    d->fd_refs.store(1);
-    (void)ReleaseDesc(d);
-  }
+  FinishAtExit();
 }
 
 }  // namespace
@@ -462,237 +428,6 @@ int InstallNewFd(std::shared_ptr<Desc> desc, bool cloexec) {
   return fd;
 }
 
-namespace {
-
-// Where staged copies live: the client's staging directory once the client
-// exists, else the system temporary directory.
-std::string StagingDir() {
-  int err = 0;
-  FileSystem* fs = Fs(&err);
-  if (fs != nullptr) return fs->conf().Get("alluxio.user.client.cache.staging.dir");
-  const char* tmp = getenv("TMPDIR");
-  return tmp && *tmp ? tmp : "/tmp";
-}
-
-int NewStagingFile() {
-  std::string dir = StagingDir();
-  int fd = real::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-  if (fd >= 0) return fd;
-  std::string tmpl = dir + "/alluxio-posix.XXXXXX";
-  fd = mkostemp(tmpl.data(), O_CLOEXEC);
-  if (fd >= 0) real::unlink(tmpl.c_str());
-  return fd;
-}
-
-// Writes the backing copy of `d` into the UFS: through its own handle, or
-// (adopted across exec) a new one replacing the file.
-Status CommitBacked(Desc& d) {
-  std::shared_ptr<FileHandle> h = d.handle;
-  if (h == nullptr) {
-    int err = 0;
-    FileSystem* fs = Fs(&err);
-    if (fs == nullptr) return Status::FromErrno(err, "alluxio client");
-    auto opened = fs->OpenFile(d.where.apath, OpenOptions::FromFlags(O_WRONLY | O_CREAT | O_TRUNC,
-                                                                     0666 & ~CurrentUmask()));
-    // The program that handed the file over still has it open for writing:
-    // it commits the shared copy (with these writes) when it closes it.
-    if (!opened.ok() && opened.status().code() == Code::kBusy && d.adopted) return Status::OK();
-    if (!opened.ok()) return opened.status();
-    h = *opened;
-  } else {
-    Status st = h->Truncate(0);
-    if (!st.ok()) {
-      (void)h->Close();
-      return st;
-    }
-  }
-  std::vector<char> buf(1 << 20);
-  uint64_t off = 0;
-  Status st;
-  while (st.ok()) {
-    ssize_t r = real::pread(d.backing_fd, buf.data(), buf.size(), static_cast<off_t>(off));
-    if (r < 0) {
-      st = Status::FromErrno(errno, "read staged copy of " + d.where.apath);
-      break;
-    }
-    if (r == 0) break;
-    auto w = h->Write(off, buf.data(), static_cast<size_t>(r));
-    if (!w.ok()) st = w.status();
-    off += static_cast<uint64_t>(r);
-  }
-  Status cst = h->Close();
-  return st.ok() ? cst : st;
-}
-
-}  // namespace
-
-Status ReleaseDesc(const std::shared_ptr<Desc>& d) {
-  if (d == nullptr || d->fd_refs.fetch_sub(1, std::memory_order_acq_rel) != 1 || d->inherited) {
-    return Status::OK();
-  }
-  Guard guard;
-  const bool writable = (d->flags & O_ACCMODE) != O_RDONLY && !d->is_dir;
-  if (d->backed && writable) return CommitBacked(*d);
-  if (d->handle) return d->handle->Close();
-  return Status::OK();
-}
-
-int CloseServedFd(int fd) {
-  std::shared_ptr<Desc> d = Fds().Remove(fd);
-  int rc = real::close(fd);
-  int saved = errno;
-  Status st = ReleaseDesc(d);
-  if (!st.ok()) return Fail(st);
-  errno = saved;
-  return rc;
-}
-
-Status MakeBacked(Desc& d) {
-  Guard guard;
-  std::lock_guard<std::mutex> lock(d.mu);
-  if (d.backed) return Status::OK();
-  if (d.is_dir) return Status::NotSupported(d.where.lpath + " is a directory");
-  int tfd = NewStagingFile();
-  if (tfd < 0) return Status::FromErrno(errno, "staging copy of " + d.where.lpath);
-  auto attr = d.handle->Stat();
-  Status st = attr.status();
-  // A write-only handle cannot read back: copy what the file held when it
-  // was opened (O_APPEND, or O_WRONLY without O_TRUNC), through a reader,
-  // as long as this handle has not changed it yet.
-  std::shared_ptr<FileHandle> source = d.handle;
-  if (st.ok() && attr->size > 0 && !d.handle->readable()) {
-    int err = 0;
-    FileSystem* fs = Fs(&err);
-    auto committed = fs ? fs->GetStatus(d.where.apath) : Status::FromErrno(err, "alluxio client");
-    auto reader = committed.ok() && committed->size == attr->size
-                      ? fs->OpenFile(d.where.apath, OpenOptions::FromFlags(O_RDONLY, 0))
-                      : Result<std::shared_ptr<FileHandle>>(Status::NotSupported(
-                            d.where.lpath + " is open write-only with data already written"));
-    if (reader.ok()) {
-      source = *reader;
-    } else {
-      st = reader.status();
-    }
-  }
-  if (st.ok() && attr->size > 0) {
-    std::vector<char> buf(1 << 20);
-    for (uint64_t off = 0; st.ok() && off < attr->size;) {
-      auto r = source->Read(off, buf.data(), buf.size());
-      if (!r.ok()) st = r.status();
-      if (!st.ok() || *r == 0) break;
-      if (real::pwrite(tfd, buf.data(), *r, static_cast<off_t>(off)) != static_cast<ssize_t>(*r)) {
-        st = Status::FromErrno(errno ? errno : EIO, "staging copy of " + d.where.lpath);
-      }
-      off += *r;
-    }
-  }
-  if (source != d.handle) (void)source->Close();
-  if (st.ok()) {
-    // Every fd of this description now points at the copy, sharing one
-    // kernel offset as they shared ours.
-    for (auto& [fd, other] : Fds().Snapshot()) {
-      if (other.get() != &d) continue;
-      int fdflags = real::fcntl(fd, F_GETFD);
-      if (real::dup3(tfd, fd, (fdflags > 0 && (fdflags & FD_CLOEXEC)) ? O_CLOEXEC : 0) < 0) {
-        st = Status::FromErrno(errno, "back " + d.where.lpath);
-        break;
-      }
-    }
-  }
-  if (!st.ok()) {
-    real::close(tfd);
-    return st;
-  }
-  real::lseek(tfd, static_cast<off_t>(d.offset), SEEK_SET);
-  if (d.flags & O_APPEND) real::fcntl(tfd, F_SETFL, O_APPEND);
-  d.backing_fd = MoveInternalFd(tfd);
-  d.backed = true;
-  return Status::OK();
-}
-
-namespace {
-
-constexpr char kFdsEnv[] = "ALLUXIO_POSIX_FDS";
-constexpr char kCwdEnv[] = "ALLUXIO_POSIX_CWD";
-
-std::string Hex(const std::string& s) {
-  static const char* kDigits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : s) {
-    out += kDigits[c >> 4];
-    out += kDigits[c & 15];
-  }
-  return out;
-}
-
-std::string Unhex(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i + 1 < s.size(); i += 2) {
-    out += static_cast<char>(std::stoi(s.substr(i, 2), nullptr, 16));
-  }
-  return out;
-}
-
-// In a new program: take over the served fds the previous one handed on.
-void AdoptInherited() {
-  const char* env = getenv(kFdsEnv);
-  if (env != nullptr) {
-    std::string all(env);
-    size_t i = 0;
-    while (i < all.size()) {
-      size_t end = all.find(';', i);
-      if (end == std::string::npos) end = all.size();
-      std::string item = all.substr(i, end - i);
-      i = end + 1;
-      int fd = -1, flags = 0;
-      char lhex[2 * PATH_MAX + 1], ahex[2 * PATH_MAX + 1];
-      if (sscanf(item.c_str(), "%d,%d,%8190[0-9a-f],%8190[0-9a-f]", &fd, &flags, lhex, ahex) != 4)
-        continue;
-      if (fd < 0 || fd >= FdTable::kMaxFds || real::fcntl(fd, F_GETFD) < 0) continue;
-      auto d = std::make_shared<Desc>();
-      d->where.lpath = Unhex(lhex);
-      d->where.apath = Unhex(ahex);
-      d->flags = flags;
-      d->backed = true;
-      d->adopted = true;
-      d->backing_fd = MoveInternalFd(real::fcntl(fd, F_DUPFD_CLOEXEC, 0));
-      Fds().Install(fd, std::move(d));
-    }
-    unsetenv(kFdsEnv);
-  }
-  const char* cwd = getenv(kCwdEnv);
-  if (cwd != nullptr) {
-    Served w;
-    int err = 0;
-    if (RoutePath(AT_FDCWD, cwd, &w, &err) == Route::kServed) SetServedCwd(&w);
-    unsetenv(kCwdEnv);
-  }
-}
-
-}  // namespace
-
-std::vector<std::string> PrepareExec() {
-  std::vector<std::string> env;
-  if (!g_active) return env;
-  std::string fds;
-  for (auto& [fd, d] : Fds().Snapshot()) {
-    int fdflags = real::fcntl(fd, F_GETFD);
-    if (fdflags < 0 || (fdflags & FD_CLOEXEC) || d->is_dir) continue;
-    if (!MakeBacked(*d).ok()) continue;
-    // A writable handle stays: after fork+exec this image is gone without
-    // running anything; for posix_spawn (called in the parent) the parent
-    // keeps writing and commits, and the new program's commit of the
-    // shared copy defers to it while it holds the file (CommitBacked).
-    if (!fds.empty()) fds += ';';
-    fds += std::to_string(fd) + "," + std::to_string(d->flags) + "," + Hex(d->where.lpath) + "," +
-           Hex(d->where.apath);
-  }
-  if (!fds.empty()) env.push_back(std::string(kFdsEnv) + "=" + fds);
-  std::string cwd = ServedCwd();
-  if (!cwd.empty()) env.push_back(std::string(kCwdEnv) + "=" + cwd);
-  return env;
-}
-
 void FillStat(const FileAttr& a, struct stat* st) {
   memset(st, 0, sizeof(*st));
   st->st_dev = makedev(0xa1, 0x10);
@@ -722,6 +457,7 @@ int StatServed(const Served& where, struct stat* st) {
 }
 
 Result<FileAttr> DescAttr(Desc& d) {
+  if (d.staged) return StagedAttr(d);
   if (d.handle) return d.handle->Stat();
   int err = 0;
   FileSystem* fs = Fs(&err);
@@ -791,9 +527,32 @@ int OpenServed(const Served& where, int flags, mode_t mode) {
     return Fail(attr.status());
   }
   OpenOptions o = OpenOptions::FromFlags(flags, mode & ~CurrentUmask() & 07777);
+  o.stage = true;
   auto handle = fs->OpenFile(where.apath, o);
   if (!handle.ok()) return Fail(handle.status());
   desc->handle = std::move(*handle);
+  desc->create_mode = o.mode;
+  if (desc->handle->writable()) {
+    // The kernel carries the bytes of a file being written (backing.cc).
+    desc->sequential_only =
+        !fs->conf().GetBool("alluxio.user.fuse.random.access.file.stream.enabled");
+    auto staging = desc->handle->StagingFd();
+    if (staging.ok()) {
+      int fd = InstallStagedFd(desc, *staging, flags);
+      if (fd < 0) {
+        int e = errno;
+        desc->handle->Abort();
+        return Fail(e);
+      }
+      return fd;
+    }
+    if (staging.status().code() != Code::kNotSupported) {
+      desc->handle->Abort();
+      return Fail(staging.status());
+    }
+    // Kept content without the random-access switch: the file stays as it
+    // is, served in-process (writes fail with ENOTSUP).
+  }
   int fd = InstallNewFd(desc, flags & O_CLOEXEC);
   if (fd < 0) {
     int e = errno;

@@ -116,33 +116,49 @@ void NoteUmask(mode_t mask);
 // dup'ed fds share.
 
 struct Desc {
-  std::mutex mu;                       // guards offset, entries, pos; held across client reads
-  std::shared_ptr<FileHandle> handle;  // null for directories
+  // Guards offset, entries, listed, pos and the switch from a placeholder
+  // to a backing copy (backed, backing_fd); held across client reads. Taken
+  // after an FdTable shard lock is released, never while holding one.
+  std::mutex mu;
+  std::shared_ptr<FileHandle> handle;  // null for directories and adopted ones
+  // Set before the description is installed, then read-only:
   Served where;
-  int flags = 0;  // open(2) flags: access mode, O_APPEND, O_NONBLOCK, ...
   bool is_dir = false;
-  uint64_t offset = 0;
-  // Directory streams: a snapshot listing and a position in it.
+  // Writable and staged (backing.cc): the fds are kernel descriptors of the
+  // staging file, and the last holder of that open file description, in
+  // any process, commits it.
+  std::atomic<bool> staged{false};  // may also be set later, under mu, by StageKept
+  // Without the random-access switch, writes the shim sees must be
+  // sequential (as the handle enforces for in-process writes).
+  bool sequential_only = false;
+  uint32_t create_mode = 0644;  // the mode a created file gets, for adopters' stat
+  // The process that opened or adopted a staged description: the one that
+  // leaves a watcher behind if it lets go first (backing.cc).
+  pid_t owner_pid = 0;
+  // open(2) flags (access mode, O_APPEND, O_NONBLOCK, ...); F_SETFL changes
+  // them under mu, readers load them without it.
+  std::atomic<int> flags{0};
+  uint64_t offset = 0;  // under mu
+  // Directory streams: a snapshot listing and a position in it (under mu).
   std::vector<FileInfo> entries;
   bool listed = false;
   size_t pos = 0;
-  // A write handle inherited through fork: only the opener commits it.
-  bool inherited = false;
-  // Adopted from the program that exec'ed this one: the original writer may
-  // still hold the file, and then commits the shared copy itself.
-  bool adopted = false;
-  // Lazily opened lock file carrying fcntl/flock locks for this path.
+  // Lazily opened lock file carrying fcntl/flock locks for this path (under mu).
   int lock_fd = -1;
   // How many served fds refer to this description; the close that drops
-  // it to zero closes (commits) the handle and reports the result.
+  // it to zero finishes (commits) it and reports the result.
   std::atomic<int> fd_refs{0};
-  // Backed by a real file: the fds point at a local copy of the content
-  // instead of /dev/null, so code the shim cannot see (stdio's internal
-  // calls on fds 0-2, exec'd programs, mmap) reads and writes real bytes.
-  // I/O then goes through the kernel, and a writable description is
-  // committed from the copy when its last fd closes.
-  bool backed = false;
-  int backing_fd = -1;  // a close-on-exec handle on the copy
+  // Live memory maps of a staged description in this process (they hold
+  // the open file description too); the munmap of the last one finishes a
+  // description whose fds are all closed (finish_on_unmap).
+  std::atomic<int> maps{0};
+  std::atomic<bool> finish_on_unmap{false};
+  // Backed by a real file: the fds are kernel descriptors of a local file
+  // (the staging file, or a read-only copy of the content) instead of
+  // /dev/null, so code the shim cannot see reads and writes real bytes, and
+  // I/O goes through the kernel. Under mu until set, then fixed.
+  std::atomic<bool> backed{false};
+  int backing_fd = -1;  // an internal close-on-exec descriptor of that file
 
   ~Desc();
 };
@@ -189,15 +205,50 @@ int InstallNewFd(std::shared_ptr<Desc> desc, bool cloexec);
 int CloseServedFd(int fd);
 
 // Drops one fd's reference to `d` (already unregistered and closed); the
-// last one commits. Returns the commit's status.
+// last one finishes it (commits). Returns the commit's status.
 Status ReleaseDesc(const std::shared_ptr<Desc>& d);
 
-// Turns `d` into a backed description (see Desc::backed) for all its fds.
+// --- backing.cc: backed and staged descriptions -----------------------------
+
+// Registers a staged description: the program's fd is a new open file
+// description of `staging_fd` (FileHandle::StagingFd) with open(2)'s
+// `flags`. Returns the fd, or -1 with errno.
+int InstallStagedFd(std::shared_ptr<Desc> desc, int staging_fd, int flags);
+
+// A kept file served in-process was emptied (truncate to 0): stages it, so
+// its fds become kernel descriptors of the staging file.
+Status StageKept(Desc& d);
+
+// After this process dropped its last fd of a staged description: commits
+// when no other process holds the description, else leaves it to them.
+Status FinishStaged(Desc& d);
+// Memory maps of staged descriptions: mmap records them, munmap of the last
+// one may finish the description.
+void NoteStagedMap(const std::shared_ptr<Desc>& d, void* addr, size_t len);
+void NoteUnmap(void* addr, size_t len);
+
+// fsync of a staged description: commits what the staging file holds.
+Status SyncStaged(Desc& d);
+// Attributes of a staged description (size and mtime from the file).
+Result<FileAttr> StagedAttr(Desc& d);
+
+// Turns a description served in-process into one backed by a read-only
+// copy of its content, for all its fds (see Desc::backed).
 Status MakeBacked(Desc& d);
 
-// Before exec: backs every served fd the new program inherits and returns
-// the environment entries that let a shim in the new program adopt them.
-std::vector<std::string> PrepareExec();
+// Before fork: inherited descriptions read in-process get backing copies,
+// so parent and child share their offsets as with a kernel file.
+void BackInheritables();
+
+// At exit: finishes every description still open for writing.
+void FinishAtExit();
+
+// Before exec: makes the inherited fds usable by the new program and returns
+// the environment entries that let a shim there adopt them; in the new
+// program, AdoptInherited takes them over. `shim_follows`: the new program
+// loads the shim (else a watcher commits what it writes).
+std::vector<std::string> PrepareExec(bool shim_follows);
+void AdoptInherited();
 
 // Opens `where` as open(2) would with these flags and mode (before umask).
 int OpenServed(const Served& where, int flags, mode_t mode);

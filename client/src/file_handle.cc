@@ -4,6 +4,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -49,8 +50,13 @@ class FileToken : public WriterRegistry::Token {
   ~FileToken() override {
     // Unlink while still holding the lock; Acquire checks that the file it
     // locked is still the one at the name.
-    ::unlink(file_.c_str());
+    if (!file_.empty()) ::unlink(file_.c_str());
+    if (fd_ >= 0) ::close(fd_);
+  }
+  void Forget() override {
     ::close(fd_);
+    fd_ = -1;
+    file_.clear();
   }
 
  private:
@@ -152,6 +158,9 @@ class ReadHandle : public ReadOnlyFileHandle {
 //  kPending: an existing non-empty file opened for writing without O_TRUNC
 //            and without the switch: it stays intact; only truncate(0)
 //            (which turns the handle into kStream) or reads are allowed.
+// A kStaged handle whose staging file was handed out (StagingFd) is
+// "external": others write the file directly, so its size and mtime are
+// read from the file, and Close always uploads it.
 class WriteHandleImpl : public WriteHandle {
  public:
   explicit WriteHandleImpl(WriteHandleParams p) : p_(std::move(p)) {}
@@ -180,6 +189,8 @@ class WriteHandleImpl : public WriteHandle {
     close_status_ = Status::OK();
   }
   Result<FileAttr> Stat() override;
+  Result<int> StagingFd() override;
+  void Forget() override;
   void SetPendingAttributes(const SetAttributeOptions& o) override {
     std::lock_guard<std::mutex> lock(mu_);
     if (o.mode) mode_ = *o.mode;
@@ -201,6 +212,7 @@ class WriteHandleImpl : public WriteHandle {
   Status ApplyAttributes();  // pending chmod/chown/utimes of an unchanged file
   Status OpenStagingFile();
   Status Upload();  // staged content -> UFS, atomically
+  void RefreshExternal();
   UfsCreateOptions CreateOptions() const;
 
   WriteHandleParams p_;
@@ -214,6 +226,7 @@ class WriteHandleImpl : public WriteHandle {
   bool attrs_dirty_ = false;  // attributes to apply
   bool unlinked_ = false;
   bool closed_ = false;
+  bool external_ = false;  // the staging file was handed out (StagingFd)
   Status close_status_;
   // A failed write poisons the handle: later writes and Close return it and
   // nothing is committed, so a partial file never replaces a good one.
@@ -278,7 +291,7 @@ Status WriteHandleImpl::Init() {
     }
     return Status::OK();
   }
-  if (!p_.opts.read && !p_.random_access) {
+  if (!p_.opts.read && !p_.random_access && !p_.opts.stage) {
     RETURN_IF_ERROR(StartStream());
     return Status::OK();
   }
@@ -323,8 +336,58 @@ Status WriteHandleImpl::ApplyAttributes() {
   return st;
 }
 
+void WriteHandleImpl::RefreshExternal() {
+  struct stat st;
+  if (!external_ || staged_fd_ < 0 || ::fstat(staged_fd_, &st) != 0) return;
+  size_ = static_cast<uint64_t>(st.st_size);
+  mtime_ns_ = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+Result<int> WriteHandleImpl::StagingFd() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (closed_) return Status(Code::kBadDescriptor, p_.path + " is closed");
+  if (!broken_.ok()) return broken_;
+  if (mode_kind_ == Mode::kPending) return NeedsRandomAccess("writing existing content", p_.path);
+  if (mode_kind_ != Mode::kStaged) {
+    return Status::NotSupported(p_.path + " is streamed: open it with OpenOptions::stage");
+  }
+  if (!external_) {
+    const int64_t kept_mtime = mtime_ns_;
+    RETURN_IF_ERROR(EnsureStaged());
+    // The copy keeps the file's mtime until someone writes.
+    struct timespec ts[2];
+    ts[0].tv_nsec = UTIME_OMIT;
+    ts[1].tv_sec = kept_mtime / 1000000000;
+    ts[1].tv_nsec = kept_mtime % 1000000000;
+    ::futimens(staged_fd_, ts);
+    external_ = true;
+    dirty_ = true;
+  }
+  return staged_fd_;
+}
+
+void WriteHandleImpl::Forget() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closed_) return;
+    closed_ = true;
+    close_status_ = Status::OK();
+    // Neither commit nor abort: what these share with another process
+    // (a writer's temporary file, the staging file, the writer lock) is
+    // that process's to finish.
+    (void)writer_.release();
+    pending_reader_.reset();
+    if (staged_fd_ >= 0) ::close(staged_fd_);
+    staged_fd_ = -1;
+    if (p_.token) p_.token->Forget();
+    p_.token.reset();
+  }
+  if (p_.observer) p_.observer->OnClosed(p_.path, this);
+}
+
 Result<size_t> WriteHandleImpl::Read(uint64_t offset, char* buf, size_t n) {
   std::lock_guard<std::mutex> lock(mu_);
+  RefreshExternal();
   if (!p_.opts.read) return Status(Code::kBadDescriptor, p_.path + " is not open for reading");
   if (closed_) return Status(Code::kBadDescriptor, p_.path + " is closed");
   if (mode_kind_ == Mode::kPending) {
@@ -342,6 +405,7 @@ Result<size_t> WriteHandleImpl::Read(uint64_t offset, char* buf, size_t n) {
 
 Result<size_t> WriteHandleImpl::Write(uint64_t offset, const char* buf, size_t n) {
   std::lock_guard<std::mutex> lock(mu_);
+  RefreshExternal();
   if (closed_) return Status(Code::kBadDescriptor, p_.path + " is closed");
   if (!broken_.ok()) return broken_;
   if (mode_kind_ == Mode::kPending)
@@ -380,13 +444,14 @@ Result<size_t> WriteHandleImpl::Write(uint64_t offset, const char* buf, size_t n
 
 Status WriteHandleImpl::Truncate(uint64_t size) {
   std::lock_guard<std::mutex> lock(mu_);
+  RefreshExternal();
   if (closed_) return Status(Code::kBadDescriptor, p_.path + " is closed");
   if (size == size_ && mode_kind_ != Mode::kPending) return Status::OK();
   if (mode_kind_ == Mode::kPending) {
     if (size == size_) return Status::OK();
     if (size != 0) return NeedsRandomAccess("truncating existing content", p_.path);
     pending_reader_.reset();
-    if (p_.opts.read) {
+    if (p_.opts.read || p_.opts.stage) {
       RETURN_IF_ERROR(OpenStagingFile());
       size_ = 0;
       dirty_ = true;
@@ -415,23 +480,38 @@ Status WriteHandleImpl::Truncate(uint64_t size) {
 }
 
 Status WriteHandleImpl::Upload() {
+  RefreshExternal();
   UfsCreateOptions o = CreateOptions();
   if (!o.mtime_ns) o.mtime_ns = mtime_ns_;
   ASSIGN_OR_RETURN(auto writer, p_.ufs->Create(p_.ufs_path, o));
   std::vector<char> buf(1 << 20);
   uint64_t off = 0;
   while (off < size_) {
-    ssize_t r = ::pread(staged_fd_, buf.data(), buf.size(), static_cast<off_t>(off));
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      return Status::FromErrno(errno, "read staged " + p_.path);
+    // Holes of the staging file stay holes where the UFS keeps them.
+    off_t data = ::lseek(staged_fd_, static_cast<off_t>(off), SEEK_DATA);
+    uint64_t data_at = data >= 0 ? static_cast<uint64_t>(data) : errno == ENXIO ? size_ : off;
+    data_at = std::min(data_at, size_);
+    if (data_at > off) {
+      RETURN_IF_ERROR(writer->AppendZeros(data_at - off));
+      off = data_at;
+      continue;
     }
-    if (r == 0) break;
-    RETURN_IF_ERROR(writer->Append(buf.data(), static_cast<size_t>(r)));
-    off += static_cast<uint64_t>(r);
+    off_t hole = ::lseek(staged_fd_, static_cast<off_t>(off), SEEK_HOLE);
+    uint64_t end = hole > static_cast<off_t>(off) ? std::min<uint64_t>(hole, size_) : size_;
+    while (off < end) {
+      size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), end - off));
+      ssize_t r = ::pread(staged_fd_, buf.data(), want, static_cast<off_t>(off));
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        return Status::FromErrno(errno, "read staged " + p_.path);
+      }
+      if (r == 0) return Status::IoError(p_.path + ": staging file shrank during the upload");
+      RETURN_IF_ERROR(writer->Append(buf.data(), static_cast<size_t>(r)));
+      off += static_cast<uint64_t>(r);
+    }
   }
   RETURN_IF_ERROR(writer->Commit());
-  dirty_ = false;
+  dirty_ = external_;  // others may write the staging file at any time
   attrs_dirty_ = false;
   if (p_.observer) p_.observer->OnCommitted(p_.path);
   return Status::OK();
@@ -508,6 +588,7 @@ Status WriteHandleImpl::Close() {
 
 Result<FileAttr> WriteHandleImpl::Stat() {
   std::lock_guard<std::mutex> lock(mu_);
+  RefreshExternal();
   FileAttr a;
   a.is_dir = false;
   a.size = size_;

@@ -22,6 +22,9 @@ class WriterRegistry {
   class Token {
    public:
     virtual ~Token() = default;
+    // Closes this process's hold without releasing the path: another
+    // process that shares the hold (after fork) still has it.
+    virtual void Forget() {}
   };
   virtual ~WriterRegistry() = default;
   // Busy when someone on this node holds the path.

@@ -78,6 +78,17 @@ class LocalWriter : public UfsWriter {
       }
       data += w;
       n -= static_cast<size_t>(w);
+      size_ += static_cast<uint64_t>(w);
+    }
+    return Status::OK();
+  }
+
+  // A hole: the offset moves on and Commit sets the size.
+  Status AppendZeros(uint64_t n) override {
+    if (fd_ < 0) return Status(Code::kBadDescriptor, "writer already closed");
+    size_ += n;
+    if (::lseek(fd_, static_cast<off_t>(size_), SEEK_SET) < 0) {
+      return Status::FromErrno(errno, "seek in " + dest_);
     }
     return Status::OK();
   }
@@ -85,7 +96,9 @@ class LocalWriter : public UfsWriter {
   Status Commit() override {
     if (fd_ < 0) return Status(Code::kBadDescriptor, "writer already closed");
     Status st;
-    if (::fchmod(fd_, opts_.mode & 07777) != 0) {
+    if (::ftruncate(fd_, static_cast<off_t>(size_)) != 0) {
+      st = Status::FromErrno(errno, "size " + dest_);
+    } else if (::fchmod(fd_, opts_.mode & 07777) != 0) {
       st = Status::FromErrno(errno, "chmod " + dest_);
     } else if ((opts_.uid || opts_.gid) &&
                ::fchown(fd_, opts_.uid ? *opts_.uid : static_cast<uid_t>(-1),
@@ -125,6 +138,7 @@ class LocalWriter : public UfsWriter {
   std::string temp_;
   std::string dest_;
   UfsCreateOptions opts_;
+  uint64_t size_ = 0;  // bytes appended, holes included
 };
 
 }  // namespace

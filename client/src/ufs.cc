@@ -1,11 +1,24 @@
 #include "alluxio/ufs.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "alluxio/config.h"
 #include "local_ufs.h"
 #include "s3/s3_ufs.h"
 #include "worker_loader.h"
 
 namespace alluxio {
+
+Status UfsWriter::AppendZeros(uint64_t n) {
+  static const std::vector<char> kZeros(1 << 20, '\0');
+  while (n > 0) {
+    size_t chunk = static_cast<size_t>(std::min<uint64_t>(n, kZeros.size()));
+    RETURN_IF_ERROR(Append(kZeros.data(), chunk));
+    n -= chunk;
+  }
+  return Status::OK();
+}
 
 Status Ufs::SetMode(const std::string& path, uint32_t) {
   return Status::NotSupported("chmod is not supported by " + Uri() + " for " + path);

@@ -183,6 +183,61 @@ case_shell() {
   bash -c "cd $r/d && cat f && ls"
 }
 
+# Descriptors of files being written, handed to other programs the way
+# shells and Python do (redirections, inherited fds, subprocess).
+case_descriptors() {
+  local r=$1
+  mkdir -p "$r/d"
+  seq 1 200000 > "$r/d/big"
+  cat /etc/hostname > "$r/d/host"
+  cat "$r/d/host"
+  cat "$r/d/big" > "$r/d/c"
+  cmp "$r/d/big" "$r/d/c" && echo "c is complete"
+  cat < "$r/d/big" > "$r/d/f2"
+  cmp "$r/d/big" "$r/d/f2" && echo "f2 is complete"
+  tar cf - --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$r" d > "$r/d.tar"
+  tar tf "$r/d.tar"
+  exec 7< "$r/d/big"
+  head -n1 <&7
+  head -n1 <&7
+  exec 7<&-
+  exec 3> "$r/d/exec3"
+  echo one >&3
+  /bin/true
+  echo two >&3
+  exec 3>&-
+  cat "$r/d/exec3"
+  { echo first; /bin/echo second; sh -c 'echo third'; } > "$r/d/group"
+  cat "$r/d/group"
+  "$PY" - "$r/d" << 'EOF'
+import os, subprocess, sys
+d = sys.argv[1]
+fd = os.open(f"{d}/py", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+os.write(fd, b"a" * (1 << 20))
+subprocess.run(["true"], check=True)
+os.write(fd, b"b" * (1 << 20))
+os.close(fd)
+print(os.stat(f"{d}/py").st_size)
+with open(f"{d}/log", "w") as f:
+    f.write("before\n")
+    f.flush()
+    subprocess.run(["sh", "-c", "echo from child"], stdout=f, check=True)
+    f.write("after\n")
+print(open(f"{d}/log").read(), end="")
+EOF
+  "$PY" - "$r/d" << 'EOF'
+import numpy as np, sys
+m = np.memmap(f"{sys.argv[1]}/mm", dtype="int32", mode="w+", shape=(1000,))
+m[:] = np.arange(1000)
+m.flush()
+del m
+print(int(np.fromfile(f"{sys.argv[1]}/mm", dtype="int32").sum()))
+EOF
+  sqlite3 "$r/d/wal.db" 'PRAGMA journal_mode=WAL; CREATE TABLE t(x); INSERT INTO t VALUES (1), (2), (3);'
+  sqlite3 "$r/d/wal.db" 'SELECT sum(x) FROM t;'
+  ls "$r/d"
+}
+
 case_python() {
   local r=$1
   "$PY" - "$r" << 'EOF'
@@ -479,6 +534,7 @@ case "$CASE" in
   coreutils) run_both case_coreutils ;;
   shell) run_both case_shell ;;
   python) run_both case_python ;;
+  descriptors) need sqlite3; need_py_module numpy; run_both case_descriptors ;;
   archives) need tar gzip; run_both case_archives ;;
   rsync) need rsync; run_both case_rsync ;;
   sqlite) need sqlite3; run_both case_sqlite ;;

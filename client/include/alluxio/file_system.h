@@ -38,6 +38,9 @@ struct OpenOptions {
   uint32_t mode = 0644;         // of a created file; the caller applied its umask
   std::optional<uint32_t> uid;  // owner of a created file (default: process)
   std::optional<uint32_t> gid;
+  // The caller will write through StagingFd() (the shim hands the kernel a
+  // descriptor of the staging file): stage locally from the start.
+  bool stage = false;
 
   // From open(2) flags: O_RDONLY/O_WRONLY/O_RDWR, O_CREAT, O_EXCL, O_TRUNC,
   // O_APPEND; other flags are ignored.
@@ -84,6 +87,20 @@ class FileHandle {
 
   // Current metadata, including unflushed writes of this handle.
   virtual Result<FileAttr> Stat() = 0;
+
+  // Puts the whole content in a local staging file (copying kept content)
+  // and returns its descriptor, which the handle owns. Whatever is written
+  // to that file, through any descriptor of it in any process, is what Sync
+  // and Close commit, holes kept as holes where the UFS can. For front ends
+  // that let the kernel carry the bytes. NotSupported for read-only handles
+  // and for kept content without the random-access switch.
+  virtual Result<int> StagingFd() { return Status::NotSupported(path() + " has no staging file"); }
+
+  // Lets go of the handle without committing or discarding, for a process
+  // that shares the handle's staging file with others (after fork) and is
+  // not the last to hold it: the last one commits. Later calls to Close
+  // return OK.
+  virtual void Forget() {}
 };
 
 struct CreateDirectoryOptions {

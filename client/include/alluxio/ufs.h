@@ -67,6 +67,9 @@ class UfsWriter {
  public:
   virtual ~UfsWriter() = default;
   virtual Status Append(const char* data, size_t n) = 0;
+  // Appends n zero bytes. A UFS that keeps sparse files leaves a hole; the
+  // default appends zeros.
+  virtual Status AppendZeros(uint64_t n);
   virtual Status Commit() = 0;
   virtual void Abort() = 0;
 };
