@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/sendfile.h>
+#include <sys/syscall.h>
 
 #include <algorithm>
 #include <vector>
@@ -610,6 +611,40 @@ SHIM_EXPORT ssize_t copy_file_range(int in_fd, off64_t* in_off, int out_fd, off6
     Guard guard;
     return CopyFds(in_fd, in_off, out_fd, out_off, len);
   });
+}
+
+// Raw system calls made through syscall(3) (Rust and Go code, some C
+// libraries) that name served descriptors: the copies and close go where
+// the interposed functions would take them.
+SHIM_EXPORT long syscall(long number, ...) {
+  va_list ap;
+  va_start(ap, number);
+  long a[6];
+  for (long& x : a) x = va_arg(ap, long);
+  va_end(ap);
+  if (!Bypass()) {
+    switch (number) {
+      case SYS_copy_file_range:
+        if (Fds().IsServed(static_cast<int>(a[0])) || Fds().IsServed(static_cast<int>(a[2]))) {
+          return copy_file_range(static_cast<int>(a[0]), reinterpret_cast<off64_t*>(a[1]),
+                                 static_cast<int>(a[2]), reinterpret_cast<off64_t*>(a[3]),
+                                 static_cast<size_t>(a[4]), static_cast<unsigned>(a[5]));
+        }
+        break;
+      case SYS_sendfile:
+        if (Fds().IsServed(static_cast<int>(a[0])) || Fds().IsServed(static_cast<int>(a[1]))) {
+          return sendfile64(static_cast<int>(a[0]), static_cast<int>(a[1]),
+                            reinterpret_cast<off64_t*>(a[2]), static_cast<size_t>(a[3]));
+        }
+        break;
+      case SYS_close:
+        if (Fds().IsServed(static_cast<int>(a[0]))) return close(static_cast<int>(a[0]));
+        break;
+      default:
+        break;
+    }
+  }
+  return real::syscall(number, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
 // --- descriptors ------------------------------------------------------------

@@ -159,10 +159,24 @@ SCENARIO(RawSyscallCopies) {
   long n = R(syscall(SYS_copy_file_range, in, nullptr, out, nullptr, 200000, 0));
   R(n);
   R(syscall(SYS_sendfile, out, in, nullptr, 100000));
+  int p[2];
+  R(pipe(p));
+  R(write(p[1], "spliced", 7));
+  R(splice(p[0], nullptr, out, nullptr, 7, 0));
+  close(p[0]);
+  close(p[1]);
   R(close(out));
   R(close(in));
   std::string got = Slurp(c.P("copy"));
   c.Data("copy", got.data(), static_cast<long>(got.size()));
+  // And out of a served file opened for reading.
+  in = R(open(C(c.P("copy")), O_RDONLY));
+  out = R(open(C(c.Scratch("back")), O_WRONLY | O_CREAT | O_TRUNC, 0644));
+  R(syscall(SYS_copy_file_range, in, nullptr, out, nullptr, 1 << 20, 0));
+  R(syscall(SYS_close, in));
+  R(close(out));
+  got = Slurp(c.Scratch("back"));
+  c.Data("back", got.data(), static_cast<long>(got.size()));
 }
 
 // A file being written, stat'ed through its descriptor by a program that
