@@ -18,6 +18,7 @@
 #include "moto_server.h"
 #include "s3/s3_ufs.h"
 #include "testing/bytes.h"
+#include "testing/require.h"
 
 namespace alluxio::testing {
 
@@ -42,13 +43,17 @@ class MotoEnvironment : public ::testing::Environment {
   }
 };
 
-#define REQUIRE_MOTO()                                                            \
-  do {                                                                            \
-    if (::alluxio::testing::g_moto == nullptr) {                                  \
-      GTEST_SKIP() << "moto_server unavailable (install moto[server]; looked on " \
-                      "PATH and in /root/.pyenv/shims): "                         \
-                   << ::alluxio::testing::g_moto_error;                           \
-    }                                                                             \
+// Skips the current test when there is no moto_server; fails it instead
+// when ALLUXIO_TEST_REQUIRE lists s3 (testing/require.h).
+#define REQUIRE_MOTO()                                                             \
+  do {                                                                             \
+    if (::alluxio::testing::g_moto == nullptr) {                                   \
+      ALLUXIO_SKIP_UNLESS_REQUIRED("s3",                                           \
+                                   "moto_server unavailable (ci/install-deps.sh "  \
+                                   "installs moto[server]; looked on PATH and in " \
+                                   "/root/.pyenv/shims): "                         \
+                                       << ::alluxio::testing::g_moto_error);       \
+    }                                                                              \
   } while (0)
 
 inline std::string NewBucket() {
