@@ -22,6 +22,11 @@
 
 namespace alluxio::testing {
 
+// ctest runs each of these programs as one test: "Skipped" when moto_server
+// is missing and every test skipped (tests/s3/CMakeLists.txt).
+inline const auto* const kReportEveryTestSkipped =
+    ::testing::AddGlobalTestEnvironment(new ReportEveryTestSkipped);
+
 // Started by the environment; null when moto_server is missing.
 inline MotoServer* g_moto = nullptr;
 inline std::string g_moto_error;
