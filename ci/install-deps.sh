@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package the build, the tests, the benchmarks and
-# the demo use. Runs apt-get only when something is missing.
+# the demo use, and moto_server (the S3 API server the S3 tests start on
+# loopback) from PyPI. Runs apt-get and pip only when something is missing.
 set -euo pipefail
 
 PACKAGES=(
@@ -20,16 +21,71 @@ if [ -n "${ALLUXIO_EXTRA_PACKAGES:-}" ]; then
   PACKAGES+=(${ALLUXIO_EXTRA_PACKAGES})
 fi
 
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+apt_updated=0
+apt_install() {
+  echo "install-deps: installing $*"
+  if [ $apt_updated -eq 0 ]; then
+    $SUDO apt-get update -qq
+    apt_updated=1
+  fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@"
+}
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#PACKAGES[@]} packages present"
+else
+  apt_install "${missing[@]}"
+fi
+
+# moto_server, found where the tests look (tests/s3/moto_server.cc): the
+# first on PATH, else pyenv's shim. Working means it starts (a pyenv shim
+# exists as soon as any pyenv Python has moto, even when the active one has
+# not).
+moto_server_works() {
+  local exe
+  exe=$(command -v moto_server || true)
+  [ -n "$exe" ] || exe=/root/.pyenv/shims/moto_server
+  [ -x "$exe" ] && "$exe" --help > /dev/null 2>&1
+}
+
+if moto_server_works; then
+  echo "install-deps: moto_server present"
   exit 0
 fi
-echo "install-deps: installing ${missing[*]}"
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Into the python3 on PATH, so that its moto_server lands on PATH (or among
+# pyenv's shims): a pyenv or virtualenv Python as is; Debian's own (marked
+# EXTERNALLY-MANAGED, PEP 668) with --break-system-packages, into
+# /usr/local. Downloads stay in pip's cache (~/.cache/pip), outside the
+# repository, so a second install downloads nothing.
+py=$(command -v python3)
+if ! "$py" -m pip --version > /dev/null 2>&1; then
+  if [ "$py" = /usr/bin/python3 ]; then apt_install python3-pip; else "$py" -m ensurepip --upgrade; fi
+fi
+pip_args=(install --quiet)
+if "$py" -c 'import os, sys, sysconfig
+sys.exit(not os.path.exists(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED")))'; then
+  pip_args+=(--break-system-packages)
+fi
+# sudo only when the site directory (or the nearest existing parent) is not ours.
+pip_sudo=""
+d=$("$py" -c 'import sysconfig; print(sysconfig.get_path("purelib"))')
+while [ ! -e "$d" ]; do d=$(dirname "$d"); done
+[ -w "$d" ] || pip_sudo=$SUDO
+echo "install-deps: installing moto[server] for $py: pip ${pip_args[*]}"
+$pip_sudo env PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore \
+  "$py" -m pip "${pip_args[@]}" 'moto[server]'
+# pyenv makes the shim for a new command only when asked.
+if command -v pyenv > /dev/null 2>&1; then pyenv rehash; fi
+hash -r
+if ! moto_server_works; then
+  echo "install-deps: moto[server] installed for $py, but no working moto_server on PATH" \
+    "or in /root/.pyenv/shims (PATH=$PATH)" >&2
+  exit 1
+fi
+echo "install-deps: moto_server installed: $(command -v moto_server || echo /root/.pyenv/shims/moto_server)"

@@ -4,13 +4,17 @@
 # md5sum and friends, compared by exit status and output.
 #
 # usage: busybox_test.sh <alluxio-fuse binary>
-# Exit status 77 = skipped (no busybox-static, no /dev/fuse, may not mount).
+# Exit status 77 = skipped (no busybox-static, no /dev/fuse, may not mount);
+# 1 instead when ALLUXIO_TEST_REQUIRE lists "programs" (for busybox) or
+# "fuse" (tests/testing/require.sh).
 set -u
+# shellcheck source=../testing/require.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../testing/require.sh"
 BIN=$1
 BB=${BUSYBOX:-/bin/busybox}
 
-if [ ! -x "$BB" ]; then echo "SKIP: $BB missing (install busybox-static)"; exit 77; fi
-if [ ! -r /dev/fuse ] || [ ! -w /dev/fuse ]; then echo "SKIP: /dev/fuse is not usable here"; exit 77; fi
+if [ ! -x "$BB" ]; then skip_or_fail programs "$BB missing (install busybox-static)"; fi
+if [ ! -r /dev/fuse ] || [ ! -w /dev/fuse ]; then skip_or_fail fuse "/dev/fuse is not usable here"; fi
 
 ROOT=${ALLUXIO_FUSE_TEST_ROOT:-${TMPDIR:-/tmp}}
 mkdir -p "$ROOT"
@@ -41,7 +45,7 @@ for _ in $(seq 200); do
   mounted && break
   if ! kill -0 "$PID" 2>/dev/null; then
     if [ "$(id -u)" != 0 ] && grep -q "cannot mount" "$T/fuse.log"; then
-      echo "SKIP: this user may not mount FUSE: $(cat "$T/fuse.log")"; exit 77
+      skip_or_fail fuse "this user may not mount FUSE: $(cat "$T/fuse.log")"
     fi
     echo "FAIL: alluxio-fuse exited before mounting:"; cat "$T/fuse.log"; exit 1
   fi

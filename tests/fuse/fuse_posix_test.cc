@@ -24,6 +24,7 @@
 #include "alluxio/config.h"
 #include "alluxio/file_system.h"
 #include "fuse_mount.h"
+#include "testing/require.h"
 
 namespace alluxio::testing {
 namespace {
@@ -347,9 +348,11 @@ class FuseTest : public ::testing::Test {
   std::string skip_reason_;
 };
 
-#define MOUNT_OR_SKIP(var, opts)              \
-  auto var = Mount(opts);                     \
-  if (skipped_) GTEST_SKIP() << skip_reason_; \
+// Skips when the machine cannot mount; fails instead when
+// ALLUXIO_TEST_REQUIRE lists fuse (testing/require.h).
+#define MOUNT_OR_SKIP(var, opts)                                    \
+  auto var = Mount(opts);                                           \
+  if (skipped_) ALLUXIO_SKIP_UNLESS_REQUIRED("fuse", skip_reason_); \
   ASSERT_NE(var, nullptr)
 
 TEST_F(FuseTest, PosixCallsMatchLocalDirectory) {
@@ -535,7 +538,7 @@ TEST_F(FuseTest, SubPathMountShowsNothingAbove) {
 }
 
 TEST_F(FuseTest, MissingSubPathFailsToMount) {
-  if (::access("/dev/fuse", R_OK | W_OK) != 0) GTEST_SKIP() << "no /dev/fuse";
+  if (::access("/dev/fuse", R_OK | W_OK) != 0) ALLUXIO_SKIP_UNLESS_REQUIRED("fuse", "no /dev/fuse");
   FuseMountOptions opts;
   opts.alluxio_path = "/does/not/exist";
   std::string skip, error;
@@ -663,7 +666,7 @@ TEST_F(FuseTest, WritesOfAnotherClientOnTheNodeAreSeenAtOpen) {
 }
 
 TEST_F(FuseTest, InvalidMountOptionIsAnErrorNamingIt) {
-  if (::access("/dev/fuse", R_OK | W_OK) != 0) GTEST_SKIP() << "no /dev/fuse";
+  if (::access("/dev/fuse", R_OK | W_OK) != 0) ALLUXIO_SKIP_UNLESS_REQUIRED("fuse", "no /dev/fuse");
   FuseMountOptions opts;
   opts.mount_options = {"kernel_cache,bogus_option"};
   std::string skip, error;

@@ -7,6 +7,7 @@
 
 #include "fuse_mount.h"
 #include "integration_util.h"
+#include "testing/require.h"
 #include "testing/temp_dir.h"
 
 namespace alluxio::testing {
@@ -23,7 +24,7 @@ class FuseOverS3Test : public ::testing::Test {
     o.conf["alluxio.user.fuse.random.access.file.stream.enabled"] = "true";
     std::string skip, error;
     mount_ = FuseMount::Start(o, &skip, &error);
-    if (mount_ == nullptr && !skip.empty()) GTEST_SKIP() << skip;
+    if (mount_ == nullptr && !skip.empty()) ALLUXIO_SKIP_UNLESS_REQUIRED("fuse", skip);
     ASSERT_NE(mount_, nullptr) << error;
   }
 

@@ -15,6 +15,7 @@
 
 #include "alluxio/file_system.h"
 #include "moto_server.h"
+#include "testing/require.h"
 
 namespace alluxio::testing {
 
@@ -23,13 +24,16 @@ namespace alluxio::testing {
 // or does not start.
 MotoServer* SharedMoto(std::string* why);
 
-// Skips the current test (from the test body) when there is no moto_server.
-#define REQUIRE_SHARED_MOTO()                                                              \
-  do {                                                                                     \
-    std::string why_;                                                                      \
-    if (::alluxio::testing::SharedMoto(&why_) == nullptr) {                                \
-      GTEST_SKIP() << "moto_server unavailable (install moto[server] in pyenv): " << why_; \
-    }                                                                                      \
+// Skips the current test (from the test body or SetUp) when there is no
+// moto_server; fails it instead when ALLUXIO_TEST_REQUIRE lists s3
+// (testing/require.h).
+#define REQUIRE_SHARED_MOTO()                                                                    \
+  do {                                                                                           \
+    std::string why_;                                                                            \
+    if (::alluxio::testing::SharedMoto(&why_) == nullptr) {                                      \
+      ALLUXIO_SKIP_UNLESS_REQUIRED(                                                              \
+          "s3", "moto_server unavailable (ci/install-deps.sh installs moto[server]): " << why_); \
+    }                                                                                            \
   } while (0)
 
 // An S3 root on the shared moto_server: a new bucket, and the properties

@@ -12,6 +12,7 @@
 
 #include "fuse_mount.h"
 #include "integration_util.h"
+#include "testing/require.h"
 #include "testing/temp_dir.h"
 
 namespace alluxio::testing {
@@ -23,13 +24,13 @@ class ShimAndFuseTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (access(kBusybox, X_OK) != 0) {
-      GTEST_SKIP() << kBusybox << " is missing: install busybox-static";
+      ALLUXIO_SKIP_UNLESS_REQUIRED("programs", kBusybox << " is missing: install busybox-static");
     }
     FuseMountOptions o;
     o.conf["alluxio.user.fuse.random.access.file.stream.enabled"] = "true";
     std::string skip, error;
     mount_ = FuseMount::Start(o, &skip, &error);
-    if (mount_ == nullptr && !skip.empty()) GTEST_SKIP() << skip;
+    if (mount_ == nullptr && !skip.empty()) ALLUXIO_SKIP_UNLESS_REQUIRED("fuse", skip);
     ASSERT_NE(mount_, nullptr) << error;
     m_ = mount_->mount_point();
     // The shim serves the mount point with the daemon's configuration (same

@@ -6,8 +6,11 @@
 # trees must be identical.
 #
 # usage: programs_test.sh /path/to/liballuxio_posix.so CASE
-# Exit 77 (skipped) when a program the case needs is not installed.
+# Exit 77 (skipped) when a program the case needs is not installed; exit 1
+# instead when ALLUXIO_TEST_REQUIRE lists "programs" (tests/testing/require.sh).
 set -euo pipefail
+# shellcheck source=../testing/require.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../testing/require.sh"
 
 SHIM=$1
 CASE=$2
@@ -30,16 +33,14 @@ served() {
 need() {
   for p in "$@"; do
     if ! command -v "$p" > /dev/null 2>&1; then
-      echo "SKIP: $p is not installed"
-      exit 77
+      skip_or_fail programs "$p is not installed (ci/install-deps.sh installs it)"
     fi
   done
 }
 
 need_py_module() {
   if ! "$PY" -c "import $1" > /dev/null 2>&1; then
-    echo "SKIP: $PY cannot import $1 (Debian package python3-$1)"
-    exit 77
+    skip_or_fail programs "$PY cannot import $1 (Debian package python3-$1)"
   fi
 }
 

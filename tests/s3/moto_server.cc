@@ -14,6 +14,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -52,6 +54,18 @@ bool CanConnect(int port) {
   bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
   ::close(fd);
   return ok;
+}
+
+// The last `max` bytes of the file at `path`, so that an error names the
+// server's own complaint (a missing module, a pyenv shim without moto).
+std::string Tail(const std::string& path, size_t max = 2000) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  std::string s = ss.str();
+  if (s.size() > max) s = "..." + s.substr(s.size() - max);
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
 }
 
 }  // namespace
@@ -116,7 +130,9 @@ bool MotoServer::Start(const std::map<std::string, std::string>& env, std::strin
     int status;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
-      *error = "moto_server exited at start-up; see " + log;
+      // Its complaint goes into the error, so its log need not stay behind.
+      *error = exe + " exited at start-up: " + Tail(log);
+      ::unlink(log.c_str());
       return false;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));

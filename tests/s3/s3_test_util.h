@@ -18,8 +18,14 @@
 #include "moto_server.h"
 #include "s3/s3_ufs.h"
 #include "testing/bytes.h"
+#include "testing/require.h"
 
 namespace alluxio::testing {
+
+// ctest runs each of these programs as one test: "Skipped" when moto_server
+// is missing and every test skipped (tests/s3/CMakeLists.txt).
+inline const auto* const kReportEveryTestSkipped =
+    ::testing::AddGlobalTestEnvironment(new ReportEveryTestSkipped);
 
 // Started by the environment; null when moto_server is missing.
 inline MotoServer* g_moto = nullptr;
@@ -42,13 +48,17 @@ class MotoEnvironment : public ::testing::Environment {
   }
 };
 
-#define REQUIRE_MOTO()                                                            \
-  do {                                                                            \
-    if (::alluxio::testing::g_moto == nullptr) {                                  \
-      GTEST_SKIP() << "moto_server unavailable (install moto[server]; looked on " \
-                      "PATH and in /root/.pyenv/shims): "                         \
-                   << ::alluxio::testing::g_moto_error;                           \
-    }                                                                             \
+// Skips the current test when there is no moto_server; fails it instead
+// when ALLUXIO_TEST_REQUIRE lists s3 (testing/require.h).
+#define REQUIRE_MOTO()                                                             \
+  do {                                                                             \
+    if (::alluxio::testing::g_moto == nullptr) {                                   \
+      ALLUXIO_SKIP_UNLESS_REQUIRED("s3",                                           \
+                                   "moto_server unavailable (ci/install-deps.sh "  \
+                                   "installs moto[server]; looked on PATH and in " \
+                                   "/root/.pyenv/shims): "                         \
+                                       << ::alluxio::testing::g_moto_error);       \
+    }                                                                              \
   } while (0)
 
 inline std::string NewBucket() {
