@@ -83,12 +83,18 @@ int Reopen(int fd, int flags) {
   return real::open(p, flags, 0);
 }
 
+// A staging file of its own (not linked into a UFS) is marked committed by
+// mode 0. One that a local UFS took as the file itself (Ufs::LinkStaging)
+// is never marked: finishing it again only reapplies its attributes.
 bool Committed(int fd) {
   struct stat st;
-  return real::fstat(fd, &st) == 0 && (st.st_mode & 07777) == 0;
+  return real::fstat(fd, &st) == 0 && st.st_nlink == 0 && (st.st_mode & 07777) == 0;
 }
 
-void MarkCommitted(int fd) { (void)real::fchmod(fd, 0); }
+void MarkCommitted(int fd) {
+  struct stat st;
+  if (real::fstat(fd, &st) == 0 && st.st_nlink == 0) (void)real::fchmod(fd, 0);
+}
 
 std::string StagingDir() {
   int err = 0;
@@ -108,35 +114,19 @@ int NewCopyFile() {
   return fd;
 }
 
-// Writes the content of the staging file `fd` to `apath` through a new
-// handle: for a process that has the description but not the handle that
-// opened it (an exec'd program, a watcher).
+// Publishes the staging file `fd` as `apath` (FileSystem::CommitStagingFile):
+// for a process that has the description but not the handle that opened it
+// (an exec'd program, a watcher). The opener's writer lock may still be
+// held by a process finishing its own close of a copy: up to `attempts`
+// tries, 25 ms apart.
 Status CommitFromFd(FileSystem* fs, const std::string& apath, int fd, uint32_t mode, int attempts) {
-  Result<std::shared_ptr<FileHandle>> h = Status(Code::kBusy, apath);
-  // The opener's writer lock may still be held by a process finishing its
-  // own close of a copy; wait for it a while.
+  Status st;
   for (int attempt = 0; attempt < attempts; ++attempt) {
     if (attempt > 0) usleep(25000);
-    h = fs->OpenFile(apath, OpenOptions::FromFlags(O_WRONLY | O_CREAT | O_TRUNC, mode));
-    if (h.ok() || h.status().code() != Code::kBusy) break;
+    st = fs->CommitStagingFile(apath, fd, mode);
+    if (st.code() != Code::kBusy) break;
   }
-  if (!h.ok()) return h.status();
-  std::vector<char> buf(1 << 20);
-  Status st;
-  for (uint64_t off = 0; st.ok();) {
-    ssize_t r = real::pread(fd, buf.data(), buf.size(), static_cast<off_t>(off));
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) st = Status::FromErrno(errno, "read the staging file of " + apath);
-    if (r <= 0) break;
-    auto w = (*h)->Write(off, buf.data(), static_cast<size_t>(r));
-    if (!w.ok()) st = w.status();
-    off += static_cast<uint64_t>(r);
-  }
-  if (!st.ok()) {
-    (*h)->Abort();
-    return st;
-  }
-  return (*h)->Close();
+  return st;
 }
 
 Status CommitStaged(Desc& d, int fd) {

@@ -227,6 +227,7 @@ class WriteHandleImpl : public WriteHandle {
   bool unlinked_ = false;
   bool closed_ = false;
   bool external_ = false;  // the staging file was handed out (StagingFd)
+  bool linked_ = false;    // the staging file is the UFS's (Ufs::CreateStaging)
   Status close_status_;
   // A failed write poisons the handle: later writes and Close return it and
   // nothing is committed, so a partial file never replaces a good one.
@@ -255,6 +256,18 @@ Status WriteHandleImpl::StartStream() {
 }
 
 Status WriteHandleImpl::OpenStagingFile() {
+  if (p_.opts.stage) {
+    // Where the UFS keeps local files, stage on its own file system: the
+    // commit then publishes the staging file without a copy.
+    auto local = p_.ufs->CreateStaging(p_.ufs_path);
+    if (local.ok()) {
+      staged_fd_ = *local;
+      linked_ = true;
+      mode_kind_ = Mode::kStaged;
+      return Status::OK();
+    }
+    if (local.status().code() != Code::kNotSupported) return local.status();
+  }
   int fd = ::open(p_.staging_dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
   if (fd < 0) {
     // Filesystems without O_TMPFILE: a named file removed at once.
@@ -481,6 +494,13 @@ Status WriteHandleImpl::Truncate(uint64_t size) {
 
 Status WriteHandleImpl::Upload() {
   RefreshExternal();
+  if (linked_) {
+    RETURN_IF_ERROR(p_.ufs->LinkStaging(p_.ufs_path, staged_fd_, CreateOptions()));
+    dirty_ = external_;
+    attrs_dirty_ = false;
+    if (p_.observer) p_.observer->OnCommitted(p_.path);
+    return Status::OK();
+  }
   UfsCreateOptions o = CreateOptions();
   if (!o.mtime_ns) o.mtime_ns = mtime_ns_;
   ASSIGN_OR_RETURN(auto writer, p_.ufs->Create(p_.ufs_path, o));

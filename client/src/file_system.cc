@@ -1,5 +1,6 @@
 #include "alluxio/file_system.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -60,6 +61,7 @@ class FileSystemImpl : public FileSystem,
   Status SetAttribute(std::string_view path, const SetAttributeOptions& opts) override;
   Result<std::shared_ptr<FileHandle>> OpenFile(std::string_view path,
                                                const OpenOptions& opts) override;
+  Status CommitStagingFile(std::string_view path, int fd, uint32_t mode) override;
   Status Truncate(std::string_view path, uint64_t size) override;
   Status GetSpace(std::string_view path, uint64_t* total, uint64_t* free) override;
   Status Mount(std::string_view path, const std::string& ufs_uri,
@@ -668,6 +670,51 @@ Status FileSystemImpl::Unmount(std::string_view path) {
 }
 
 }  // namespace
+
+Status FileSystemImpl::CommitStagingFile(std::string_view path, int fd, uint32_t mode) {
+  ASSIGN_OR_RETURN(std::string p, NormalizePath(path));
+  Status linked;
+  {
+    ASSIGN_OR_RETURN(auto token, writers_registry_->Acquire(p));
+    auto attr = StatNormalized(p);
+    if (attr.ok() && attr->is_dir) return Status(Code::kIsDirectory, p + " is a directory");
+    ASSIGN_OR_RETURN(auto r, mounts_->Resolve(p));
+    UfsCreateOptions o;
+    o.mode = attr.ok() ? attr->mode : mode & 07777;
+    if (attr.ok()) {
+      o.uid = attr->uid;
+      o.gid = attr->gid;
+    }
+    linked = r.ufs->LinkStaging(r.ufs_path, fd, o);
+    if (linked.ok() ||
+        (linked.code() != Code::kNotSupported && linked.code() != Code::kCrossDevice)) {
+      Changed(p);
+      return linked;
+    }
+  }
+  return FileSystem::CommitStagingFile(p, fd, mode);
+}
+
+Status FileSystem::CommitStagingFile(std::string_view path, int fd, uint32_t mode) {
+  ASSIGN_OR_RETURN(auto h,
+                   OpenFile(path, OpenOptions::FromFlags(O_WRONLY | O_CREAT | O_TRUNC, mode)));
+  std::vector<char> buf(1 << 20);
+  Status st;
+  for (uint64_t off = 0; st.ok();) {
+    ssize_t r = ::pread(fd, buf.data(), buf.size(), static_cast<off_t>(off));
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) st = Status::FromErrno(errno, "read the staging file of " + std::string(path));
+    if (r <= 0) break;
+    auto w = h->Write(off, buf.data(), static_cast<size_t>(r));
+    if (!w.ok()) st = w.status();
+    off += static_cast<uint64_t>(r);
+  }
+  if (!st.ok()) {
+    h->Abort();
+    return st;
+  }
+  return h->Close();
+}
 
 Result<std::shared_ptr<FileSystem>> FileSystem::Create(const Configuration& conf) {
   auto fs = std::make_shared<FileSystemImpl>(conf);

@@ -238,6 +238,64 @@ Result<std::unique_ptr<UfsWriter>> LocalUfs::Create(const std::string& path,
   return Status::IoError("cannot create a temporary file for " + path);
 }
 
+Result<int> LocalUfs::CreateStaging(const std::string& path) {
+  std::string dest = Full(path);
+  struct stat st;
+  if (::stat(dest.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    return Status(Code::kIsDirectory, path + " is a directory");
+  }
+  std::string parent = dest.substr(0, dest.rfind('/'));
+  if (parent.empty()) parent = "/";
+  int fd = ::open(parent.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd >= 0) return fd;
+  if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL) {
+    return Status::NotSupported("no anonymous files in " + parent);
+  }
+  return Status::FromErrno(errno, std::string(ParentPath(path)));
+}
+
+Status LocalUfs::LinkStaging(const std::string& path, int fd, const UfsCreateOptions& opts) {
+  std::string dest = Full(path);
+  if (::fchmod(fd, opts.mode & 07777) != 0) return Status::FromErrno(errno, "chmod " + path);
+  if ((opts.uid || opts.gid) &&
+      ::fchown(fd, opts.uid ? *opts.uid : static_cast<uid_t>(-1),
+               opts.gid ? *opts.gid : static_cast<gid_t>(-1)) != 0 &&
+      errno != EPERM) {
+    return Status::FromErrno(errno, "chown " + path);
+  }
+  if (opts.mtime_ns) {
+    struct timespec ts[2];
+    ts[0].tv_nsec = UTIME_OMIT;
+    ts[1].tv_sec = *opts.mtime_ns / 1000000000;
+    ts[1].tv_nsec = *opts.mtime_ns % 1000000000;
+    if (::futimens(fd, ts) != 0) return Status::FromErrno(errno, "utimens " + path);
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return Status::FromErrno(errno, "stat staging of " + path);
+  if (st.st_nlink > 0) return Status::OK();  // published before (an fsync): in place
+  static thread_local std::mt19937_64 rng(std::random_device{}());
+  std::string parent = dest.substr(0, dest.rfind('/'));
+  char proc[40];
+  std::snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    char name[40];
+    std::snprintf(name, sizeof(name), "%s%016llx", kLocalTempPrefix,
+                  static_cast<unsigned long long>(rng()));
+    std::string temp = parent + "/" + name;
+    if (::linkat(AT_FDCWD, proc, AT_FDCWD, temp.c_str(), AT_SYMLINK_FOLLOW) != 0) {
+      if (errno == EEXIST) continue;
+      return Status::FromErrno(errno, "commit " + path);
+    }
+    if (::rename(temp.c_str(), dest.c_str()) != 0) {
+      int err = errno;
+      ::unlink(temp.c_str());
+      return Status::FromErrno(err, "commit " + path);
+    }
+    return Status::OK();
+  }
+  return Status::IoError("cannot name a temporary file for " + path);
+}
+
 Status LocalUfs::DeleteFile(const std::string& path) {
   if (::unlink(Full(path).c_str()) != 0) return Status::FromErrno(errno, path);
   return Status::OK();

@@ -25,6 +25,8 @@ class LocalUfs : public Ufs {
   Result<std::unique_ptr<UfsReader>> OpenRead(const std::string& path) override;
   Result<std::unique_ptr<UfsWriter>> Create(const std::string& path,
                                             const UfsCreateOptions& opts) override;
+  Result<int> CreateStaging(const std::string& path) override;
+  Status LinkStaging(const std::string& path, int fd, const UfsCreateOptions& opts) override;
   Status DeleteFile(const std::string& path) override;
   Status DeleteDirectory(const std::string& path) override;
   Status Rename(const std::string& src, const std::string& dst) override;

@@ -187,6 +187,14 @@ class FileSystem {
   virtual Result<std::shared_ptr<FileHandle>> OpenFile(std::string_view path,
                                                        const OpenOptions& opts) = 0;
 
+  // Publishes a staging file (FileHandle::StagingFd, of any process) as
+  // `path`, for a process that holds the file but not the handle that
+  // staged it: atomically, like a handle's commit, without a copy where the
+  // UFS takes the file as it is (a local UFS), else by writing its content.
+  // An existing file keeps its mode and owner; `mode` is a new one's. Busy
+  // while another writer on the node holds `path`.
+  virtual Status CommitStagingFile(std::string_view path, int fd, uint32_t mode);
+
   // truncate(2) by path. Same rules as FileHandle::Truncate.
   virtual Status Truncate(std::string_view path, uint64_t size) = 0;
 

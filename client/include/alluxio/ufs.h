@@ -152,6 +152,25 @@ class Ufs {
   virtual Result<std::unique_ptr<UfsWriter>> Create(const std::string& path,
                                                     const UfsCreateOptions& opts) = 0;
 
+  // For a UFS that stores local files: an anonymous file on the file system
+  // that holds `path`, for a writer that writes it directly (at any offset,
+  // through any descriptor, in any process) and then publishes it with
+  // LinkStaging: no copy on commit. The caller owns the descriptor.
+  // NotSupported by default, and where the file system has no anonymous
+  // files; NotFound when the parent is missing; IsDirectory.
+  virtual Result<int> CreateStaging(const std::string& path) {
+    return Status::NotSupported("no local staging files in " + Uri() + " for " + path);
+  }
+  // Makes the file behind `fd` (from CreateStaging) the file at `path`,
+  // atomically replacing what is there, with opts' mode and owner (and
+  // mtime, when given). A file already published stays where it is and only
+  // gets the attributes. CrossDevice when `fd` is on another file system;
+  // NotSupported by default.
+  virtual Status LinkStaging(const std::string& path, int fd, const UfsCreateOptions& opts) {
+    (void)fd;
+    (void)opts;
+    return Status::NotSupported("no local staging files in " + Uri() + " for " + path);
+  }
   // Removes a file (IsDirectory for a directory, NotFound when absent).
   virtual Status DeleteFile(const std::string& path) = 0;
 
@@ -203,6 +222,10 @@ class ForwardingUfs : public Ufs {
   Result<std::unique_ptr<UfsWriter>> Create(const std::string& p,
                                             const UfsCreateOptions& o) override {
     return target_->Create(p, o);
+  }
+  Result<int> CreateStaging(const std::string& p) override { return target_->CreateStaging(p); }
+  Status LinkStaging(const std::string& p, int fd, const UfsCreateOptions& o) override {
+    return target_->LinkStaging(p, fd, o);
   }
   Status DeleteFile(const std::string& p) override { return target_->DeleteFile(p); }
   Status DeleteDirectory(const std::string& p) override { return target_->DeleteDirectory(p); }
