@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 
 #include <vector>
 
@@ -189,8 +190,8 @@ SHIM_EXPORT void _exit(int status) {
       return 0;
     });
   }
-  real::_exit(status);
-  __builtin_unreachable();
+  // What glibc's _exit does.
+  for (;;) real::syscall(SYS_exit_group, status);
 }
 
 SHIM_EXPORT void _Exit(int status) { _exit(status); }

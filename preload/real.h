@@ -95,7 +95,9 @@ template <typename R, typename... A>
 struct Lazy<R (*)(A..., ...) noexcept> : Lazy<R (*)(A..., ...)> {};
 
 #define ALLUXIO_SYM(sym) extern Lazy<decltype(&::sym)> sym;
+#define ALLUXIO_EXPORT(sym)
 #include "symbols.inc"
+#undef ALLUXIO_EXPORT
 #undef ALLUXIO_SYM
 
 // Resolves every entry point now (the constructor calls it).

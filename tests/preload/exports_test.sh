@@ -8,7 +8,8 @@ set -euo pipefail
 lib=$1
 list=$2
 got=$(nm -D --defined-only "$lib" | awk '{print $3}' | LC_ALL=C sort)
-want=$(grep -o '^ALLUXIO_SYM([A-Za-z0-9_]*)' "$list" | sed 's/^ALLUXIO_SYM(//; s/)$//' | LC_ALL=C sort)
+want=$(grep -oE '^ALLUXIO_(SYM|EXPORT)\([A-Za-z0-9_]*\)' "$list" | sed -E 's/^ALLUXIO_(SYM|EXPORT)\(//; s/\)$//' |
+  LC_ALL=C sort)
 if [ "$got" != "$want" ]; then
   echo "FAIL: exported symbols differ from symbols.inc (- exported, + listed):"
   diff <(echo "$got") <(echo "$want") || true
