@@ -45,6 +45,40 @@ TEST_F(NodeTest, DefaultRootIsCreatedOnFirstUse) {
   EXPECT_TRUE(std::filesystem::exists(tmp_.path() + "/work/underFSStorage/f"));
 }
 
+// A sparse file written through a staged handle (the random-access switch,
+// as FUSE and sqlite use it; and StagingFd, as the shim does) is uploaded
+// sparse: a byte at 256 MiB does not put 256 MiB on disk.
+TEST_F(NodeTest, HolesStayHoles) {
+  auto conf =
+      Configuration::FromMap({{"alluxio.work.dir", tmp_.path() + "/work"},
+                              {"alluxio.user.fuse.random.access.file.stream.enabled", "true"}});
+  ASSERT_TRUE(conf.ok());
+  auto created = FileSystem::Create(*conf);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  auto fs = *created;
+  constexpr uint64_t kAt = 256ull << 20;
+  for (bool kernel : {false, true}) {
+    std::string name = kernel ? "/sparse-kernel" : "/sparse";
+    auto o = OpenOptions::FromFlags(O_RDWR | O_CREAT | O_TRUNC, 0644);
+    o.stage = kernel;
+    auto h = fs->OpenFile(name, o);
+    ASSERT_TRUE(h.ok()) << h.status().ToString();
+    if (kernel) {
+      auto fd = (*h)->StagingFd();
+      ASSERT_TRUE(fd.ok()) << fd.status().ToString();
+      ASSERT_EQ(::pwrite(*fd, "x", 1, static_cast<off_t>(kAt)), 1);
+    } else {
+      ASSERT_TRUE((*h)->Write(kAt, "x", 1).ok());
+    }
+    ASSERT_TRUE((*h)->Close().ok());
+    struct stat st;
+    std::string file = tmp_.path() + "/work/underFSStorage" + name;
+    ASSERT_EQ(::stat(file.c_str(), &st), 0);
+    EXPECT_EQ(static_cast<uint64_t>(st.st_size), kAt + 1) << name;
+    EXPECT_LT(static_cast<uint64_t>(st.st_blocks) * 512, 1ull << 20) << name;
+  }
+}
+
 TEST_F(NodeTest, ConfiguredRootMustExist) {
   auto conf = Configuration::FromMap({{"alluxio.work.dir", tmp_.path() + "/work"},
                                       {"alluxio.master.mount.table.root.ufs", "/no/such/dir"}});
