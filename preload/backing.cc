@@ -96,22 +96,12 @@ void MarkCommitted(int fd) {
   if (real::fstat(fd, &st) == 0 && st.st_nlink == 0) (void)real::fchmod(fd, 0);
 }
 
-std::string StagingDir() {
+int NewCopyFile() {
   int err = 0;
   FileSystem* fs = Fs(&err);
-  if (fs != nullptr) return fs->conf().Get("alluxio.user.client.cache.staging.dir");
-  const char* tmp = getenv("TMPDIR");
-  return tmp && *tmp ? tmp : "/tmp";
-}
-
-int NewCopyFile() {
-  std::string dir = StagingDir();
-  int fd = real::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-  if (fd >= 0) return fd;
-  std::string tmpl = dir + "/alluxio-posix.XXXXXX";
-  fd = mkostemp(tmpl.data(), O_CLOEXEC);
-  if (fd >= 0) real::unlink(tmpl.c_str());
-  return fd;
+  if (fs == nullptr) return Fail(err);
+  auto fd = fs->CreateScratchFile();
+  return fd.ok() ? *fd : Fail(fd.status());
 }
 
 // Publishes the staging file `fd` as `apath` (FileSystem::CommitStagingFile):

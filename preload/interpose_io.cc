@@ -697,13 +697,10 @@ static int LockFdOf(Desc& d) {
   std::lock_guard<std::mutex> lock(d.mu);
   if (d.lock_fd >= 0) return d.lock_fd;
   SHIM_FS_OR_FAIL(fs, -1);
-  char name[40];
-  snprintf(name, sizeof(name), "/run/locks/rec-%016llx",
-           static_cast<unsigned long long>(alluxio::PathHash(d.where.apath)));
-  std::string file = fs->conf().Get("alluxio.work.dir") + name;
-  int lfd = real::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-  if (lfd >= 0) d.lock_fd = MoveInternalFd(lfd);
-  return lfd < 0 ? -1 : d.lock_fd;
+  auto lfd = fs->OpenLockFile(d.where.apath);
+  if (!lfd.ok()) return Fail(lfd.status());
+  d.lock_fd = MoveInternalFd(*lfd);
+  return d.lock_fd;
 }
 
 // Record locks name ranges relative to the file offset or size; the lock

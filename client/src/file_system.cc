@@ -695,6 +695,28 @@ Status FileSystemImpl::CommitStagingFile(std::string_view path, int fd, uint32_t
   return FileSystem::CommitStagingFile(p, fd, mode);
 }
 
+Result<int> FileSystem::OpenLockFile(std::string_view path) {
+  ASSIGN_OR_RETURN(std::string p, NormalizePath(path));
+  char name[40];
+  snprintf(name, sizeof(name), "/run/locks/rec-%016llx",
+           static_cast<unsigned long long>(PathHash(p)));
+  std::string file = conf().Get("alluxio.work.dir") + name;
+  int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  if (fd < 0) return Status::FromErrno(errno, "lock file " + file);
+  return fd;
+}
+
+Result<int> FileSystem::CreateScratchFile() {
+  std::string dir = conf().Get("alluxio.user.client.cache.staging.dir");
+  int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd >= 0) return fd;
+  std::string tmpl = dir + "/scratch.XXXXXX";
+  fd = mkostemp(tmpl.data(), O_CLOEXEC);
+  if (fd < 0) return Status::FromErrno(errno, "scratch file in " + dir);
+  ::unlink(tmpl.c_str());
+  return fd;
+}
+
 Status FileSystem::CommitStagingFile(std::string_view path, int fd, uint32_t mode) {
   ASSIGN_OR_RETURN(auto h,
                    OpenFile(path, OpenOptions::FromFlags(O_WRONLY | O_CREAT | O_TRUNC, mode)));

@@ -195,6 +195,15 @@ class FileSystem {
   // while another writer on the node holds `path`.
   virtual Status CommitStagingFile(std::string_view path, int fd, uint32_t mode);
 
+  // A new descriptor (close-on-exec) of the node's lock file for `path`:
+  // fcntl and flock locks taken on it stand for locks on `path` among the
+  // processes of the node, for front ends that serve POSIX locks.
+  virtual Result<int> OpenLockFile(std::string_view path);
+
+  // An anonymous local file (close-on-exec, read-write) in the client's
+  // staging directory, for front ends that need a local copy of content.
+  virtual Result<int> CreateScratchFile();
+
   // truncate(2) by path. Same rules as FileHandle::Truncate.
   virtual Status Truncate(std::string_view path, uint64_t size) = 0;
 
