@@ -9,6 +9,7 @@
 #ifndef ALLUXIO_STATUS_H_
 #define ALLUXIO_STATUS_H_
 
+#include <cerrno>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -18,32 +19,40 @@
 
 namespace alluxio {
 
+// Every code, once: X(name, errno it means, other errnos that map to it).
+// The enum, the names, Status::ToErrno and Status::FromErrno are all made
+// from this table.
+#define ALLUXIO_STATUS_CODES(X)                                             \
+  X(Ok, 0)                                                                  \
+  X(NotFound, ENOENT)                                                       \
+  X(AlreadyExists, EEXIST)                                                  \
+  X(NotDirectory, ENOTDIR)                                                  \
+  X(IsDirectory, EISDIR)                                                    \
+  X(NotEmpty, ENOTEMPTY)                                                    \
+  X(PermissionDenied, EACCES)                                               \
+  X(NotPermitted, EPERM)                                                    \
+  X(InvalidArgument, EINVAL)                                                \
+  X(NotSupported, ENOTSUP, ENOSYS) /* ENOTSUP == EOPNOTSUPP on Linux */     \
+  X(Busy, EBUSY, ETXTBSY)          /* e.g. a second writer to one file */   \
+  X(CrossDevice, EXDEV)            /* rename across mounts */               \
+  X(NameTooLong, ENAMETOOLONG)                                              \
+  X(NoSpace, ENOSPC, EDQUOT)                                                \
+  X(ReadOnly, EROFS)                                                        \
+  X(BadDescriptor, EBADF)                                                   \
+  X(NoMemory, ENOMEM)                                                       \
+  X(TimedOut, ETIMEDOUT)                                                    \
+  X(Unavailable, ECONNREFUSED, EHOSTUNREACH, ENETUNREACH) /* unreachable */ \
+  X(TooLarge, EFBIG)                                                        \
+  X(OutOfRange, ERANGE)                                                     \
+  X(Loop, ELOOP)                                                            \
+  X(TooManyFiles, EMFILE, ENFILE)                                           \
+  X(Aborted, ECANCELED) /* gave up; may be retried */                       \
+  X(IoError, EIO)       /* anything without a better meaning */
+
 enum class Code : uint8_t {
-  kOk = 0,
-  kNotFound,          // ENOENT
-  kAlreadyExists,     // EEXIST
-  kNotDirectory,      // ENOTDIR
-  kIsDirectory,       // EISDIR
-  kNotEmpty,          // ENOTEMPTY
-  kPermissionDenied,  // EACCES
-  kNotPermitted,      // EPERM
-  kInvalidArgument,   // EINVAL
-  kNotSupported,      // ENOTSUP (== EOPNOTSUPP on Linux)
-  kBusy,              // EBUSY: e.g. a second writer to one file
-  kCrossDevice,       // EXDEV: rename across mounts
-  kNameTooLong,       // ENAMETOOLONG
-  kNoSpace,           // ENOSPC
-  kReadOnly,          // EROFS
-  kBadDescriptor,     // EBADF
-  kNoMemory,          // ENOMEM
-  kTimedOut,          // ETIMEDOUT
-  kUnavailable,       // ECONNREFUSED: a server or endpoint cannot be reached
-  kTooLarge,          // EFBIG
-  kOutOfRange,        // ERANGE
-  kLoop,              // ELOOP
-  kTooManyFiles,      // EMFILE
-  kAborted,           // ECANCELED: an operation gave up and may be retried
-  kIoError,           // EIO: anything without a better meaning
+#define ALLUXIO_STATUS_ENUM(name, ...) k##name,
+  ALLUXIO_STATUS_CODES(ALLUXIO_STATUS_ENUM)
+#undef ALLUXIO_STATUS_ENUM
 };
 
 // Number of codes, for tests that walk all of them.
