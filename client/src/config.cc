@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 
@@ -285,12 +286,48 @@ bool Configuration::IsSet(std::string_view key) const {
   return values_.count(key) > 0 || !Get(key).empty();
 }
 
+namespace {
+
+// A typed getter asked for a key it cannot answer: the code, not the
+// configuration, is wrong (values were validated at load). Never a silent 0.
+[[noreturn]] void Misuse(std::string_view getter, std::string_view key, std::string_view why) {
+  std::fprintf(stderr, "alluxio: internal error: Configuration::%.*s(\"%.*s\"): %.*s\n",
+               static_cast<int>(getter.size()), getter.data(), static_cast<int>(key.size()),
+               key.data(), static_cast<int>(why.size()), why.data());
+  std::abort();
+}
+
+template <typename T>
+T Typed(const Configuration& conf, std::string_view getter, std::string_view key, PropertyType type,
+        Result<T> (*parse)(std::string_view)) {
+  const PropertyKey* k = FindKey(key);
+  if (k == nullptr) Misuse(getter, key, "not a known property");
+  if (k->type != type) Misuse(getter, key, "the property has another type");
+  auto r = parse(conf.Get(key));
+  if (!r.ok()) Misuse(getter, key, r.status().ToString());
+  return *r;
+}
+
+Result<int64_t> ParseInt(std::string_view text) {
+  std::string s(text);
+  char* end = nullptr;
+  errno = 0;
+  long long v = std::strtoll(s.c_str(), &end, 10);
+  if (s.empty() || errno != 0 || *end != '\0') {
+    return Status::InvalidArgument("'" + s + "' is not an integer");
+  }
+  return static_cast<int64_t>(v);
+}
+
+}  // namespace
+
 Status Configuration::Validate() {
   for (const auto& k : KnownProperties()) {
     std::string v = Get(k.name);
-    if (v.empty()) continue;
+    const bool typed = k.type != PropertyType::kString && k.type != PropertyType::kList;
+    if (v.empty() && !typed) continue;
     Status st;
-    switch (k.type) {
+    switch (v.empty() ? PropertyType::kString : k.type) {
       case PropertyType::kBool:
         st = ParseBool(v).status();
         break;
@@ -301,16 +338,16 @@ Status Configuration::Validate() {
         st = ParseDurationMs(v).status();
         break;
       case PropertyType::kInt: {
-        char* end = nullptr;
-        errno = 0;
-        long long n = std::strtoll(v.c_str(), &end, 10);
-        if (end != v.c_str() + v.size() || errno != 0 || n < 0) {
+        auto n = ParseInt(v);
+        if (!n.ok() || *n < 0) {
           st = Status::InvalidArgument("'" + v + "' is not a non-negative integer");
         }
         break;
       }
       case PropertyType::kString:
       case PropertyType::kList:
+        // Typed properties all have defaults: an empty value was set so.
+        if (v.empty()) st = Status::InvalidArgument("an empty value is not valid here");
         break;
     }
     if (!st.ok()) {
@@ -322,22 +359,19 @@ Status Configuration::Validate() {
 }
 
 bool Configuration::GetBool(std::string_view key) const {
-  auto r = ParseBool(Get(key));
-  return r.ok() && *r;
+  return Typed<bool>(*this, "GetBool", key, PropertyType::kBool, ParseBool);
 }
 
 int64_t Configuration::GetInt(std::string_view key) const {
-  return std::strtoll(Get(key).c_str(), nullptr, 10);
+  return Typed<int64_t>(*this, "GetInt", key, PropertyType::kInt, ParseInt);
 }
 
 uint64_t Configuration::GetBytes(std::string_view key) const {
-  auto r = ParseBytes(Get(key));
-  return r.ok() ? *r : 0;
+  return Typed<uint64_t>(*this, "GetBytes", key, PropertyType::kBytes, ParseBytes);
 }
 
 int64_t Configuration::GetDurationMs(std::string_view key) const {
-  auto r = ParseDurationMs(Get(key));
-  return r.ok() ? *r : 0;
+  return Typed<int64_t>(*this, "GetDurationMs", key, PropertyType::kDuration, ParseDurationMs);
 }
 
 std::vector<std::string> Configuration::GetList(std::string_view key) const {

@@ -130,3 +130,30 @@ TEST(ConfigTest, Lists) {
 
 }  // namespace
 }  // namespace alluxio
+
+namespace alluxio {
+namespace {
+
+// A typed getter asked for a key that is not a property of its type is a
+// bug in the caller: it dies saying so, instead of answering 0 or false.
+TEST(ConfigDeathTest, TypedGetterOfAnUnknownOrMistypedKeyIsAProgrammingError) {
+  auto conf = Configuration::FromMap({});
+  ASSERT_TRUE(conf.ok());
+  EXPECT_DEATH((void)conf->GetBool("alluxio.user.no.such.key"), "not a known property");
+  EXPECT_DEATH((void)conf->GetBytes("alluxio.user.fuse.random.access.file.stream.enabled"),
+               "another type");
+  EXPECT_DEATH((void)conf->GetInt("alluxio.work.dir"), "another type");
+  EXPECT_EQ(conf->GetBytes("alluxio.user.client.cache.page.size"), 1u << 20);
+}
+
+// An empty value of a typed property is an error naming the key at load,
+// never a silent 0 (a cache of 0 bytes).
+TEST(ConfigTest, EmptyTypedValueIsAnErrorNamingTheKey) {
+  auto conf = Configuration::FromMap({{"alluxio.user.client.cache.size", ""}});
+  ASSERT_FALSE(conf.ok());
+  EXPECT_NE(conf.status().message().find("alluxio.user.client.cache.size"), std::string::npos)
+      << conf.status().ToString();
+}
+
+}  // namespace
+}  // namespace alluxio
