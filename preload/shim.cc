@@ -105,10 +105,23 @@ void ParsePrefixes(const char* env) {
     std::string apath = eq == std::string::npos ? "/" : item.substr(eq + 1);
     auto l = NormalizePath(local);
     auto a = NormalizePath(apath);
+    std::string bad;
     if (!l.ok() || !a.ok()) {
-      fprintf(stderr, "alluxio-posix: ignoring bad entry '%s' in ALLUXIO_POSIX_PREFIXES: %s\n",
-              item.c_str(), (!l.ok() ? l.status() : a.status()).ToString().c_str());
-      continue;
+      bad = (!l.ok() ? l.status() : a.status()).ToString();
+    } else if (*l == "/") {
+      bad = "the root cannot be a prefix (every program file would be served)";
+    } else {
+      for (const Prefix& p : *prefixes) {
+        if (p.local == *l) bad = "the prefix " + *l + " is listed twice";
+      }
+    }
+    if (!bad.empty()) {
+      // A configuration error: the one thing the shim writes to a served
+      // program's stderr. Nothing is served, so nothing is misrouted.
+      fprintf(stderr, "alluxio-posix: ALLUXIO_POSIX_PREFIXES entry '%s': %s; serving nothing\n",
+              item.c_str(), bad.c_str());
+      prefixes->clear();
+      break;
     }
     prefixes->push_back(Prefix{*l, *a});
   }
@@ -337,8 +350,8 @@ FileSystem* Fs(int* err) {
   auto conf = Configuration::Load();
   Status st = conf.status();
   if (conf.ok()) {
-    for (const auto& w : conf->warnings())
-      fprintf(stderr, "alluxio-posix: warning: %s\n", w.c_str());
+    // Warnings (unknown keys and the like) are not the served program's to
+    // print; `alluxio getConf` shows them.
     auto created = FileSystem::Create(*conf);
     if (created.ok()) {
       // Owned for the life of the process; never destroyed because

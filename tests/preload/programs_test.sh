@@ -531,6 +531,32 @@ EOF
   echo "ok: no read syscall on the served descriptor ($ufs_reads reads of the UFS file by the client)"
 }
 
+# The shim's configuration: a prefix of / or a duplicate prefix is an error
+# said once, and the program runs unserved; warnings (unknown keys, Alluxio
+# keys this product does not use) never reach a served program's stderr.
+shim_config() {
+  local out err
+  mkdir -p "$T/ufs/d"
+  echo data > "$T/ufs/d/f"
+  err=$(served env ALLUXIO_POSIX_PREFIXES=/ ls / 2>&1 > /dev/null || true)
+  if ! grep -q "the root cannot be a prefix" <<<"$err"; then
+    echo "FAIL: a prefix of / was not refused: $err"
+    exit 1
+  fi
+  out=$(served env ALLUXIO_POSIX_PREFIXES="$SERVED:$SERVED" cat "$SERVED/d/f" 2>&1 || true)
+  if ! grep -q "listed twice" <<<"$out"; then
+    echo "FAIL: a duplicate prefix was not refused: $out"
+    exit 1
+  fi
+  out=$(served env ALLUXIO_USER_FILE_WRITETYPE_DEFAULT=CACHE_THROUGH ALLUXIO_USER_NO_SUCH=1 \
+    cat "$SERVED/d/f" 2> "$T/stderr")
+  if [ "$out" != data ] || [ -s "$T/stderr" ]; then
+    echo "FAIL: served cat printed '$out' and on stderr: $(cat "$T/stderr")"
+    exit 1
+  fi
+  echo "ok: bad prefixes refused, warnings kept off served programs' stderr"
+}
+
 case "$CASE" in
   coreutils) run_both case_coreutils ;;
   shell) run_both case_shell ;;
@@ -546,5 +572,6 @@ case "$CASE" in
   numpy) need_py_module numpy; run_both case_numpy ;;
   torch) need_py_module torch; run_both case_torch ;;
   strace) no_kernel_crossing ;;
+  config) shim_config ;;
   *) echo "unknown case $CASE"; exit 2 ;;
 esac
