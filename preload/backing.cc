@@ -39,6 +39,11 @@
 #include "shim.h"
 
 namespace alluxio::preload {
+
+// A fork of this process has its maps too, and a map of a staging file
+// holds that file's description: a watcher must not keep them.
+void UnmapStagedMaps();
+
 namespace {
 
 // Lock bytes far past any real content; programs never lock the staging
@@ -119,18 +124,21 @@ Status CommitFromFd(FileSystem* fs, const std::string& apath, int fd, uint32_t m
   return st;
 }
 
-Status CommitStaged(Desc& d, int fd) {
+// `attempts`: how long to wait for a writer lock still held (see
+// CommitFromFd) where the handle is not ours.
+Status CommitStaged(Desc& d, int fd, int attempts = 200) {
   if (d.handle) return d.handle->Close();
   int err = 0;
   FileSystem* fs = Fs(&err);
   if (fs == nullptr) return Status::FromErrno(err, "alluxio client");
-  return CommitFromFd(fs, d.where.apath, fd, d.create_mode, 200);
+  return CommitFromFd(fs, d.where.apath, fd, d.create_mode, attempts);
 }
 
 // The watcher's life: hold nothing of the program's, wait for the last
 // holder, commit unless someone did. Runs in a detached grandchild.
 [[noreturn]] void RunWatcher(const std::string& apath, int probe, int ready, uint32_t mode) {
   setsid();
+  UnmapStagedMaps();
   int w = real::fcntl(probe, F_DUPFD_CLOEXEC, 64);
   if (w < 0) _exit(1);
   int r = real::fcntl(ready, F_DUPFD_CLOEXEC, w + 1);
@@ -296,12 +304,33 @@ void NoteUnmap(void* addr, size_t len) {
   }
 }
 
+void UnmapStagedMaps() {
+  // In a single-threaded fork child: the table is read without its lock
+  // (another thread of the parent may have held it at the fork).
+  if (g_maps == nullptr) return;
+  for (auto& [addr, entry] : *g_maps) real::munmap(reinterpret_cast<void*>(addr), entry.first);
+}
+
 Status FinishStaged(Desc& d) {
   Guard guard;
   if (d.maps.load() > 0) {
-    // Our own maps still hold the description: the last munmap finishes.
+    // Our own maps hold the description too, so holders cannot be told
+    // apart: commit now, as a close of a local file leaves its content
+    // there and the file free for the next writer; the last munmap
+    // finishes again, for what was written through a shared map since.
     d.finish_on_unmap = true;
-    if (d.maps.load() > 0 || !d.finish_on_unmap.exchange(false)) return Status::OK();
+    int probe = Reopen(d.backing_fd, O_RDWR | O_CLOEXEC);
+    if (probe < 0) return Status::FromErrno(errno, "staging file of " + d.where.lpath);
+    Status st;
+    if (OfdLock(probe, F_OFD_SETLKW, F_WRLCK, kCommitByte) != 0) {
+      st = Status::FromErrno(errno, "commit lock of " + d.where.lpath);
+    } else if (!Committed(probe)) {
+      st = CommitStaged(d, probe);
+      d.handle.reset();  // done; a later finish publishes the staging file itself
+      d.committed_early = true;
+    }
+    real::close(probe);
+    if (d.maps.load() > 0 || !d.finish_on_unmap.exchange(false)) return st;
   }
   int probe = Reopen(d.backing_fd, O_RDWR | O_CLOEXEC);
   if (probe < 0) return Status::FromErrno(errno, "staging file of " + d.where.lpath);
@@ -317,7 +346,10 @@ Status FinishStaged(Desc& d) {
   } else if (Committed(probe)) {
     if (d.handle) d.handle->Forget();
   } else {
-    st = CommitStaged(d, probe);
+    // After an early commit (maps outlived the fds), a writer that opened
+    // the file since has it: its commit stands.
+    st = CommitStaged(d, probe, d.committed_early ? 1 : 200);
+    if (d.committed_early && st.code() == Code::kBusy) st = Status::OK();
     MarkCommitted(probe);
   }
   real::close(probe);
@@ -466,7 +498,7 @@ void FinishAtExit() {
       int probe = Reopen(d->backing_fd, O_RDWR | O_CLOEXEC);
       if (probe >= 0 && OfdLock(probe, F_OFD_SETLKW, F_WRLCK, kCommitByte) == 0 &&
           !Committed(probe)) {
-        (void)CommitStaged(*d, probe);
+        (void)CommitStaged(*d, probe, d->committed_early ? 1 : 200);
         if (getpid() == d->owner_pid) EnsureWatcher(*d, probe);
       }
       if (probe >= 0) real::close(probe);

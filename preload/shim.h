@@ -153,6 +153,7 @@ struct Desc {
   // description whose fds are all closed (finish_on_unmap).
   std::atomic<int> maps{0};
   std::atomic<bool> finish_on_unmap{false};
+  bool committed_early = false;  // committed at close while maps lived on
   // Backed by a real file: the fds are kernel descriptors of a local file
   // (the staging file, or a read-only copy of the content) instead of
   // /dev/null, so code the shim cannot see reads and writes real bytes, and

@@ -223,3 +223,32 @@ SCENARIO(PunchHole) {
   std::string got = Slurp(c.P("h"));
   c.Data("h", got.data(), static_cast<long>(got.size()));
 }
+
+// A map that outlives its descriptor (fsx's mapread never unmaps) neither
+// keeps the file uncommitted nor keeps the next writer out; what a shared
+// map writes after the close, and before the program exits, is kept too.
+SCENARIO(MapOutlivesClose) {
+  int fd = R(open(C(c.P("m")), O_RDWR | O_CREAT | O_TRUNC, 0644));
+  R(pwrite(fd, "hello", 5, 0));
+  void* m = mmap(nullptr, 5, PROT_READ, MAP_PRIVATE, fd, 0);
+  R(m != MAP_FAILED);
+  R(close(fd));
+  c.Str("m", Slurp(c.P("m")));
+  int w = R(open(C(c.P("m")), O_RDWR));
+  R(pwrite(w, "J", 1, 0));
+  R(close(w));
+  if (m != MAP_FAILED) R(munmap(m, 5));
+  c.Str("m", Slurp(c.P("m")));
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd2 = open(C(c.P("m")), O_RDWR);
+    void* m2 = mmap(nullptr, 5, PROT_READ | PROT_WRITE, MAP_SHARED, fd2, 0);
+    close(fd2);
+    if (m2 == MAP_FAILED) _exit(1);
+    memcpy(m2, "W", 1);
+    exit(0);  // with the map in place
+  }
+  R(Wait(pid));
+  R(Eventually(c.P("m"), "Wello"));
+  c.Str("m", Slurp(c.P("m")));
+}
