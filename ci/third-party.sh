@@ -37,6 +37,12 @@ version_ge() { [ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | head -n1)" = "$2" ];
 
 check_toolchain() {
   local need=$1
+  # rustup installs into ~/.cargo/bin, which a non-login shell may not have
+  # on its PATH.
+  local cargo_bin=${CARGO_HOME:-$HOME/.cargo}/bin
+  if ! command -v cargo > /dev/null 2>&1 && [ -x "$cargo_bin/cargo" ]; then
+    PATH=$cargo_bin:$PATH
+  fi
   command -v cargo > /dev/null 2>&1 ||
     die "cargo is not installed (ci/install-deps.sh installs Debian's cargo-web, or use rustup)"
   local have
