@@ -77,9 +77,27 @@ stop_daemon() {
   PID=
 }
 
+# Processes of this test still running: fsx and whatever it left behind
+# (the shim's commit watchers are forks of fsx and carry its command line,
+# which names a path under $T; so does the FUSE daemon's).
+leftovers() {
+  local p args
+  for p in /proc/[0-9]*; do
+    [ "${p#/proc/}" = $$ ] && continue
+    args=$({ tr '\0' ' ' < "$p/cmdline"; } 2> /dev/null) || continue
+    case $args in *"$T/"*) echo "${p#/proc/}" ;; esac
+  done
+}
+
+kill_leftovers() {
+  local p
+  for p in $(leftovers); do kill -9 "$p" 2> /dev/null; done
+}
+
 cleanup() {
   unmount
   stop_daemon
+  kill_leftovers
   # Never delete through a mount.
   if mounted; then
     echo "WARNING: $M is still mounted; leaving $T"
@@ -155,7 +173,29 @@ shim_half() {
   run_fsx shim "$served/testfile" LD_PRELOAD="$SHIM" ALLUXIO_POSIX_PREFIXES="$served" \
     ALLUXIO_WORK_DIR="$d/work" ALLUXIO_MASTER_MOUNT_TABLE_ROOT_UFS="$d/ufs" \
     ALLUXIO_CONF_DIR="$d/conf" HOME="$d/home" \
-    ALLUXIO_USER_FUSE_RANDOM_ACCESS_FILE_STREAM_ENABLED=true || return 1
+    ALLUXIO_USER_FUSE_RANDOM_ACCESS_FILE_STREAM_ENABLED=true
+  local rc=$?
+  # Nothing fsx started may outlive it for long: a process the shim leaves
+  # to commit the file finishes once no one holds the file.
+  local left=
+  for _ in $(seq 50); do
+    left=$(leftovers)
+    [ -z "$left" ] && break
+    sleep 0.1
+  done
+  if [ -n "$left" ]; then
+    echo "FAIL: shim: process(es) left running 5 s after fsx exited (killed now):"
+    local p
+    for p in $left; do
+      echo "  $p (parent $(awk '{print $4}' "/proc/$p/stat" 2> /dev/null)," \
+        "waiting in $(cat "/proc/$p/wchan" 2> /dev/null)," \
+        "$(grep -c "$d/work/staging" "/proc/$p/maps" 2> /dev/null) maps of staging files):" \
+        "$({ tr '\0' ' ' < "/proc/$p/cmdline"; } 2> /dev/null | cut -c1-160)"
+    done
+    kill_leftovers
+    rc=1
+  fi
+  [ $rc = 0 ] || return 1
   # fsx has exited: the shim committed the file on its last close or at exit.
   check_ufs shim "$d/ufs/testfile"
 }
