@@ -9,14 +9,17 @@
 #
 # The same run on a local directory first gives the content the file must
 # end with; after fsx exits (shim) or the mount is taken down (FUSE), the
-# file in the UFS must hold exactly that.
+# file in the UFS must hold exactly that. Under the shim, no process fsx
+# started may still run 5 s after it exits.
 #
 # usage: fsx_test.sh <liballuxio_posix.so> <alluxio-fuse> [shim|fuse|all]
 # Environment: ALLUXIO_FSX_OPS (100000), ALLUXIO_FSX_SEED (12345),
-#   ALLUXIO_FSX_CONF (tests/integration/fsx.toml), ALLUXIO_FUSE_TEST_ROOT
-#   (where the mount point goes; the CTest fixture clears leftovers there).
+#   ALLUXIO_FSX_CONF (tests/integration/fsx.toml), ALLUXIO_FSX_TIMEOUT (600 s
+#   for one fsx run), ALLUXIO_FSX_KEEP=1 (keep the logs of a failed run),
+#   ALLUXIO_FUSE_TEST_ROOT (where the mount point goes; the CTest fixture
+#   clears leftovers there).
 # Exit: 0 passed, 1 failed (also when fsx cannot be built), 77 skipped: only
-# the FUSE half, and only without a usable /dev/fuse.
+# the FUSE half, and only where /dev/fuse is missing.
 set -uo pipefail
 
 if [ $# -lt 2 ]; then
@@ -261,6 +264,7 @@ if [ "${ALLUXIO_FSX_KEEP:-0}" = 1 ] && [ $FAILED != 0 ]; then
   trap - EXIT
   unmount
   stop_daemon
+  kill_leftovers
 fi
 if [ $FAILED != 0 ]; then
   echo "FAIL: fsx: $FAILED front end(s) failed"
