@@ -47,6 +47,10 @@ if ! FSX=$("$SRC/ci/third-party.sh" fsx); then
   echo "FAIL: fsx could not be built (ci/third-party.sh fsx; needs cargo and crates.io)"
   exit 1
 fi
+if [ "$WHICH" = fuse ] && [ ! -e /dev/fuse ]; then
+  echo "SKIP: fuse: /dev/fuse is missing: cannot mount FUSE here"
+  exit 77
+fi
 FSX_ARGS=(-f "$CONF" -N "$OPS" -S "$SEED")
 echo "fsx: $FSX ($("$FSX" --version)); ${FSX_ARGS[*]}"
 
