@@ -88,11 +88,12 @@ stop_daemon() {
 # (the shim's commit watchers are forks of fsx and carry its command line,
 # which names a path under $T; so does the FUSE daemon's).
 leftovers() {
-  local p args
-  for p in /proc/[0-9]*; do
-    [ "${p#/proc/}" = $$ ] && continue
-    args=$({ tr '\0' ' ' < "$p/cmdline"; } 2> /dev/null) || continue
-    case $args in *"$T/"*) echo "${p#/proc/}" ;; esac
+  local f
+  # One grep for all (the list is made before it starts, so not itself).
+  for f in $(grep -laF -- "$T/" /proc/[0-9]*/cmdline 2> /dev/null); do
+    f=${f#/proc/}
+    f=${f%/cmdline}
+    [ "$f" = $$ ] || echo "$f"
   done
 }
 
