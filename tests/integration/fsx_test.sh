@@ -19,7 +19,8 @@
 #   ALLUXIO_FUSE_TEST_ROOT (where the mount point goes; the CTest fixture
 #   clears leftovers there).
 # Exit: 0 passed, 1 failed (also when fsx cannot be built), 77 skipped: only
-# the FUSE half, and only where /dev/fuse is missing.
+# the FUSE half, and only where /dev/fuse is missing (a failure instead when
+# ALLUXIO_TEST_REQUIRE lists fuse, tests/testing/require.sh).
 set -uo pipefail
 
 if [ $# -lt 2 ]; then
@@ -47,10 +48,10 @@ if ! FSX=$("$SRC/ci/third-party.sh" fsx); then
   echo "FAIL: fsx could not be built (ci/third-party.sh fsx; needs cargo and crates.io)"
   exit 1
 fi
-if [ "$WHICH" = fuse ] && [ ! -e /dev/fuse ]; then
-  echo "SKIP: fuse: /dev/fuse is missing: cannot mount FUSE here"
-  exit 77
-fi
+# shellcheck source=../testing/require.sh
+. "$HERE/../testing/require.sh"
+NO_FUSE="fuse: /dev/fuse is missing: cannot mount FUSE here"
+if [ "$WHICH" = fuse ] && [ ! -e /dev/fuse ]; then skip_or_fail fuse "$NO_FUSE"; fi
 FSX_ARGS=(-f "$CONF" -N "$OPS" -S "$SEED")
 echo "fsx: $FSX ($("$FSX" --version)); ${FSX_ARGS[*]}"
 
@@ -210,8 +211,9 @@ shim_half() {
 
 fuse_half() {
   if [ ! -e /dev/fuse ]; then
-    echo "SKIP: fuse: /dev/fuse is missing: cannot mount FUSE here"
-    return 77
+    # 77 (skipped), or 1 where ALLUXIO_TEST_REQUIRE requires FUSE.
+    (skip_or_fail fuse "$NO_FUSE")
+    return
   fi
   local d=$T/fuse
   mkdir -p "$d/ufs" "$d/work" "$d/conf" "$T/fuse.art"
