@@ -198,7 +198,8 @@ shim_half() {
     for p in $left; do
       echo "  $p (parent $(awk '{print $4}' "/proc/$p/stat" 2> /dev/null)," \
         "waiting in $(cat "/proc/$p/wchan" 2> /dev/null)," \
-        "$(grep -c "$d/work/staging" "/proc/$p/maps" 2> /dev/null) maps of staging files):" \
+        "$(grep -c " $d/.*(deleted)\$" "/proc/$p/maps" 2> /dev/null) maps of deleted (staging)" \
+        "files under $d):" \
         "$({ tr '\0' ' ' < "/proc/$p/cmdline"; } 2> /dev/null | cut -c1-160)"
     done
     kill_leftovers
