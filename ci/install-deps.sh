@@ -33,6 +33,16 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@"
 }
 
+# cargo, for the third-party suites ci/third-party.sh builds from crates.io
+# (fsx 0.3.2 needs rustc >= 1.82, pjdfstest 0.2.2 >= 1.85). A cargo that is
+# already there (rustup's, in ~/.cargo/bin too) is used as it is. Debian
+# 12's `cargo` package brings rustc 1.63, too old for both; its `cargo-web`
+# package (rustc 1.85 in bookworm, newer in bookworm-security) is new
+# enough, and provides /usr/bin/cargo.
+if ! command -v cargo > /dev/null 2>&1 && [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/cargo" ]; then
+  PACKAGES+=(cargo-web)
+fi
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -41,6 +51,13 @@ if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#PACKAGES[@]} packages present"
 else
   apt_install "${missing[@]}"
+  if [[ " ${missing[*]} " == *" cargo-web "* ]]; then
+    have=$(rustc --version | awk '{print $2}')
+    if [ "$(printf '%s\n%s\n' "$have" 1.85.0 | sort -V | head -n1)" != 1.85.0 ]; then
+      echo "install-deps: Debian's rustc $have is older than 1.85: ci/third-party.sh cannot" \
+        "build fsx (1.82) or pjdfstest (1.85); install a newer toolchain (rustup)" >&2
+    fi
+  fi
 fi
 
 # moto_server, found where the tests look (tests/s3/moto_server.cc): the
