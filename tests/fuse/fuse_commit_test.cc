@@ -1,0 +1,317 @@
+// When alluxio-fuse commits a written file (issue #12, "no silent data
+// loss"), on real mounts: a descriptor shared with child processes (a shell's
+// `exec 3>file`, a writer that spawns programs between chunks) is committed
+// once, complete, when its last holder closes it; a close followed at once by
+// a new open for writing never meets the previous writer (EBUSY).
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "fuse_mount.h"
+
+extern char** environ;
+
+namespace alluxio::testing {
+namespace {
+
+constexpr char kRandomAccess[] = "alluxio.user.fuse.random.access.file.stream.enabled";
+
+std::string Pattern(size_t n, unsigned seed) {
+  std::string s(n, '\0');
+  uint32_t x = seed * 2654435761u + 1;
+  for (size_t i = 0; i < n; ++i) {
+    x = x * 1103515245u + 12345u;
+    s[i] = static_cast<char>(x >> 16);
+  }
+  return s;
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+struct Ran {
+  int status = -1;  // exit code, or 128 + signal
+  std::string out;
+  std::string err;
+};
+
+// Runs argv (argv[0] an absolute path) with stdout and stderr captured in
+// files under `scratch`, and waits for it.
+Ran Spawn(const std::vector<std::string>& argv, const std::string& scratch) {
+  Ran r;
+  const std::string out = scratch + "/run.out";
+  const std::string err = scratch + "/run.err";
+  pid_t pid = ::fork();
+  if (pid < 0) return r;
+  if (pid == 0) {
+    int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int n = ::open("/dev/null", O_RDONLY);
+    if (o < 0 || e < 0 || n < 0) ::_exit(126);
+    ::dup2(n, 0);
+    ::dup2(o, 1);
+    ::dup2(e, 2);
+    std::vector<char*> args;
+    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = ReadAll(out);
+  r.err = ReadAll(err);
+  return r;
+}
+
+// Closes a descriptor when a test returns early.
+struct FdCloser {
+  int fd;
+  ~FdCloser() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+// Starts /bin/true and waits for it; `use_fork` picks fork+exec over
+// posix_spawn (glibc's is a CLONE_VFORK clone). True when it exited 0.
+bool RunTrue(bool use_fork) {
+  pid_t pid = -1;
+  if (use_fork) {
+    pid = ::fork();
+    if (pid == 0) {
+      ::execl("/bin/true", "true", static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+  } else {
+    char arg0[] = "true";
+    char* args[] = {arg0, nullptr};
+    if (::posix_spawn(&pid, "/bin/true", nullptr, nullptr, args, environ) != 0) return false;
+  }
+  if (pid < 0) return false;
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+class CommitTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<FuseMount> Mount(const FuseMountOptions& opts = {}) {
+    std::string skip, error;
+    auto m = FuseMount::Start(opts, &skip, &error);
+    if (!m && !skip.empty()) {
+      skipped_ = true;
+      skip_reason_ = skip;
+    }
+    if (!m && skip.empty()) ADD_FAILURE() << error;
+    return m;
+  }
+  bool skipped_ = false;
+  std::string skip_reason_;
+};
+
+#define MOUNT_OR_SKIP(var, opts)              \
+  auto var = Mount(opts);                     \
+  if (skipped_) GTEST_SKIP() << skip_reason_; \
+  ASSERT_NE(var, nullptr)
+
+// bash's `exec 3>file` keeps one open file for the whole script; a builtin
+// writing to >&3 closes a dup of it, and every program the shell starts
+// closes its copy at exec (close-on-exec) or exit. None of these is the end
+// of the writer.
+TEST_F(CommitTest, ShellExecDescriptorSurvivesChildrenAndBuiltins) {
+  MOUNT_OR_SKIP(m, {});
+  const std::string f = m->mount_point() + "/f";
+  Ran r = Spawn({"/bin/bash", "-c", "exec 3>\"$0\"; echo one >&3; /bin/true; echo two >&3", f},
+                m->base_dir());
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_EQ(ReadAll(f), "one\ntwo\n");
+  EXPECT_EQ(ReadAll(m->ufs_dir() + "/f"), "one\ntwo\n");
+
+  // Many rounds, an explicit close at the end, and `set -e` so that a
+  // failing builtin write ends the script with an error.
+  const std::string g = m->mount_point() + "/g";
+  r = Spawn({"/bin/bash", "-c",
+             "set -e; exec 3>\"$0\"; for i in $(seq 1 40); do echo line $i >&3; /bin/true; "
+             "done; exec 3>&-; echo done",
+             g},
+            m->base_dir());
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_EQ(r.out, "done\n");
+  std::string expect;
+  for (int i = 1; i <= 40; ++i) expect += "line " + std::to_string(i) + "\n";
+  EXPECT_EQ(ReadAll(g), expect);
+  EXPECT_EQ(ReadAll(m->ufs_dir() + "/g"), expect);
+}
+
+// A writer of 8 MiB files that starts a program between chunks: the children
+// inherit the descriptor (with or without close-on-exec) and close it.
+TEST_F(CommitTest, WriterSpawningChildrenBetweenChunksKeepsEveryFileWhole) {
+  MOUNT_OR_SKIP(m, {});
+  constexpr size_t kFileSize = 8u << 20;
+  constexpr size_t kChunk = 512u << 10;
+  constexpr int kFiles = 8;
+  for (int i = 0; i < kFiles; ++i) {
+    SCOPED_TRACE("file " + std::to_string(i));
+    const std::string data = Pattern(kFileSize, 100 + i);
+    const std::string path = m->mount_point() + "/w" + std::to_string(i);
+    // Odd files are inherited across exec: the child closes them at exit.
+    int flags = O_CREAT | O_WRONLY | O_TRUNC | (i % 2 == 0 ? O_CLOEXEC : 0);
+    int fd = ::open(path.c_str(), flags, 0644);
+    ASSERT_GE(fd, 0) << std::strerror(errno);
+    FdCloser guard{fd};
+    for (size_t off = 0; off < kFileSize; off += kChunk) {
+      ASSERT_EQ(::write(fd, data.data() + off, kChunk), static_cast<ssize_t>(kChunk))
+          << "at " << off << ": " << std::strerror(errno);
+      ASSERT_TRUE(RunTrue(/*use_fork=*/(off / kChunk) % 2 == 1));
+    }
+    guard.fd = -1;
+    ASSERT_EQ(::close(fd), 0) << std::strerror(errno);
+    EXPECT_TRUE(ReadAll(path) == data) << "size " << ReadAll(path).size();
+    EXPECT_TRUE(ReadAll(m->ufs_dir() + "/w" + std::to_string(i)) == data);
+  }
+}
+
+// The same in Python, the way the issue's writer did it (subprocess.run
+// between chunks); every write and close raises on an error.
+TEST_F(CommitTest, PythonWriterRunningSubprocessesKeepsEveryFileWhole) {
+  if (::access("/usr/bin/python3", X_OK) != 0) GTEST_SKIP() << "no /usr/bin/python3";
+  MOUNT_OR_SKIP(m, {});
+  const char* kWriter =
+      "import hashlib, os, subprocess, sys\n"
+      "d = sys.argv[1]\n"
+      "for i in range(6):\n"
+      "    h = hashlib.sha256()\n"
+      "    with open(os.path.join(d, 'p%d' % i), 'wb') as f:\n"
+      "        for k in range(8):\n"
+      "            chunk = bytes([(i * 31 + k) % 256]) * (1 << 20)\n"
+      "            f.write(chunk)\n"
+      "            f.flush()\n"
+      "            h.update(chunk)\n"
+      "            subprocess.run(['true'], check=True, close_fds=(k % 2 == 0))\n"
+      "    print(h.hexdigest())\n";
+  Ran w = Spawn({"/usr/bin/python3", "-c", kWriter, m->mount_point()}, m->base_dir());
+  ASSERT_EQ(w.status, 0) << w.err;
+  const char* kHasher =
+      "import hashlib, os, sys\n"
+      "for i in range(6):\n"
+      "    data = open(os.path.join(sys.argv[1], 'p%d' % i), 'rb').read()\n"
+      "    print(hashlib.sha256(data).hexdigest())\n";
+  Ran on_mount = Spawn({"/usr/bin/python3", "-c", kHasher, m->mount_point()}, m->base_dir());
+  Ran in_ufs = Spawn({"/usr/bin/python3", "-c", kHasher, m->ufs_dir()}, m->base_dir());
+  EXPECT_EQ(on_mount.out, w.out) << on_mount.err;
+  EXPECT_EQ(in_ufs.out, w.out) << in_ufs.err;
+}
+
+// close(2), then at once a new open for writing of the same file: the
+// previous writer is gone, so the open must succeed, every time.
+TEST_F(CommitTest, ReopenForWritingRightAfterCloseNeverMeetsThePreviousWriter) {
+  MOUNT_OR_SKIP(m, {});
+  const std::string f = m->mount_point() + "/cycle";
+  int busy = 0;
+  std::string first_error;
+  for (int i = 0; i < 500; ++i) {
+    // Even rounds rewrite the file; odd ones open it for writing and write
+    // nothing (the file stays as it is).
+    int flags = i % 2 == 0 ? O_CREAT | O_WRONLY | O_TRUNC : O_WRONLY;
+    int fd = ::open(f.c_str(), flags, 0644);
+    if (fd < 0) {
+      if (errno == EBUSY) ++busy;
+      if (first_error.empty()) {
+        first_error = "open in round " + std::to_string(i) + ": " + std::strerror(errno);
+      }
+      continue;
+    }
+    std::string line = "round " + std::to_string(i) + "\n";
+    if (i % 2 == 0 && ::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size()) &&
+        first_error.empty()) {
+      first_error = "write in round " + std::to_string(i) + ": " + std::strerror(errno);
+    }
+    if (::close(fd) != 0 && first_error.empty()) {
+      first_error = "close in round " + std::to_string(i) + ": " + std::strerror(errno);
+    }
+  }
+  EXPECT_EQ(busy, 0);
+  EXPECT_EQ(first_error, "");
+  EXPECT_EQ(ReadAll(f), "round 498\n");
+  EXPECT_EQ(ReadAll(m->ufs_dir() + "/cycle"), "round 498\n");
+}
+
+// fsx-style: with the random-access switch, open O_RDWR, a few writes at
+// random offsets (or, every other round, only reads), close, and open again
+// at once.
+TEST_F(CommitTest, RandomAccessReopenCyclesNeverMeetThePreviousWriter) {
+  FuseMountOptions opts;
+  opts.conf[kRandomAccess] = "true";
+  MOUNT_OR_SKIP(m, opts);
+  const std::string f = m->mount_point() + "/fsx";
+  std::string model(64 * 1024, '\0');
+  {
+    int fd = ::open(f.c_str(), O_CREAT | O_RDWR | O_TRUNC, 0644);
+    ASSERT_GE(fd, 0) << std::strerror(errno);
+    ASSERT_EQ(::write(fd, model.data(), model.size()), static_cast<ssize_t>(model.size()));
+    ASSERT_EQ(::close(fd), 0);
+  }
+  int busy = 0;
+  std::string first_error;
+  uint32_t x = 7;
+  for (int i = 0; i < 500; ++i) {
+    int fd = ::open(f.c_str(), O_RDWR);
+    if (fd < 0) {
+      if (errno == EBUSY) ++busy;
+      if (first_error.empty()) {
+        first_error = "open in round " + std::to_string(i) + ": " + std::strerror(errno);
+      }
+      continue;
+    }
+    if (i % 2 == 1) {
+      std::string buf(model.size(), '\0');
+      if (::pread(fd, buf.data(), buf.size(), 0) != static_cast<ssize_t>(buf.size()) ||
+          buf != model) {
+        if (first_error.empty()) first_error = "read in round " + std::to_string(i);
+      }
+    }
+    for (int k = 0; k < 3 && i % 2 == 0; ++k) {
+      x = x * 1103515245u + 12345u;
+      size_t off = x % (model.size() - 100);
+      std::string bytes = Pattern(1 + x % 99, x);
+      if (::pwrite(fd, bytes.data(), bytes.size(), static_cast<off_t>(off)) !=
+          static_cast<ssize_t>(bytes.size())) {
+        if (first_error.empty()) {
+          first_error = "pwrite in round " + std::to_string(i) + ": " + std::strerror(errno);
+        }
+        continue;
+      }
+      model.replace(off, bytes.size(), bytes);
+    }
+    if (::close(fd) != 0 && first_error.empty()) {
+      first_error = "close in round " + std::to_string(i) + ": " + std::strerror(errno);
+    }
+  }
+  EXPECT_EQ(busy, 0);
+  EXPECT_EQ(first_error, "");
+  EXPECT_TRUE(ReadAll(f) == model);
+  EXPECT_TRUE(ReadAll(m->ufs_dir() + "/fsx") == model);
+}
+
+}  // namespace
+}  // namespace alluxio::testing
