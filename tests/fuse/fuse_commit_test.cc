@@ -12,6 +12,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -111,9 +112,16 @@ bool RunTrue(bool use_fork) {
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-class CommitTest : public ::testing::Test {
+// Mounts for a test, or skips it.
+class MountingTest : public ::testing::Test {
  protected:
-  std::unique_ptr<FuseMount> Mount(const FuseMountOptions& opts = {}) {
+  std::unique_ptr<FuseMount> Mount(FuseMountOptions opts, bool own_pid_namespace) {
+    if (own_pid_namespace && ::geteuid() != 0) {
+      skipped_ = true;
+      skip_reason_ = "a PID namespace of its own for the daemon needs root";
+      return nullptr;
+    }
+    opts.own_pid_namespace = own_pid_namespace;
     std::string skip, error;
     auto m = FuseMount::Start(opts, &skip, &error);
     if (!m && !skip.empty()) {
@@ -127,6 +135,31 @@ class CommitTest : public ::testing::Test {
   std::string skip_reason_;
 };
 
+// Every scenario twice: with a daemon that sees the processes using the
+// mount (it commits at the last holder's close), and with one in a PID
+// namespace of its own that cannot (it commits at release, and opens wait
+// for a release that is due). Reads go through the mount first, then to the
+// UFS: the mount's open is what waits.
+class CommitTest : public MountingTest, public ::testing::WithParamInterface<bool> {
+ protected:
+  std::unique_ptr<FuseMount> Mount(const FuseMountOptions& opts = {}) {
+    return MountingTest::Mount(opts, /*own_pid_namespace=*/!GetParam());
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(Daemon, CommitTest, ::testing::Values(true, false),
+                         [](const ::testing::TestParamInfo<bool>& p) {
+                           return p.param ? "SeesProcesses" : "OwnPidNamespace";
+                         });
+
+// Only with a daemon that sees the processes.
+class LastCloseTest : public MountingTest {
+ protected:
+  std::unique_ptr<FuseMount> Mount(const FuseMountOptions& opts = {}) {
+    return MountingTest::Mount(opts, /*own_pid_namespace=*/false);
+  }
+};
+
 #define MOUNT_OR_SKIP(var, opts)              \
   auto var = Mount(opts);                     \
   if (skipped_) GTEST_SKIP() << skip_reason_; \
@@ -136,7 +169,7 @@ class CommitTest : public ::testing::Test {
 // writing to >&3 closes a dup of it, and every program the shell starts
 // closes its copy at exec (close-on-exec) or exit. None of these is the end
 // of the writer.
-TEST_F(CommitTest, ShellExecDescriptorSurvivesChildrenAndBuiltins) {
+TEST_P(CommitTest, ShellExecDescriptorSurvivesChildrenAndBuiltins) {
   MOUNT_OR_SKIP(m, {});
   const std::string f = m->mount_point() + "/f";
   Ran r = Spawn({"/bin/bash", "-c", "exec 3>\"$0\"; echo one >&3; /bin/true; echo two >&3", f},
@@ -165,7 +198,7 @@ TEST_F(CommitTest, ShellExecDescriptorSurvivesChildrenAndBuiltins) {
 
 // A writer of 8 MiB files that starts a program between chunks: the children
 // inherit the descriptor (with or without close-on-exec) and close it.
-TEST_F(CommitTest, WriterSpawningChildrenBetweenChunksKeepsEveryFileWhole) {
+TEST_P(CommitTest, WriterSpawningChildrenBetweenChunksKeepsEveryFileWhole) {
   MOUNT_OR_SKIP(m, {});
   constexpr size_t kFileSize = 8u << 20;
   constexpr size_t kChunk = 512u << 10;
@@ -193,7 +226,7 @@ TEST_F(CommitTest, WriterSpawningChildrenBetweenChunksKeepsEveryFileWhole) {
 
 // The same in Python, the way the writer did it (subprocess.run
 // between chunks); every write and close raises on an error.
-TEST_F(CommitTest, PythonWriterRunningSubprocessesKeepsEveryFileWhole) {
+TEST_P(CommitTest, PythonWriterRunningSubprocessesKeepsEveryFileWhole) {
   if (::access("/usr/bin/python3", X_OK) != 0) GTEST_SKIP() << "no /usr/bin/python3";
   MOUNT_OR_SKIP(m, {});
   const char* kWriter =
@@ -224,7 +257,7 @@ TEST_F(CommitTest, PythonWriterRunningSubprocessesKeepsEveryFileWhole) {
 
 // close(2), then at once a new open for writing of the same file: the
 // previous writer is gone, so the open must succeed, every time.
-TEST_F(CommitTest, ReopenForWritingRightAfterCloseNeverMeetsThePreviousWriter) {
+TEST_P(CommitTest, ReopenForWritingRightAfterCloseNeverMeetsThePreviousWriter) {
   MOUNT_OR_SKIP(m, {});
   const std::string f = m->mount_point() + "/cycle";
   int busy = 0;
@@ -259,7 +292,7 @@ TEST_F(CommitTest, ReopenForWritingRightAfterCloseNeverMeetsThePreviousWriter) {
 // fsx-style: with the random-access switch, open O_RDWR, a few writes at
 // random offsets (or, every other round, only reads), close, and open again
 // at once.
-TEST_F(CommitTest, RandomAccessReopenCyclesNeverMeetThePreviousWriter) {
+TEST_P(CommitTest, RandomAccessReopenCyclesNeverMeetThePreviousWriter) {
   FuseMountOptions opts;
   opts.conf[kRandomAccess] = "true";
   MOUNT_OR_SKIP(m, opts);
@@ -311,6 +344,106 @@ TEST_F(CommitTest, RandomAccessReopenCyclesNeverMeetThePreviousWriter) {
   EXPECT_EQ(first_error, "");
   EXPECT_TRUE(ReadAll(f) == model);
   EXPECT_TRUE(ReadAll(m->ufs_dir() + "/fsx") == model);
+}
+
+// A child still holds the descriptor when the parent closes it: nothing is
+// committed then (no partial file), and the child's writes are kept.
+TEST_P(CommitTest, AnotherHolderDefersTheCommitUntilItCloses) {
+  MOUNT_OR_SKIP(m, {});
+  const std::string f = m->mount_point() + "/held";
+  int fd = ::open(f.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
+  ASSERT_GE(fd, 0) << std::strerror(errno);
+  ASSERT_EQ(::write(fd, "first,", 6), 6);
+  int go[2];
+  ASSERT_EQ(::pipe(go), 0);
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    char c;
+    bool ok = ::read(go[0], &c, 1) == 1 && ::write(fd, "second", 6) == 6;
+    ::_exit(ok ? 0 : 1);  // its exit closes the last descriptor
+  }
+  ::close(go[0]);
+  EXPECT_EQ(::close(fd), 0) << std::strerror(errno);
+  EXPECT_FALSE(::access((m->ufs_dir() + "/held").c_str(), F_OK) == 0)
+      << "committed while a child still had it";
+  ASSERT_EQ(::write(go[1], "g", 1), 1);
+  ::close(go[1]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_EQ(ReadAll(f), "first,second");
+  EXPECT_EQ(ReadAll(m->ufs_dir() + "/held"), "first,second");
+}
+
+// The single-writer rule still holds: while a holder keeps the file (here
+// after closing a dup of it), a second open for writing is EBUSY.
+TEST_P(CommitTest, SecondWriterIsBusyWhileAHolderKeepsTheFile) {
+  MOUNT_OR_SKIP(m, {});
+  const std::string f = m->mount_point() + "/one";
+  int fd = ::open(f.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
+  ASSERT_GE(fd, 0) << std::strerror(errno);
+  FdCloser guard{fd};
+  ASSERT_EQ(::write(fd, "kept", 4), 4);
+  int dup_fd = ::dup(fd);
+  ASSERT_GE(dup_fd, 0);
+  ASSERT_EQ(::close(dup_fd), 0);
+  errno = 0;
+  int second = ::open(f.c_str(), O_WRONLY | O_TRUNC);
+  EXPECT_EQ(second, -1);
+  EXPECT_EQ(errno, EBUSY);
+  if (second >= 0) ::close(second);
+  ASSERT_EQ(::write(fd, "!", 1), 1);
+  guard.fd = -1;
+  ASSERT_EQ(::close(fd), 0);
+  EXPECT_EQ(ReadAll(f), "kept!");
+  second = ::open(f.c_str(), O_WRONLY | O_TRUNC);
+  EXPECT_GE(second, 0) << std::strerror(errno);
+  if (second >= 0) {
+    EXPECT_EQ(::close(second), 0);
+  }
+  EXPECT_EQ(ReadAll(f), "");
+}
+
+// After children came and went, the writer's close is the last one again:
+// it commits, and returns the commit's error.
+TEST_F(LastCloseTest, CloseAfterChildrenReportsTheCommitError) {
+  FuseMountOptions opts;
+  opts.ufs_dirs = {"gone"};
+  MOUNT_OR_SKIP(m, opts);
+  int fd = ::open((m->mount_point() + "/gone/file").c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
+  ASSERT_GE(fd, 0) << std::strerror(errno);
+  FdCloser guard{fd};
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_EQ(::write(fd, "chunk", 5), 5);
+    ASSERT_TRUE(RunTrue(/*use_fork=*/i % 2 == 0));
+  }
+  // The directory disappears from the UFS behind the client's back.
+  std::error_code ec;
+  std::filesystem::remove_all(m->ufs_dir() + "/gone", ec);
+  guard.fd = -1;
+  errno = 0;
+  EXPECT_EQ(::close(fd), -1);
+  EXPECT_NE(errno, 0);
+  EXPECT_FALSE(std::filesystem::exists(m->ufs_dir() + "/gone/file"));
+}
+
+// The last close commits before it returns: the UFS itself has the file at
+// once (another client on the node, the shim, reads it there).
+TEST_F(LastCloseTest, UfsHasTheFileWhenTheLastCloseReturns) {
+  MOUNT_OR_SKIP(m, {});
+  for (int i = 0; i < 50; ++i) {
+    const std::string name = "/now" + std::to_string(i);
+    const std::string data = Pattern(1000 + i, i);
+    int fd = ::open((m->mount_point() + name).c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
+    ASSERT_GE(fd, 0) << std::strerror(errno);
+    ASSERT_EQ(::write(fd, data.data(), data.size()), static_cast<ssize_t>(data.size()));
+    if (i % 2 == 1) {
+      ASSERT_TRUE(RunTrue(/*use_fork=*/i % 4 == 1));
+    }
+    ASSERT_EQ(::close(fd), 0);
+    EXPECT_TRUE(ReadAll(m->ufs_dir() + name) == data) << name;
+  }
 }
 
 }  // namespace
