@@ -479,9 +479,9 @@ void FuseFs::FinishOpen(uint64_t ino, std::shared_ptr<FileHandle> handle, const 
       break;
     }
   }
-  const bool writable = handle->writable();
-  auto of = std::make_shared<OpenFile>(fs_.get(), std::move(handle), ino, opts, dirty,
-                                       writable ? Holders::ProcessOf(pid) : 0, mark);
+  Opener opener;
+  if (handle->writable()) opener = {pid, Holders::ProcessOf(pid), mark};
+  auto of = std::make_shared<OpenFile>(fs_.get(), std::move(handle), ino, opts, dirty, opener);
   fi->keep_cache = keep;
   fi->direct_io = opts_.direct_io;
   // A read-only descriptor has nothing to commit: spare close(2) the FLUSH
@@ -635,9 +635,10 @@ int FuseFs::Flush(fuse_file_info* fi, pid_t pid) {
   // and children may have inherited it. pid 0: a process this daemon's PID
   // namespace cannot see.
   Holders::Verdict verdict = Holders::Verdict::kUnknown;
-  pid_t closer = Holders::ProcessOf(pid);
+  const Opener& opener = of->opener();
+  pid_t closer = pid != 0 && pid == opener.thread ? opener.process : Holders::ProcessOf(pid);
   if (holders_ && closer > 0) {
-    verdict = holders_->Check(PathHash(of->path()), {of->opener(), closer}, of->opened());
+    verdict = holders_->Check(PathHash(of->path()), {opener.process, closer}, opener.mark);
   }
   if (verdict != Holders::Verdict::kNone) {
     of->NoteFlush(verdict == Holders::Verdict::kUnknown);

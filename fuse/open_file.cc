@@ -5,13 +5,12 @@
 namespace alluxio::fuse {
 
 OpenFile::OpenFile(FileSystem* fs, std::shared_ptr<FileHandle> handle, uint64_t ino,
-                   const OpenOptions& opts, bool dirty, pid_t opener, ForkMark opened)
+                   const OpenOptions& opts, bool dirty, Opener opener)
     : fs_(fs),
       ino_(ino),
       writable_(handle->writable()),
       path_(handle->path()),
       opener_(opener),
-      opened_(opened),
       reopen_opts_(opts),
       handle_(std::move(handle)),
       dirty_(dirty) {

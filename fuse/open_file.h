@@ -33,14 +33,20 @@
 
 namespace alluxio::fuse {
 
+// Who opened a file, and when, for the holder check at flush.
+struct Opener {
+  pid_t thread = 0;   // as FUSE reported it; 0 when unknown
+  pid_t process = 0;  // its thread group; 0 when unknown
+  ForkMark mark;      // taken before the open
+};
+
 class OpenFile {
  public:
   // `handle` was opened with `opts`. `dirty` says whether the open itself
   // changed the file (created or truncated it), so the end must commit even
-  // if nothing is written. `opener` is the process that opened it (0 when
-  // unknown) and `opened` the fork mark taken before the open.
+  // if nothing is written.
   OpenFile(FileSystem* fs, std::shared_ptr<FileHandle> handle, uint64_t ino,
-           const OpenOptions& opts, bool dirty, pid_t opener = 0, ForkMark opened = {});
+           const OpenOptions& opts, bool dirty, Opener opener = {});
 
   OpenFile(const OpenFile&) = delete;
   OpenFile& operator=(const OpenFile&) = delete;
@@ -48,8 +54,7 @@ class OpenFile {
   uint64_t ino() const { return ino_; }
   bool writable() const { return writable_; }
   const std::string& path() const { return path_; }
-  pid_t opener() const { return opener_; }
-  const ForkMark& opened() const { return opened_; }
+  const Opener& opener() const { return opener_; }
 
   // As FileHandle; safe to call concurrently. Write and Truncate mark the
   // file dirty; their failures (other than a refusal, NotSupported, while
@@ -102,8 +107,7 @@ class OpenFile {
   const uint64_t ino_;
   const bool writable_;
   const std::string path_;
-  const pid_t opener_;
-  const ForkMark opened_;
+  const Opener opener_;
   OpenOptions reopen_opts_;  // how to open it again after the end
 
   // Lock order: mu_ before state_mu_.
