@@ -53,6 +53,21 @@ int64_t NumberAfter(const std::string& text, const char* key) {
   return -1;
 }
 
+// The parent of a process (from /proc/<pid>/stat, readable for every
+// process), or 0.
+pid_t ParentOf(pid_t pid) {
+  char path[64];
+  std::snprintf(path, sizeof(path), "/proc/%d/stat", static_cast<int>(pid));
+  std::string stat = ReadProcFile(path);
+  // "pid (comm) state ppid ...": comm may hold anything, up to the last ')'.
+  size_t close = stat.rfind(')');
+  if (close == std::string::npos) return 0;
+  char state = 0;
+  int ppid = 0;
+  if (std::sscanf(stat.c_str() + close + 1, " %c %d", &state, &ppid) != 2) return 0;
+  return ppid;
+}
+
 // A decimal directory name of /proc, or 0.
 pid_t PidName(const char* name) {
   pid_t v = 0;
@@ -150,12 +165,28 @@ Holders::Verdict Holders::Check(uint64_t ino, const std::vector<pid_t>& known,
   ForkMark now = Mark();
   const bool everyone = !since.valid() || !now.valid() || now.forks < since.forks ||
                         now.forks - since.forks >= static_cast<uint64_t>(pid_max_ - kReservedPids);
+  auto started_since = [&](int64_t p) {
+    if (everyone) return true;
+    if (since.last_pid == now.last_pid) return false;
+    if (since.last_pid < now.last_pid) return p > since.last_pid && p <= now.last_pid;
+    return p > since.last_pid || p <= now.last_pid;  // wrapped once
+  };
+  // A process this one may not inspect (more privileged: another user's,
+  // a setuid program) can hold the file only if it descends from the opener,
+  // the closer, or a process started since the open (which may have
+  // inherited it). Others (children of older processes, such as init's)
+  // cannot have it, short of being handed it over a socket, or being
+  // orphaned by a holder and adopted by one of those.
+  auto related = [&](pid_t p) {
+    pid_t x = p;
+    for (int depth = 0; depth < 64 && x > 0; ++depth) {
+      if (std::find(known.begin(), known.end(), x) != known.end()) return true;
+      if (x != p && !everyone && started_since(x)) return true;
+      x = ParentOf(x);
+    }
+    return everyone;
+  };
   if (everyone || now.last_pid != since.last_pid) {
-    auto started_since = [&](int64_t p) {
-      if (everyone) return true;
-      if (since.last_pid < now.last_pid) return p > since.last_pid && p <= now.last_pid;
-      return p > since.last_pid || p <= now.last_pid;  // wrapped once
-    };
     DIR* proc = ::opendir("/proc");
     if (proc == nullptr) return Verdict::kUnknown;
     while (struct dirent* e = ::readdir(proc)) {
@@ -171,7 +202,7 @@ Holders::Verdict Holders::Check(uint64_t ino, const std::vector<pid_t>& known,
       case Verdict::kHeld:
         return Verdict::kHeld;
       case Verdict::kUnknown:
-        unknown = true;
+        if (related(p)) unknown = true;
         break;
       case Verdict::kNone:
         break;

@@ -66,7 +66,10 @@ class Holders {
 
   // Does any process in `known` (process ids; 0 means one that this
   // namespace cannot see) or started after `since` hold a descriptor of
-  // inode `ino` on `dev` open for writing?
+  // inode `ino` on `dev` open for writing? A process whose descriptors
+  // cannot be read makes the answer kUnknown if it is in `known` or
+  // descends from one of them or from a process started since; otherwise it
+  // cannot have inherited the file and is passed over.
   Verdict Check(uint64_t ino, const std::vector<pid_t>& known, const ForkMark& since) const;
 
   // One process: kHeld, kNone (also when it is gone), or kUnknown when its
