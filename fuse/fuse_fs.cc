@@ -588,16 +588,37 @@ int FuseFs::ReadWithoutOpen(fuse_ino_t ino, size_t size, off_t off, char* buf, s
 int FuseFs::Read(fuse_ino_t ino, fuse_file_info* fi, size_t size, off_t off, char* buf, size_t* n) {
   if (off < 0) return EINVAL;
   if (fi->fh == 0) return ReadWithoutOpen(ino, size, off, buf, n);
-  auto r = FileOf(fi)->Read(static_cast<uint64_t>(off), buf, size);
+  const std::shared_ptr<OpenFile>& of = FileOf(fi);
+  if (std::shared_ptr<OpenFile> w = SuccessorOf(of)) {
+    auto r = w->Read(static_cast<uint64_t>(off), buf, size);
+    if (r.ok()) {
+      *n = *r;
+      return 0;
+    }
+    if (r.status().code() != Code::kBadDescriptor) return Errno(r.status(), "read");
+    // A write-only successor: the committed file, then.
+  }
+  auto r = of->Read(static_cast<uint64_t>(off), buf, size);
   if (!r.ok()) return Errno(r.status(), "read");
   *n = *r;
   return 0;
 }
 
+std::shared_ptr<OpenFile> FuseFs::SuccessorOf(const std::shared_ptr<OpenFile>& of) {
+  if (!of->writable() || !of->Finished()) return nullptr;
+  InodeView v;
+  if (!inodes_.Get(of->ino(), &v) || v.writer == of) return nullptr;
+  return v.writer;
+}
+
 int FuseFs::Write(fuse_file_info* fi, const char* buf, size_t size, off_t off, size_t* n) {
   if (opts_.read_only) return EROFS;
   if (off < 0) return EINVAL;
-  auto r = FileOf(fi)->Write(static_cast<uint64_t>(off), buf, size);
+  std::shared_ptr<OpenFile> of = FileOf(fi);
+  // Write-back of a mapping that outlived its descriptors: the node's bytes,
+  // which belong to its current writer.
+  if (std::shared_ptr<OpenFile> w = SuccessorOf(of)) of = std::move(w);
+  auto r = of->Write(static_cast<uint64_t>(off), buf, size);
   if (!r.ok()) return Errno(r.status(), "write");
   *n = *r;
   return 0;

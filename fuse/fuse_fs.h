@@ -157,6 +157,10 @@ class FuseFs {
   Result<std::shared_ptr<FileHandle>> OpenMeetingWriter(const std::string& path,
                                                         const OpenOptions& opts,
                                                         const std::shared_ptr<OpenFile>& writer);
+  // For a request through `of` after the flush of its last holder ended it
+  // (a mapping still uses it): the node's current writer, if another open
+  // is writing the file now; else null.
+  std::shared_ptr<OpenFile> SuccessorOf(const std::shared_ptr<OpenFile>& of);
   // Serves a read that came without a handle (no-open mode).
   int ReadWithoutOpen(fuse_ino_t ino, size_t size, off_t off, char* buf, size_t* n);
   // After a commit of `of`: remember the new content version, tell the

@@ -46,7 +46,21 @@ Result<size_t> OpenFile::Read(uint64_t offset, char* buf, size_t n) {
   std::shared_ptr<FileHandle> h;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    ASSIGN_OR_RETURN(h, CurrentLocked());
+    if (finished_ && !closed_ && !handle_) {
+      // Reopening for writing (CurrentLocked) would hold the writer slot
+      // until a release that a live mapping postpones indefinitely.
+      ASSIGN_OR_RETURN(FileAttr now, fs_->GetStatus(path_));
+      if (committed_reader_) {
+        auto a = committed_reader_->Stat();
+        if (!a.ok() || a->version != now.version) committed_reader_.reset();
+      }
+      if (!committed_reader_) {
+        ASSIGN_OR_RETURN(committed_reader_, fs_->OpenFile(path_, OpenOptions()));
+      }
+      h = committed_reader_;
+    } else {
+      ASSIGN_OR_RETURN(h, CurrentLocked());
+    }
   }
   // Reads run concurrently; the handle outlives a concurrent commit (which
   // would fail this read with BadDescriptor, as a closed handle does).
@@ -102,6 +116,11 @@ bool OpenFile::Pending() {
   return !closed_ && (handle_ != nullptr || dirty_);
 }
 
+bool OpenFile::Finished() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return finished_ && !closed_ && !handle_;
+}
+
 Status OpenFile::Sync() {
   NoteUse();
   std::lock_guard<std::mutex> lock(mu_);
@@ -154,6 +173,7 @@ Status OpenFile::Close(bool* committed) {
     std::lock_guard<std::mutex> lock(mu_);
     *committed = false;
     closed_ = true;
+    committed_reader_.reset();
     // A handle reopened after Finish (a holder nobody saw) ends here too.
     st = EndLocked(committed);
   }

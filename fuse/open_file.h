@@ -69,6 +69,10 @@ class OpenFile {
   Status WriteError();
   // Whether an end (Finish or Close) still has anything to do.
   bool Pending();
+  // Ended by the flush of its last holder, and not reopened since. The
+  // kernel may still use it (a mapping outlives its descriptors); reads then
+  // see the committed file.
+  bool Finished();
 
   // fsync: FileHandle::Sync of the current handle.
   Status Sync();
@@ -113,6 +117,9 @@ class OpenFile {
   // Lock order: mu_ before state_mu_.
   std::mutex mu_;                       // guards the members below; held across writes and commits
   std::shared_ptr<FileHandle> handle_;  // null after the end
+  // After Finish: a read-only handle of the committed file (reopened when
+  // its version changes), so that reads never take the node's writer slot.
+  std::shared_ptr<FileHandle> committed_reader_;
   bool dirty_;
   bool finished_ = false;  // ended at a flush: later use is a holder nobody saw
   bool closed_ = false;    // released

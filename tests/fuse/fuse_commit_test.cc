@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <spawn.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -444,6 +445,33 @@ TEST_F(LastCloseTest, UfsHasTheFileWhenTheLastCloseReturns) {
     ASSERT_EQ(::close(fd), 0);
     EXPECT_TRUE(ReadAll(m->ufs_dir() + name) == data) << name;
   }
+}
+
+// A mapping keeps the open file alive after its last descriptor is closed
+// (no RELEASE until it is unmapped); reading through it must not keep the
+// node's writer slot, so a new writer can open the file at once.
+TEST_F(LastCloseTest, MappingThatOutlivesItsDescriptorDoesNotHoldTheFile) {
+  FuseMountOptions opts;
+  const std::string data = Pattern(4u << 20, 5);
+  opts.ufs_files["mapped"] = data;  // not in the kernel's cache yet
+  MOUNT_OR_SKIP(m, opts);
+  const std::string f = m->mount_point() + "/mapped";
+  int fd = ::open(f.c_str(), O_RDWR);
+  ASSERT_GE(fd, 0) << std::strerror(errno);
+  void* map = ::mmap(nullptr, data.size(), PROT_READ, MAP_SHARED, fd, 0);
+  ASSERT_NE(map, MAP_FAILED) << std::strerror(errno);
+  EXPECT_EQ(::close(fd), 0);
+  // Page faults now read through the closed descriptor's open file.
+  EXPECT_EQ(std::memcmp(map, data.data(), data.size()), 0);
+  int w = ::open(f.c_str(), O_WRONLY | O_TRUNC);
+  EXPECT_GE(w, 0) << std::strerror(errno);
+  if (w >= 0) {
+    EXPECT_EQ(::write(w, "new", 3), 3);
+    EXPECT_EQ(::close(w), 0);
+  }
+  ::munmap(map, data.size());
+  EXPECT_TRUE(ReadAll(f) == "new");  // not EXPECT_EQ: no 4 MiB in the log
+  EXPECT_TRUE(ReadAll(m->ufs_dir() + "/mapped") == "new");
 }
 
 }  // namespace
