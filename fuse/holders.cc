@@ -126,7 +126,10 @@ Holders::Verdict Holders::ProcessHolds(pid_t pid, dev_t dev, uint64_t ino) {
     // (this mount included) is asked anything.
     struct statx stx;
     if (::statx(dfd, e->d_name, AT_STATX_DONT_SYNC, STATX_INO, &stx) != 0) {
-      if (errno != ENOENT) verdict = Verdict::kUnknown;  // closed meanwhile: fine
+      if (errno == ENOENT) continue;  // closed meanwhile
+      // Not allowed to follow its links (EACCES): none of the rest either.
+      verdict = Verdict::kUnknown;
+      if (errno == EACCES || errno == EPERM) break;
       continue;
     }
     if (makedev(stx.stx_dev_major, stx.stx_dev_minor) != dev || stx.stx_ino != ino) continue;
