@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -111,6 +113,27 @@ std::string DescribeExit(int status) {
   }
   if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
   return "stopped";
+}
+
+// The device (st_dev of its files) of the mount at `path`, from
+// /proc/self/mountinfo (the last one, if mounts are stacked), or 0. Asking
+// the mount itself (stat) would wait for this daemon to answer.
+dev_t MountDevice(const std::string& path) {
+  std::ifstream in("/proc/self/mountinfo");
+  std::string line;
+  dev_t dev = 0;
+  while (std::getline(in, line)) {
+    // "id parent major:minor root mount-point options ..."
+    std::istringstream fields(line);
+    std::string id, parent, majmin, root, mount_point;
+    fields >> id >> parent >> majmin >> root >> mount_point;
+    unsigned major = 0, minor = 0;
+    if (UnescapeMountinfo(mount_point) == path &&
+        std::sscanf(majmin.c_str(), "%u:%u", &major, &minor) == 2) {
+      dev = makedev(major, minor);
+    }
+  }
+  return dev;
 }
 
 }  // namespace
@@ -233,7 +256,7 @@ int RunDaemon(const MountRequest& req, int ready_fd) {
                                     " (is /dev/fuse available, and the mount point an "
                                     "existing directory you may mount on?)");
   }
-  fuse_fs.StartSession(se);
+  fuse_fs.StartSession(se, MountDevice(req.mount_point));
   Log("serving %s at %s (pid %d)", req.alluxio_path.c_str(), req.mount_point.c_str(),
       static_cast<int>(getpid()));
   Notify(&ready_fd, "OK");

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -24,6 +25,12 @@ constexpr unsigned kMaxIo = 1u << 20;
 constexpr blksize_t kPreferredIo = kMaxIo;
 // Reported when the UFS cannot tell its capacity (object stores).
 constexpr uint64_t kUnknownSpace = uint64_t{1} << 50;
+// How long an open waits for the release of a writer whose last flush came
+// from a holder nobody could check (see OpenFile::AwaitEndAfterUnverifiedFlush).
+// The kernel queues that release before the close(2) returns, so it arrives
+// within milliseconds unless the holder still has the file: then the open
+// goes ahead (EBUSY for a second writer) after this long.
+constexpr std::chrono::milliseconds kReleaseWait{1000};
 
 // ---- helpers shared by the operations -------------------------------------
 
@@ -143,6 +150,16 @@ FuseFs::FuseFs(std::shared_ptr<FileSystem> fs, std::string root_path, MountOptio
       set_owner_(geteuid() == 0) {}
 
 FuseFs::~FuseFs() { invalidator_.Stop(); }
+
+void FuseFs::StartSession(fuse_session* se, dev_t dev) {
+  holders_ = std::make_unique<Holders>(dev);
+  if (!holders_->usable() && !opts_.read_only) {
+    Log("cannot see who holds open files (mount device %s, /proc of another PID namespace?): "
+        "written files are committed at release, after close(2) returned",
+        dev == 0 ? "unknown" : "known");
+  }
+  invalidator_.Start(se);
+}
 
 void FuseFs::Init(fuse_conn_info* conn) {
   auto want = [conn](unsigned cap) {
@@ -436,7 +453,7 @@ int FuseFs::Rename(fuse_ino_t parent, const char* name, fuse_ino_t newparent, co
 }
 
 void FuseFs::FinishOpen(uint64_t ino, std::shared_ptr<FileHandle> handle, const OpenOptions& opts,
-                        bool dirty, fuse_file_info* fi) {
+                        bool dirty, pid_t pid, const ForkMark& mark, fuse_file_info* fi) {
   bool keep = false;
   switch (opts_.cache) {
     case CacheMode::kKernel:
@@ -462,7 +479,9 @@ void FuseFs::FinishOpen(uint64_t ino, std::shared_ptr<FileHandle> handle, const 
       break;
     }
   }
-  auto of = std::make_shared<OpenFile>(fs_.get(), std::move(handle), ino, opts, dirty);
+  Opener opener;
+  if (handle->writable()) opener = {pid, Holders::ProcessOf(pid), mark};
+  auto of = std::make_shared<OpenFile>(fs_.get(), std::move(handle), ino, opts, dirty, opener);
   fi->keep_cache = keep;
   fi->direct_io = opts_.direct_io;
   // A read-only descriptor has nothing to commit: spare close(2) the FLUSH
@@ -483,7 +502,10 @@ int FuseFs::Create(const fuse_ctx& ctx, fuse_ino_t parent, const char* name, mod
     o.uid = ctx.uid;
     o.gid = ctx.gid;
   }
-  auto h = fs_->OpenFile(path, o);
+  // Taken before the open: a process that inherits the new descriptor
+  // starts after it.
+  const ForkMark mark = holders_ ? holders_->Mark() : ForkMark();
+  auto h = OpenMeetingWriter(path, o, inodes_.WriterAt(path));
   if (!h.ok()) return Errno(h.status(), "create");
   auto a = (*h)->Stat();
   if (!a.ok()) {
@@ -491,11 +513,22 @@ int FuseFs::Create(const fuse_ctx& ctx, fuse_ino_t parent, const char* name, mod
     return Errno(a.status(), "create");
   }
   FillEntry(path, *a, e);
-  FinishOpen(e->ino, std::move(*h), o, /*dirty=*/true, fi);
+  FinishOpen(e->ino, std::move(*h), o, /*dirty=*/true, ctx.pid, mark, fi);
   return 0;
 }
 
-int FuseFs::Open(fuse_ino_t ino, fuse_file_info* fi) {
+Result<std::shared_ptr<FileHandle>> FuseFs::OpenMeetingWriter(
+    const std::string& path, const OpenOptions& opts, const std::shared_ptr<OpenFile>& writer) {
+  auto h = fs_->OpenFile(path, opts);
+  if (h.ok() || h.status().code() != Code::kBusy || !writer) return h;
+  // The previous writer's last close may have returned before its release
+  // reached the daemon (when that close could not be checked): the release
+  // is on its way, and this open comes after it.
+  if (!writer->AwaitEndAfterUnverifiedFlush(kReleaseWait)) return h;
+  return fs_->OpenFile(path, opts);
+}
+
+int FuseFs::Open(fuse_ino_t ino, pid_t pid, fuse_file_info* fi) {
   InodeView v;
   if (int err = PathOf(ino, &v)) return err;
   if (v.is_dir) return EISDIR;
@@ -505,9 +538,15 @@ int FuseFs::Open(fuse_ino_t ino, fuse_file_info* fi) {
   if (opts_.read_only && (o.write || o.truncate)) return EROFS;
   // ENOSYS here is the kernel's cue to stop sending open and release.
   if (no_open_) return ENOSYS;
-  auto h = fs_->OpenFile(v.path, o);
+  const ForkMark mark = holders_ && o.write ? holders_->Mark() : ForkMark();
+  if (!o.write && v.writer) {
+    // A reader right after a writer's close reads what the close committed,
+    // also when the commit is left to the release.
+    (void)v.writer->AwaitEndAfterUnverifiedFlush(kReleaseWait);
+  }
+  auto h = OpenMeetingWriter(v.path, o, v.writer);
   if (!h.ok()) return Errno(h.status(), "open");
-  FinishOpen(ino, std::move(*h), o, /*dirty=*/o.truncate, fi);
+  FinishOpen(ino, std::move(*h), o, /*dirty=*/o.truncate, pid, mark, fi);
   return 0;
 }
 
@@ -549,16 +588,37 @@ int FuseFs::ReadWithoutOpen(fuse_ino_t ino, size_t size, off_t off, char* buf, s
 int FuseFs::Read(fuse_ino_t ino, fuse_file_info* fi, size_t size, off_t off, char* buf, size_t* n) {
   if (off < 0) return EINVAL;
   if (fi->fh == 0) return ReadWithoutOpen(ino, size, off, buf, n);
-  auto r = FileOf(fi)->Read(static_cast<uint64_t>(off), buf, size);
+  const std::shared_ptr<OpenFile>& of = FileOf(fi);
+  if (std::shared_ptr<OpenFile> w = SuccessorOf(of)) {
+    auto r = w->Read(static_cast<uint64_t>(off), buf, size);
+    if (r.ok()) {
+      *n = *r;
+      return 0;
+    }
+    if (r.status().code() != Code::kBadDescriptor) return Errno(r.status(), "read");
+    // A write-only successor: the committed file, then.
+  }
+  auto r = of->Read(static_cast<uint64_t>(off), buf, size);
   if (!r.ok()) return Errno(r.status(), "read");
   *n = *r;
   return 0;
 }
 
+std::shared_ptr<OpenFile> FuseFs::SuccessorOf(const std::shared_ptr<OpenFile>& of) {
+  if (!of->writable() || !of->Finished()) return nullptr;
+  InodeView v;
+  if (!inodes_.Get(of->ino(), &v) || v.writer == of) return nullptr;
+  return v.writer;
+}
+
 int FuseFs::Write(fuse_file_info* fi, const char* buf, size_t size, off_t off, size_t* n) {
   if (opts_.read_only) return EROFS;
   if (off < 0) return EINVAL;
-  auto r = FileOf(fi)->Write(static_cast<uint64_t>(off), buf, size);
+  std::shared_ptr<OpenFile> of = FileOf(fi);
+  // Write-back of a mapping that outlived its descriptors: the node's bytes,
+  // which belong to its current writer.
+  if (std::shared_ptr<OpenFile> w = SuccessorOf(of)) of = std::move(w);
+  auto r = of->Write(static_cast<uint64_t>(off), buf, size);
   if (!r.ok()) return Errno(r.status(), "write");
   *n = *r;
   return 0;
@@ -582,13 +642,37 @@ void FuseFs::AfterCommit(const OpenFile& of, const Status& st) {
   }
 }
 
-int FuseFs::Flush(fuse_file_info* fi) {
+int FuseFs::Flush(fuse_file_info* fi, pid_t pid) {
   // Without open there is nothing to flush; ENOSYS stops the kernel asking.
   if (fi->fh == 0) return ENOSYS;
   std::shared_ptr<OpenFile> of = FileOf(fi);
+  if (!of->writable()) return 0;
+  if (!of->Pending()) {
+    Status poison = of->WriteError();
+    return poison.ok() ? 0 : Errno(poison, "flush");
+  }
+  // This close ends the writer only if nobody else holds the open file: the
+  // closing process no longer has this descriptor, but it may have others,
+  // and children may have inherited it. pid 0: a process this daemon's PID
+  // namespace cannot see.
+  Holders::Verdict verdict = Holders::Verdict::kUnknown;
+  const Opener& opener = of->opener();
+  pid_t closer = pid != 0 && pid == opener.thread ? opener.process : Holders::ProcessOf(pid);
+  if (holders_ && closer > 0) {
+    verdict = holders_->Check(PathHash(of->path()), {opener.process, closer}, opener.mark);
+  }
+  if (verdict != Holders::Verdict::kNone) {
+    of->NoteFlush(verdict == Holders::Verdict::kUnknown);
+    // Not the end of the writer: nothing is committed, but a write that
+    // failed is reported to every close.
+    Status poison = of->WriteError();
+    return poison.ok() ? 0 : Errno(poison, "flush");
+  }
   bool committed = false;
-  Status st = of->Commit(&committed);
+  Status st = of->Finish(&committed);
   if (committed) AfterCommit(*of, st);
+  // The node has no writer any more: an open for writing may come at once.
+  inodes_.ClearWriter(of->ino(), of.get());
   if (!st.ok()) return Errno(st, "flush");
   return 0;
 }
@@ -855,7 +939,7 @@ void OpCreate(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
 }
 
 void OpOpen(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
-  int err = Run("open", [&] { return Self(req)->Open(ino, fi); });
+  int err = Run("open", [&] { return Self(req)->Open(ino, fuse_req_ctx(req)->pid, fi); });
   if (err != 0) {
     fuse_reply_err(req, err);
   } else if (fuse_reply_open(req, fi) != 0) {
@@ -889,7 +973,7 @@ void OpWrite(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t off
 }
 
 void OpFlush(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
-  fuse_reply_err(req, Run("flush", [&] { return Self(req)->Flush(fi); }));
+  fuse_reply_err(req, Run("flush", [&] { return Self(req)->Flush(fi, fuse_req_ctx(req)->pid); }));
 }
 
 void OpFsync(fuse_req_t req, fuse_ino_t, int, fuse_file_info* fi) {

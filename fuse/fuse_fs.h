@@ -7,8 +7,9 @@
 // ENOMEM, anything else EIO.
 //
 // Writes and errors: a file written through the mount is committed by the
-// flush that close(2) sends, so close(2) returns a failed commit's errno (see
-// open_file.h and docs/FUSE.md).
+// flush of its last holder's close(2), which then returns the commit's
+// errno, when the daemon can see that nobody else holds it; otherwise at
+// release (see open_file.h, holders.h and docs/FUSE.md).
 #ifndef ALLUXIO_FUSE_FUSE_FS_H_
 #define ALLUXIO_FUSE_FUSE_FS_H_
 
@@ -31,6 +32,7 @@
 #include <vector>
 
 #include "alluxio/file_system.h"
+#include "holders.h"
 #include "inode_table.h"
 #include "mount_options.h"
 
@@ -89,8 +91,10 @@ class FuseFs {
   static const fuse_lowlevel_ops& Operations();
 
   // Starts kernel cache invalidation for this session; StopSession() before
-  // the session is destroyed.
-  void StartSession(fuse_session* se) { invalidator_.Start(se); }
+  // the session is destroyed. `dev` is the mount's device (st_dev of its
+  // files), 0 when unknown: then no flush can tell it is the last one, and
+  // every written file is committed at release.
+  void StartSession(fuse_session* se, dev_t dev);
   void StopSession() { invalidator_.Stop(); }
 
   const MountOptions& options() const { return opts_; }
@@ -114,10 +118,12 @@ class FuseFs {
              unsigned int flags);
   int Create(const fuse_ctx& ctx, fuse_ino_t parent, const char* name, mode_t mode,
              fuse_file_info* fi, fuse_entry_param* e);
-  int Open(fuse_ino_t ino, fuse_file_info* fi);
+  // `pid`: the process asking (fuse_ctx::pid), 0 when unknown.
+  int Open(fuse_ino_t ino, pid_t pid, fuse_file_info* fi);
   int Read(fuse_ino_t ino, fuse_file_info* fi, size_t size, off_t off, char* buf, size_t* n);
   int Write(fuse_file_info* fi, const char* buf, size_t size, off_t off, size_t* n);
-  int Flush(fuse_file_info* fi);
+  // Commits only when `pid` (the closing thread) was the last holder.
+  int Flush(fuse_file_info* fi, pid_t pid);
   int Fsync(fuse_file_info* fi);
   // Always succeeds towards the kernel; a commit error is logged.
   void Release(fuse_file_info* fi);
@@ -142,9 +148,19 @@ class FuseFs {
   // Registers a kernel reference to `path` and fills the entry reply.
   void FillEntry(const std::string& path, const FileAttr& attr, fuse_entry_param* e);
   void FillStat(const FileAttr& attr, struct stat* st) const;
-  // open/create: the fuse_file_info flags and the per-open state.
+  // open/create: the fuse_file_info flags and the per-open state. `mark`
+  // was taken before the handle was opened.
   void FinishOpen(uint64_t ino, std::shared_ptr<FileHandle> handle, const OpenOptions& opts,
-                  bool dirty, fuse_file_info* fi);
+                  bool dirty, pid_t pid, const ForkMark& mark, fuse_file_info* fi);
+  // fs_->OpenFile, once more after `writer` (the node's writer, if any)
+  // ended when the first attempt met it (Busy) and its release was due.
+  Result<std::shared_ptr<FileHandle>> OpenMeetingWriter(const std::string& path,
+                                                        const OpenOptions& opts,
+                                                        const std::shared_ptr<OpenFile>& writer);
+  // For a request through `of` after the flush of its last holder ended it
+  // (a mapping still uses it): the node's current writer, if another open
+  // is writing the file now; else null.
+  std::shared_ptr<OpenFile> SuccessorOf(const std::shared_ptr<OpenFile>& of);
   // Serves a read that came without a handle (no-open mode).
   int ReadWithoutOpen(fuse_ino_t ino, size_t size, off_t off, char* buf, size_t* n);
   // After a commit of `of`: remember the new content version, tell the
@@ -159,6 +175,9 @@ class FuseFs {
   // daemon can give them away.
   const bool set_owner_;
   Invalidator invalidator_;
+  // Who still holds an open file, for flushes; set by StartSession, before
+  // any request.
+  std::unique_ptr<Holders> holders_;
 
   // Read-only mounts use the kernel's no-open support: open and release
   // never reach the daemon, and reads arrive without a handle. They share

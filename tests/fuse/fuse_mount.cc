@@ -1,6 +1,7 @@
 #include "fuse_mount.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -72,6 +74,34 @@ int WaitPid(pid_t pid, double seconds) {
     if (r < 0 && errno != EINTR) return -1;
     if (Now() > deadline) return -1;
     SleepMs(20);
+  }
+}
+
+// In the forked child: runs argv in a new PID namespace (as its pid 1) and
+// exits with its status, passing on the signals that stop it. Never returns.
+[[noreturn]] void RunInOwnPidNamespace(char** argv) {
+  if (unshare(CLONE_NEWPID) != 0) {
+    std::fprintf(stderr, "unshare(CLONE_NEWPID): %s\n", std::strerror(errno));
+    _exit(126);
+  }
+  sigset_t stop;
+  sigemptyset(&stop);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGCHLD}) sigaddset(&stop, sig);
+  sigprocmask(SIG_BLOCK, &stop, nullptr);
+  pid_t daemon = fork();
+  if (daemon < 0) _exit(126);
+  if (daemon == 0) {
+    sigprocmask(SIG_UNBLOCK, &stop, nullptr);
+    execv(argv[0], argv);
+    _exit(127);
+  }
+  while (true) {
+    int status = 0;
+    pid_t r = waitpid(daemon, &status, WNOHANG);
+    if (r == daemon) _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    siginfo_t info;
+    int sig = sigwaitinfo(&stop, &info);
+    if (sig > 0 && sig != SIGCHLD) kill(daemon, sig);
   }
 }
 
@@ -175,6 +205,7 @@ std::unique_ptr<FuseMount> FuseMount::Start(const FuseMountOptions& opts, std::s
     }
     // The test's own environment must not configure the daemon.
     unsetenv("ALLUXIO_CONF_DIR");
+    if (opts.own_pid_namespace) RunInOwnPidNamespace(argv.data());
     execv(argv[0], argv.data());
     _exit(127);
   }

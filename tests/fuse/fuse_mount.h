@@ -22,6 +22,11 @@ struct FuseMountOptions {
   std::vector<std::string> mount_options;   // each passed as "-o <opt>"
   std::map<std::string, std::string> conf;  // --conf key=value
   bool supervise = false;
+  // Runs the daemon in a PID namespace of its own (needs root): it then
+  // cannot see the processes that use the mount (FUSE reports their pid as
+  // 0), as in a container. pid() is a process outside that forwards
+  // SIGTERM/SIGINT/SIGHUP to the daemon and exits with its status.
+  bool own_pid_namespace = false;
   // Files to create in the UFS before mounting: path (relative) -> content.
   std::map<std::string, std::string> ufs_files;
   std::vector<std::string> ufs_dirs;  // relative directories to create first

@@ -287,7 +287,7 @@ void BasicScenario(Recorder& r) {
     r.PRead("d/big", static_cast<off_t>(big.size()) + 10, 100);
   }
 
-  // an fd shared by dup(): the first close commits, the rest goes on
+  // an fd shared by dup(): closing the copy is not the end of the writer
   {
     int fd = r.Open("d/dup", O_CREAT | O_WRONLY | O_TRUNC);
     int fd2 = ::dup(fd);
