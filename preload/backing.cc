@@ -43,6 +43,8 @@ namespace alluxio::preload {
 // A fork of this process has its maps too, and a map of a staging file
 // holds that file's description: a watcher must not keep them.
 void UnmapStagedMaps();
+bool RecommitAfterMaps(const Desc& d, int fd);
+void NoteEarlyCommit(Desc& d, int fd);
 
 namespace {
 
@@ -304,6 +306,27 @@ void NoteUnmap(void* addr, size_t len) {
   }
 }
 
+void NoteEarlyCommit(Desc& d, int fd) {
+  struct stat st;
+  if (real::fstat(fd, &st) != 0) return;
+  d.committed_early = true;
+  d.early_size = static_cast<uint64_t>(st.st_size);
+  d.early_mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  d.early_linked = st.st_nlink > 0;
+}
+
+// Whether a description committed early should be committed again: only if
+// a shared map changed the staging file since, and never to bring back a
+// staging file that a newer commit replaced (a local UFS linked it in place,
+// and it is no longer there).
+bool RecommitAfterMaps(const Desc& d, int fd) {
+  struct stat st;
+  if (real::fstat(fd, &st) != 0) return false;
+  if (d.early_linked && st.st_nlink == 0) return false;
+  const int64_t mtime = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  return static_cast<uint64_t>(st.st_size) != d.early_size || mtime != d.early_mtime_ns;
+}
+
 void UnmapStagedMaps() {
   // In a single-threaded fork child: the table is read without its lock
   // (another thread of the parent may have held it at the fork).
@@ -327,7 +350,7 @@ Status FinishStaged(Desc& d) {
     } else if (!Committed(probe)) {
       st = CommitStaged(d, probe);
       d.handle.reset();  // done; a later finish publishes the staging file itself
-      d.committed_early = true;
+      NoteEarlyCommit(d, probe);
     }
     real::close(probe);
     if (d.maps.load() > 0 || !d.finish_on_unmap.exchange(false)) return st;
@@ -345,6 +368,8 @@ Status FinishStaged(Desc& d) {
     st = Status::FromErrno(errno, "commit lock of " + d.where.lpath);
   } else if (Committed(probe)) {
     if (d.handle) d.handle->Forget();
+  } else if (d.committed_early && !RecommitAfterMaps(d, probe)) {
+    MarkCommitted(probe);
   } else {
     // After an early commit (maps outlived the fds), a writer that opened
     // the file since has it: its commit stands.
@@ -498,8 +523,12 @@ void FinishAtExit() {
       int probe = Reopen(d->backing_fd, O_RDWR | O_CLOEXEC);
       if (probe >= 0 && OfdLock(probe, F_OFD_SETLKW, F_WRLCK, kCommitByte) == 0 &&
           !Committed(probe)) {
-        (void)CommitStaged(*d, probe, d->committed_early ? 1 : 200);
-        if (getpid() == d->owner_pid) EnsureWatcher(*d, probe);
+        if (!d->committed_early) {
+          (void)CommitStaged(*d, probe);
+          if (getpid() == d->owner_pid) EnsureWatcher(*d, probe);
+        } else if (RecommitAfterMaps(*d, probe)) {
+          (void)CommitStaged(*d, probe, 1);
+        }
       }
       if (probe >= 0) real::close(probe);
     } else if (d->staged) {

@@ -153,7 +153,12 @@ struct Desc {
   // description whose fds are all closed (finish_on_unmap).
   std::atomic<int> maps{0};
   std::atomic<bool> finish_on_unmap{false};
-  bool committed_early = false;  // committed at close while maps lived on
+  // Committed at close while maps lived on, and the staging file then
+  // (RecommitAfterMaps).
+  bool committed_early = false;
+  bool early_linked = false;
+  uint64_t early_size = 0;
+  int64_t early_mtime_ns = 0;
   // Backed by a real file: the fds are kernel descriptors of a local file
   // (the staging file, or a read-only copy of the content) instead of
   // /dev/null, so code the shim cannot see reads and writes real bytes, and
