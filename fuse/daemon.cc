@@ -1,7 +1,9 @@
 #include "daemon.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -10,13 +12,16 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "alluxio/config.h"
@@ -136,6 +141,230 @@ dev_t MountDevice(const std::string& path) {
   return dev;
 }
 
+// ---- the mount's descriptor, shared by the supervisor and its daemons ------
+//
+// The supervisor opens /dev/fuse and mounts; the kernel's first request on
+// the new mount is INIT, which the supervisor reads and keeps without
+// answering. Each daemon gets the descriptor (inherited across fork) and the
+// INIT request, and makes the descriptor its session's (libfuse's
+// "/dev/fd/N" mount point). It processes the saved INIT as if it had just
+// read it: for the first daemon the reply completes the handshake; a later
+// daemon's reply finds the handshake done (the kernel answers ENOENT, which
+// libfuse ignores) but sets up its session exactly as the first one's was,
+// since the request, the options and the code are the same. Then the daemon
+// serves through its own clone of the descriptor (FUSE_DEV_IOC_CLONE), never
+// through the supervisor's: the kernel ends the requests a clone holds when
+// its last holder dies, so the requests a killed daemon had read fail (with
+// ECONNABORTED) instead of waiting for ever, while the requests nobody had
+// read yet stay queued for the next daemon.
+
+// From the kernel's FUSE ABI (linux/fuse.h; libfuse does not export it).
+constexpr uint32_t kFuseInitOpcode = 26;
+constexpr unsigned long kFuseDevIocClone = _IOR(229, 0, uint32_t);
+struct FuseInHeader {
+  uint32_t len;
+  uint32_t opcode;
+  uint64_t unique;
+  uint64_t nodeid;
+  uint32_t uid;
+  uint32_t gid;
+  uint32_t pid;
+  uint16_t total_extlen;
+  uint16_t padding;
+};
+static_assert(sizeof(FuseInHeader) == 40);
+
+// Restarts: a daemon that served at least kSettledSeconds is replaced at
+// once; one that died sooner after kFirstBackoff, doubling up to kMaxBackoff.
+constexpr double kSettledSeconds = 1.0;
+constexpr double kFirstBackoff = 0.25;
+constexpr double kMaxBackoff = 5.0;
+
+struct Handoff {
+  int fuse_fd = -1;         // the supervisor's descriptor of the mount
+  std::string init;         // the kernel's INIT request, as read
+  uint64_t generation = 0;  // this daemon's start count (kGenerationShift)
+};
+
+std::string CannotMount(const MountRequest& req) {
+  return "cannot mount at " + req.mount_point +
+         " (is /dev/fuse available, and the mount point an existing directory you may mount "
+         "on?)";
+}
+
+// A libfuse session with the request's kernel options.
+fuse_session* NewSession(const MountRequest& req, const fuse_lowlevel_ops* ops, void* userdata) {
+  std::vector<std::string> arg_storage = {"alluxio-fuse", "-o", req.options.KernelOptionString()};
+  if (req.options.debug) arg_storage.emplace_back("-d");
+  std::vector<char*> argv;
+  for (std::string& a : arg_storage) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  fuse_args args = FUSE_ARGS_INIT(static_cast<int>(arg_storage.size()), argv.data());
+  fuse_session* se = fuse_session_new(&args, ops, sizeof(fuse_lowlevel_ops), userdata);
+  fuse_opt_free_args(&args);
+  return se;
+}
+
+// Reads the kernel's first request on a new mount, INIT, into *init; "" or
+// what went wrong.
+std::string ReadInit(int fd, std::string* init) {
+  // The kernel refuses reads into buffers smaller than its largest request.
+  std::vector<char> buf((1u << 20) + 4096);
+  ssize_t n;
+  do {
+    n = ::read(fd, buf.data(), buf.size());
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return std::string("reading the kernel's INIT request: ") + std::strerror(errno);
+  FuseInHeader h = {};
+  uint32_t major = 0;
+  if (static_cast<size_t>(n) >= sizeof(h) + sizeof(major)) {
+    std::memcpy(&h, buf.data(), sizeof(h));
+    std::memcpy(&major, buf.data() + sizeof(h), sizeof(major));
+  }
+  if (h.opcode != kFuseInitOpcode || h.len != static_cast<uint32_t>(n) || major != 7) {
+    return "the kernel's first request is not a FUSE 7.x INIT (opcode " + std::to_string(h.opcode) +
+           ", major " + std::to_string(major) + ")";
+  }
+  init->assign(buf.data(), static_cast<size_t>(n));
+  return "";
+}
+
+// Makes `se` serve the supervisor's mount (see above); "" or what went
+// wrong. Nothing has been read from the mount when this fails.
+std::string TakeOverMount(fuse_session* se, const Handoff& handoff) {
+  int clone = ::open("/dev/fuse", O_RDWR | O_CLOEXEC);
+  if (clone < 0) return std::string("open /dev/fuse: ") + std::strerror(errno);
+  uint32_t master = static_cast<uint32_t>(handoff.fuse_fd);
+  if (::ioctl(clone, kFuseDevIocClone, &master) != 0) {
+    int err = errno;
+    ::close(clone);
+    return std::string("cannot clone the mount's /dev/fuse descriptor: ") + std::strerror(err);
+  }
+  std::string dev = "/dev/fd/" + std::to_string(handoff.fuse_fd);
+  if (fuse_session_mount(se, dev.c_str()) != 0) {
+    ::close(clone);
+    return "libfuse refused the mount's descriptor " + dev;
+  }
+  std::string init = handoff.init;  // libfuse reads it in place
+  fuse_buf buf = {};
+  buf.mem = init.data();
+  buf.size = init.size();
+  fuse_session_process_buf(se, &buf);
+  if (fuse_session_exited(se)) {
+    ::close(clone);
+    return "the session refused the kernel's INIT request";
+  }
+  // The session's descriptor becomes our clone; the supervisor's own copy of
+  // the mount's is not affected.
+  if (::dup3(clone, handoff.fuse_fd, O_CLOEXEC) < 0) {
+    int err = errno;
+    ::close(clone);
+    return std::string("dup3: ") + std::strerror(err);
+  }
+  ::close(clone);
+  return "";
+}
+
+// Removes what writers that died left in the UFS, in the background.
+class StagingSweep {
+ public:
+  explicit StagingSweep(std::shared_ptr<FileSystem> fs) : fs_(std::move(fs)) {
+    // The session's signals (SIGTERM, ...) must reach the main thread.
+    sigset_t block, old;
+    sigfillset(&block);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    thread_ = std::thread([this] { Run(); });
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  }
+  ~StagingSweep() {
+    cancel_ = true;
+    thread_.join();
+  }
+
+ private:
+  void Run() {
+    auto n = fs_->RemoveAbandonedWrites(&cancel_);
+    if (n.ok()) {
+      Log("staging sweep: removed %llu staging files of writes whose writer died%s",
+          static_cast<unsigned long long>(*n), cancel_ ? " (stopped early)" : "");
+    } else {
+      Log("staging sweep: %s", n.status().ToString().c_str());
+    }
+  }
+  std::shared_ptr<FileSystem> fs_;
+  std::atomic<bool> cancel_{false};
+  std::thread thread_;
+};
+
+// Serves the mount until it ends: mounting it itself, or (`handoff`) the
+// supervisor's.
+int ServeSession(const MountRequest& req, int ready_fd, const Handoff* handoff) {
+  auto conf = Configuration::Load(req.conf_overrides);
+  if (!conf.ok()) return FailStart(&ready_fd, "configuration: " + conf.status().ToString());
+  for (const std::string& w : conf->warnings()) Log("configuration: %s", w.c_str());
+  auto fs = FileSystem::Create(*conf);
+  if (!fs.ok()) return FailStart(&ready_fd, "client: " + fs.status().ToString());
+  auto root = (*fs)->GetStatus(req.alluxio_path);
+  if (!root.ok()) {
+    return FailStart(&ready_fd,
+                     "cannot serve " + req.alluxio_path + ": " + root.status().ToString());
+  }
+  if (!root->is_dir) {
+    return FailStart(&ready_fd, "cannot serve " + req.alluxio_path + ": not a directory");
+  }
+
+  // Under a supervisor the mount point is ours and live: anything that
+  // looked at it now would wait for this very daemon.
+  if (handoff == nullptr) ClearStaleMount(req.mount_point);
+  FuseFs fuse_fs(*fs, req.alluxio_path, req.options);
+  if (handoff != nullptr) fuse_fs.SetGeneration(handoff->generation);
+
+  fuse_session* se = NewSession(req, &FuseFs::Operations(), &fuse_fs);
+  if (se == nullptr) {
+    return FailStart(&ready_fd, "invalid mount options: " + req.options.KernelOptionString());
+  }
+  if (fuse_set_signal_handlers(se) != 0) {
+    fuse_session_destroy(se);
+    return FailStart(&ready_fd, "cannot install signal handlers");
+  }
+  std::string mount_error;
+  if (handoff != nullptr) {
+    mount_error = TakeOverMount(se, *handoff);
+  } else if (fuse_session_mount(se, req.mount_point.c_str()) != 0) {
+    mount_error = CannotMount(req);
+  }
+  if (!mount_error.empty()) {
+    fuse_remove_signal_handlers(se);
+    fuse_session_destroy(se);
+    return FailStart(&ready_fd, mount_error);
+  }
+  fuse_fs.StartSession(se, MountDevice(req.mount_point));
+  Log("serving %s at %s (pid %d)", req.alluxio_path.c_str(), req.mount_point.c_str(),
+      static_cast<int>(getpid()));
+  Notify(&ready_fd, "OK");
+
+  int rc;
+  {
+    StagingSweep sweep(*fs);
+    fuse_loop_config loop = {};
+    loop.clone_fd = 0;
+    loop.max_idle_threads = req.options.max_idle_threads;
+    rc = fuse_session_loop_mt(se, &loop);
+  }
+
+  fuse_fs.StopSession();
+  fuse_session_unmount(se);  // nothing to do on the supervisor's mount
+  fuse_remove_signal_handlers(se);
+  fuse_session_destroy(se);
+  if (rc < 0) {
+    Log("session ended with error: %s", std::strerror(-rc));
+    return 1;
+  }
+  Log("%s %s%s", handoff != nullptr ? "stopped serving" : "unmounted", req.mount_point.c_str(),
+      rc > 0 ? (std::string(" on signal ") + strsignal(rc)).c_str() : "");
+  return 0;
+}
+
 }  // namespace
 
 bool IsMounted(const std::string& path) {
@@ -215,68 +444,7 @@ int Daemonize(const std::string& log_file) {
 }
 
 int RunDaemon(const MountRequest& req, int ready_fd) {
-  auto conf = Configuration::Load(req.conf_overrides);
-  if (!conf.ok()) return FailStart(&ready_fd, "configuration: " + conf.status().ToString());
-  for (const std::string& w : conf->warnings()) Log("configuration: %s", w.c_str());
-  auto fs = FileSystem::Create(*conf);
-  if (!fs.ok()) return FailStart(&ready_fd, "client: " + fs.status().ToString());
-  auto root = (*fs)->GetStatus(req.alluxio_path);
-  if (!root.ok()) {
-    return FailStart(&ready_fd,
-                     "cannot serve " + req.alluxio_path + ": " + root.status().ToString());
-  }
-  if (!root->is_dir) {
-    return FailStart(&ready_fd, "cannot serve " + req.alluxio_path + ": not a directory");
-  }
-
-  ClearStaleMount(req.mount_point);
-  FuseFs fuse_fs(*fs, req.alluxio_path, req.options);
-
-  std::vector<std::string> arg_storage = {"alluxio-fuse", "-o", req.options.KernelOptionString()};
-  if (req.options.debug) arg_storage.emplace_back("-d");
-  std::vector<char*> argv;
-  for (std::string& a : arg_storage) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  fuse_args args = FUSE_ARGS_INIT(static_cast<int>(arg_storage.size()), argv.data());
-
-  fuse_session* se =
-      fuse_session_new(&args, &FuseFs::Operations(), sizeof(fuse_lowlevel_ops), &fuse_fs);
-  fuse_opt_free_args(&args);
-  if (se == nullptr) {
-    return FailStart(&ready_fd, "invalid mount options: " + req.options.KernelOptionString());
-  }
-  if (fuse_set_signal_handlers(se) != 0) {
-    fuse_session_destroy(se);
-    return FailStart(&ready_fd, "cannot install signal handlers");
-  }
-  if (fuse_session_mount(se, req.mount_point.c_str()) != 0) {
-    fuse_remove_signal_handlers(se);
-    fuse_session_destroy(se);
-    return FailStart(&ready_fd, "cannot mount at " + req.mount_point +
-                                    " (is /dev/fuse available, and the mount point an "
-                                    "existing directory you may mount on?)");
-  }
-  fuse_fs.StartSession(se, MountDevice(req.mount_point));
-  Log("serving %s at %s (pid %d)", req.alluxio_path.c_str(), req.mount_point.c_str(),
-      static_cast<int>(getpid()));
-  Notify(&ready_fd, "OK");
-
-  fuse_loop_config loop = {};
-  loop.clone_fd = 0;
-  loop.max_idle_threads = req.options.max_idle_threads;
-  int rc = fuse_session_loop_mt(se, &loop);
-
-  fuse_fs.StopSession();
-  fuse_session_unmount(se);
-  fuse_remove_signal_handlers(se);
-  fuse_session_destroy(se);
-  if (rc < 0) {
-    Log("session ended with error: %s", std::strerror(-rc));
-    return 1;
-  }
-  Log("unmounted %s%s", req.mount_point.c_str(),
-      rc > 0 ? (std::string(" on signal ") + strsignal(rc)).c_str() : "");
-  return 0;
+  return ServeSession(req, ready_fd, /*handoff=*/nullptr);
 }
 
 int Supervise(const MountRequest& req, int ready_fd) {
@@ -289,41 +457,76 @@ int Supervise(const MountRequest& req, int ready_fd) {
   sigset_t previous;
   sigprocmask(SIG_BLOCK, &watched, &previous);
 
+  // The supervisor mounts, once, and keeps the mount's descriptor for as
+  // long as it runs: the mount outlives every daemon, so between two of them
+  // requests wait in the kernel instead of reaching the directory beneath.
+  ClearStaleMount(req.mount_point);
+  fuse_lowlevel_ops no_ops = {};
+  fuse_session* mount_se = NewSession(req, &no_ops, nullptr);
+  if (mount_se == nullptr) {
+    return FailStart(&ready_fd, "invalid mount options: " + req.options.KernelOptionString());
+  }
+  if (fuse_session_mount(mount_se, req.mount_point.c_str()) != 0) {
+    fuse_session_destroy(mount_se);
+    return FailStart(&ready_fd, CannotMount(req));
+  }
+  // Unmounts (lazily: open files keep their state until closed) and closes
+  // the descriptor, which ends the kernel's side of the mount.
+  auto finish = [&mount_se](int rc) {
+    fuse_session_unmount(mount_se);
+    fuse_session_destroy(mount_se);
+    return rc;
+  };
+  Handoff handoff;
+  handoff.fuse_fd = fuse_session_fd(mount_se);
+  std::string init_error = ReadInit(handoff.fuse_fd, &handoff.init);
+  if (!init_error.empty()) return finish(FailStart(&ready_fd, init_error));
+  Log("mounted %s; daemons serve it through the descriptor this supervisor keeps",
+      req.mount_point.c_str());
+
   bool first = true;
-  double backoff = 0.5;
-  while (true) {
+  double backoff = kFirstBackoff;
+  for (uint64_t generation = 0;; ++generation) {
+    handoff.generation = generation;
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) {
-      return FailStart(&ready_fd, std::string("pipe: ") + std::strerror(errno));
+      return finish(FailStart(&ready_fd, std::string("pipe: ") + std::strerror(errno)));
     }
     pid_t child = ::fork();
     if (child < 0) {
       ::close(fds[0]);
       ::close(fds[1]);
-      return FailStart(&ready_fd, std::string("fork: ") + std::strerror(errno));
+      return finish(FailStart(&ready_fd, std::string("fork: ") + std::strerror(errno)));
     }
     if (child == 0) {
       ::close(fds[0]);
       sigprocmask(SIG_SETMASK, &previous, nullptr);
-      ::_exit(RunDaemon(req, fds[1]));
+      ::_exit(ServeSession(req, fds[1], &handoff));
     }
     ::close(fds[1]);
     std::string msg = ReadMessage(fds[0]);
     ::close(fds[0]);
-    struct timespec started = Monotonic();
+    const bool ready = msg == "OK";
+    const struct timespec ready_at = Monotonic();
+    if (msg.rfind("ERR ", 0) == 0) msg = msg.substr(4);
     if (first) {
-      if (msg != "OK") {
+      if (!ready) {
         int status = 0;
         while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
         }
-        if (msg.rfind("ERR ", 0) == 0) msg = msg.substr(4);
         if (msg.empty()) msg = "the daemon " + DescribeExit(status) + " before the mount was ready";
-        return FailStart(&ready_fd, msg);
+        return finish(FailStart(&ready_fd, msg));
       }
       Notify(&ready_fd, "OK");
       first = false;
     }
-    Log("supervising daemon pid %d on %s", static_cast<int>(child), req.mount_point.c_str());
+    if (ready) {
+      Log("supervising daemon pid %d (generation %llu) on %s", static_cast<int>(child),
+          static_cast<unsigned long long>(generation), req.mount_point.c_str());
+    } else {
+      Log("daemon pid %d could not start%s%s", static_cast<int>(child), msg.empty() ? "" : ": ",
+          msg.c_str());
+    }
 
     // Wait for the daemon to end, or for a request to stop.
     int status = 0;
@@ -339,7 +542,7 @@ int Supervise(const MountRequest& req, int ready_fd) {
       }
       Log("received %s: unmounting %s", strsignal(sig), req.mount_point.c_str());
       ::kill(child, SIGTERM);
-      // The daemon unmounts and exits; give it time to finish requests.
+      // The daemon finishes its requests and exits; give it time.
       struct timespec deadline = Monotonic();
       bool exited = false;
       while (!exited && Seconds(deadline, Monotonic()) < 10.0) {
@@ -355,29 +558,41 @@ int Supervise(const MountRequest& req, int ready_fd) {
         while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
         }
       }
-      ClearStaleMount(req.mount_point);
       stop = true;
       break;
     }
-    if (stop) return 0;
+    if (stop) return finish(0);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+      // Unmounted (the daemon saw the mount go), or the daemon itself was
+      // asked to stop: either way the mount ends here.
       Log("daemon pid %d ended cleanly: supervision ends", static_cast<int>(child));
-      return 0;
+      return finish(0);
     }
-    Log("daemon pid %d %s: restarting", static_cast<int>(child), DescribeExit(status).c_str());
-    ClearStaleMount(req.mount_point);
-    // A daemon that keeps dying at once is restarted less and less often.
-    backoff = Seconds(started, Monotonic()) > 30.0 ? 0.5 : std::min(backoff * 2, 10.0);
-    struct timespec pause = {
-        static_cast<time_t>(backoff / 2),
-        static_cast<long>((backoff / 2 - static_cast<time_t>(backoff / 2)) * 1e9)};
-    siginfo_t info;
-    sigset_t stop_signals = watched;
-    sigdelset(&stop_signals, SIGCHLD);
-    int sig = sigtimedwait(&stop_signals, &info, &pause);
-    if (sig > 0) {
-      Log("received %s while restarting: stopping", strsignal(sig));
-      return 0;
+    // A daemon that served for a while is replaced at once; one that keeps
+    // dying right after starting, less and less often.
+    double served = ready ? Seconds(ready_at, Monotonic()) : 0.0;
+    double delay = 0.0;
+    if (served >= kSettledSeconds) {
+      backoff = kFirstBackoff;
+    } else {
+      delay = backoff;
+      backoff = std::min(backoff * 2, kMaxBackoff);
+    }
+    char when[32] = "now";
+    if (delay > 0) std::snprintf(when, sizeof(when), "in %.2f s", delay);
+    Log("daemon pid %d %s after serving %.1f s: restarting %s", static_cast<int>(child),
+        DescribeExit(status).c_str(), served, when);
+    if (delay > 0) {
+      struct timespec pause = {static_cast<time_t>(delay),
+                               static_cast<long>((delay - static_cast<time_t>(delay)) * 1e9)};
+      siginfo_t info;
+      sigset_t stop_signals = watched;
+      sigdelset(&stop_signals, SIGCHLD);
+      int sig = sigtimedwait(&stop_signals, &info, &pause);
+      if (sig > 0) {
+        Log("received %s while restarting: unmounting %s", strsignal(sig), req.mount_point.c_str());
+        return finish(0);
+      }
     }
   }
 }

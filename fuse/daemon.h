@@ -27,11 +27,17 @@ struct MountRequest {
 // is up or "ERR <message>\n" when it fails to come up, and is closed.
 int RunDaemon(const MountRequest& req, int ready_fd);
 
-// Runs RunDaemon in a child process and restarts it, on the same mount
-// point and after clearing the stale mount, whenever it dies abnormally
-// (killed, or an error exit). A child that exits 0 (the mount was
-// unmounted) ends supervision; SIGTERM/SIGINT/SIGHUP stop the child cleanly
-// and end it too. `ready_fd` is answered after the first start.
+// Mounts `req.mount_point` itself and keeps the mount's /dev/fuse
+// descriptor while it runs; serves it with a daemon (as RunDaemon, in a child
+// process, through that descriptor) and starts a new daemon whenever one
+// dies abnormally (killed, or an error exit): at once after a daemon that
+// served for a while, with a growing delay (up to 5 s) after one that died
+// right after starting. The mount stays up throughout: requests made while
+// no daemon runs wait for the next one; those a daemon held when it died
+// fail (ECONNABORTED). A daemon that exits 0 (the mount was unmounted, or it
+// was told to stop) ends supervision; SIGTERM/SIGINT/SIGHUP stop the daemon
+// and end it too. Either way the supervisor unmounts before it returns.
+// `ready_fd` is answered once the first daemon serves.
 int Supervise(const MountRequest& req, int ready_fd);
 
 // Unless foreground: forks, and in the original process waits for the

@@ -75,11 +75,9 @@ int Errno(const Status& st, const char* op) {
   return err == 0 ? EIO : err;
 }
 
-std::shared_ptr<OpenFile>& FileOf(const fuse_file_info* fi) {
-  return *reinterpret_cast<std::shared_ptr<OpenFile>*>(fi->fh);
-}
-
-OpenDir* DirOf(const fuse_file_info* fi) { return reinterpret_cast<OpenDir*>(fi->fh); }
+// A handle this daemon did not issue: one of a daemon that died, still held
+// by a program's open descriptor. Its file can no longer be read or written.
+constexpr int kStaleHandle = EIO;
 
 }  // namespace
 
@@ -150,6 +148,12 @@ FuseFs::FuseFs(std::shared_ptr<FileSystem> fs, std::string root_path, MountOptio
       set_owner_(geteuid() == 0) {}
 
 FuseFs::~FuseFs() { invalidator_.Stop(); }
+
+void FuseFs::SetGeneration(uint64_t generation) {
+  inodes_.SetGeneration(generation);
+  files_.SetGeneration(generation);
+  dirs_.SetGeneration(generation);
+}
 
 void FuseFs::StartSession(fuse_session* se, dev_t dev) {
   holders_ = std::make_unique<Holders>(dev);
@@ -297,7 +301,8 @@ void FuseFs::Forget(fuse_ino_t ino, uint64_t nlookup) {
 
 int FuseFs::GetAttr(fuse_ino_t ino, fuse_file_info* fi, struct stat* st) {
   std::shared_ptr<OpenFile> writer;
-  if (fi != nullptr && fi->fh != 0 && FileOf(fi)->writable()) writer = FileOf(fi);
+  if (fi != nullptr && fi->fh != 0) writer = files_.Get(fi->fh);
+  if (writer && !writer->writable()) writer.reset();
   InodeView v;
   if (!inodes_.Get(ino, &v)) return ESTALE;
   if (!writer) writer = v.writer;
@@ -315,7 +320,8 @@ int FuseFs::SetAttr(fuse_req_t, fuse_ino_t ino, const struct stat& attr, int to_
   InodeView v;
   if (!inodes_.Get(ino, &v)) return ESTALE;
   std::shared_ptr<OpenFile> writer;
-  if (fi != nullptr && fi->fh != 0 && FileOf(fi)->writable()) writer = FileOf(fi);
+  if (fi != nullptr && fi->fh != 0) writer = files_.Get(fi->fh);
+  if (writer && !writer->writable()) writer.reset();
   if (!writer) writer = v.writer;
   if (!writer && v.path.empty()) return ENOENT;
 
@@ -488,7 +494,7 @@ void FuseFs::FinishOpen(uint64_t ino, std::shared_ptr<FileHandle> handle, const 
   // round trip.
   fi->noflush = !of->writable();
   if (of->writable()) inodes_.SetWriter(ino, of);
-  fi->fh = reinterpret_cast<uint64_t>(new std::shared_ptr<OpenFile>(std::move(of)));
+  fi->fh = files_.Add(std::move(of));
 }
 
 int FuseFs::Create(const fuse_ctx& ctx, fuse_ino_t parent, const char* name, mode_t mode,
@@ -588,7 +594,8 @@ int FuseFs::ReadWithoutOpen(fuse_ino_t ino, size_t size, off_t off, char* buf, s
 int FuseFs::Read(fuse_ino_t ino, fuse_file_info* fi, size_t size, off_t off, char* buf, size_t* n) {
   if (off < 0) return EINVAL;
   if (fi->fh == 0) return ReadWithoutOpen(ino, size, off, buf, n);
-  const std::shared_ptr<OpenFile>& of = FileOf(fi);
+  std::shared_ptr<OpenFile> of = files_.Get(fi->fh);
+  if (!of) return kStaleHandle;
   if (std::shared_ptr<OpenFile> w = SuccessorOf(of)) {
     auto r = w->Read(static_cast<uint64_t>(off), buf, size);
     if (r.ok()) {
@@ -614,7 +621,8 @@ std::shared_ptr<OpenFile> FuseFs::SuccessorOf(const std::shared_ptr<OpenFile>& o
 int FuseFs::Write(fuse_file_info* fi, const char* buf, size_t size, off_t off, size_t* n) {
   if (opts_.read_only) return EROFS;
   if (off < 0) return EINVAL;
-  std::shared_ptr<OpenFile> of = FileOf(fi);
+  std::shared_ptr<OpenFile> of = files_.Get(fi->fh);
+  if (!of) return kStaleHandle;
   // Write-back of a mapping that outlived its descriptors: the node's bytes,
   // which belong to its current writer.
   if (std::shared_ptr<OpenFile> w = SuccessorOf(of)) of = std::move(w);
@@ -645,7 +653,8 @@ void FuseFs::AfterCommit(const OpenFile& of, const Status& st) {
 int FuseFs::Flush(fuse_file_info* fi, pid_t pid) {
   // Without open there is nothing to flush; ENOSYS stops the kernel asking.
   if (fi->fh == 0) return ENOSYS;
-  std::shared_ptr<OpenFile> of = FileOf(fi);
+  std::shared_ptr<OpenFile> of = files_.Get(fi->fh);
+  if (!of) return kStaleHandle;
   if (!of->writable()) return 0;
   if (!of->Pending()) {
     Status poison = of->WriteError();
@@ -679,17 +688,18 @@ int FuseFs::Flush(fuse_file_info* fi, pid_t pid) {
 
 int FuseFs::Fsync(fuse_file_info* fi) {
   if (fi->fh == 0) return 0;
-  Status st = FileOf(fi)->Sync();
+  std::shared_ptr<OpenFile> of = files_.Get(fi->fh);
+  if (!of) return kStaleHandle;
+  Status st = of->Sync();
   if (!st.ok()) return Errno(st, "fsync");
   return 0;
 }
 
 void FuseFs::Release(fuse_file_info* fi) {
   if (fi->fh == 0) return;
-  std::unique_ptr<std::shared_ptr<OpenFile>> holder(
-      reinterpret_cast<std::shared_ptr<OpenFile>*>(fi->fh));
+  std::shared_ptr<OpenFile> of = files_.Remove(fi->fh);
   fi->fh = 0;
-  std::shared_ptr<OpenFile> of = std::move(*holder);
+  if (!of) return;  // a dead daemon's: nothing of it is left here
   bool committed = false;
   Status st = of->Close(&committed);
   if (committed) {
@@ -702,7 +712,9 @@ void FuseFs::Release(fuse_file_info* fi) {
 }
 
 void FuseFs::AbandonOpen(fuse_file_info* fi, bool forget_entry) {
-  uint64_t ino = FileOf(fi)->ino();
+  std::shared_ptr<OpenFile> of = files_.Get(fi->fh);
+  if (!of) return;
+  uint64_t ino = of->ino();
   Release(fi);
   if (forget_entry) inodes_.Forget(ino, 1);
 }
@@ -713,7 +725,7 @@ int FuseFs::OpenDirectory(fuse_ino_t ino, fuse_file_info* fi) {
   if (!v.is_dir) return ENOTDIR;
   auto r = fs_->ListStatus(v.path);
   if (!r.ok()) return Errno(r.status(), "opendir");
-  auto dir = std::make_unique<OpenDir>();
+  auto dir = std::make_shared<OpenDir>();
   dir->path = std::move(v.path);
   dir->entries = std::move(*r);
   if (opts_.cache == CacheMode::kKernel) {
@@ -721,13 +733,14 @@ int FuseFs::OpenDirectory(fuse_ino_t ino, fuse_file_info* fi) {
     fi->cache_readdir = 1;
     fi->keep_cache = 1;
   }
-  fi->fh = reinterpret_cast<uint64_t>(dir.release());
+  fi->fh = dirs_.Add(std::move(dir));
   return 0;
 }
 
 int FuseFs::ReadDir(fuse_req_t req, fuse_file_info* fi, size_t size, off_t off, bool plus,
                     char* buf, size_t* used) {
-  OpenDir* dir = DirOf(fi);
+  std::shared_ptr<OpenDir> dir = dirs_.Get(fi->fh);
+  if (!dir) return kStaleHandle;
   const size_t total = dir->entries.size() + 2;  // "." and ".." first
   size_t pos = 0;
   for (size_t i = off < 0 ? 0 : static_cast<size_t>(off); i < total; ++i) {
@@ -771,7 +784,7 @@ int FuseFs::ReadDir(fuse_req_t req, fuse_file_info* fi, size_t size, off_t off, 
 }
 
 void FuseFs::ReleaseDirectory(fuse_file_info* fi) {
-  delete DirOf(fi);
+  (void)dirs_.Remove(fi->fh);
   fi->fh = 0;
 }
 

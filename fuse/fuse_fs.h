@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "alluxio/file_system.h"
+#include "handle_table.h"
 #include "holders.h"
 #include "inode_table.h"
 #include "mount_options.h"
@@ -99,6 +100,10 @@ class FuseFs {
 
   const MountOptions& options() const { return opts_; }
   InodeTable& inodes() { return inodes_; }
+
+  // This is daemon `generation` of its mount (see kGenerationShift): node
+  // ids and handles it issues are its own. Before the session starts.
+  void SetGeneration(uint64_t generation);
 
   // The work of each operation: 0 or an errno. Arguments as in
   // fuse_lowlevel_ops; results through the out parameters.
@@ -171,6 +176,9 @@ class FuseFs {
   const std::string root_path_;
   const MountOptions opts_;
   InodeTable inodes_;
+  // What fuse_file_info::fh stands for: open files and open directories.
+  HandleTable<OpenFile> files_{0};
+  HandleTable<OpenDir> dirs_{1};
   // Created files and directories belong to the calling user; only a root
   // daemon can give them away.
   const bool set_owner_;

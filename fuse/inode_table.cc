@@ -1,5 +1,6 @@
 #include "inode_table.h"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -14,6 +15,11 @@ InodeTable::InodeTable(std::string root_path) {
   root.nlookup = 1;
   by_path_.emplace(std::move(root_path), kRootId);
   by_id_.emplace(kRootId, std::move(root));
+}
+
+void InodeTable::SetGeneration(uint64_t generation) {
+  std::lock_guard<std::mutex> lock(mu_);
+  next_id_ = std::max(kRootId + 1, FirstIdOf(generation));
 }
 
 bool InodeTable::Get(uint64_t id, InodeView* out) const {

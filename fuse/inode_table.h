@@ -19,6 +19,15 @@ namespace alluxio::fuse {
 // The node id of the mount's root (FUSE_ROOT_ID).
 inline constexpr uint64_t kRootId = 1;
 
+// Node ids and file handles carry the generation of the daemon that issued
+// them (0 for the first daemon of a mount, counting up with each restart
+// under --supervise) above this bit. The kernel keeps the ids and handles of
+// a daemon that died (in its dentry cache, in open descriptors) and sends
+// them to the next daemon, which must never take them for its own: a fresh
+// daemon knows none of them and answers ESTALE (ids) or EIO (handles).
+inline constexpr int kGenerationShift = 40;
+inline constexpr uint64_t FirstIdOf(uint64_t generation) { return generation << kGenerationShift; }
+
 // What an operation needs to know about a node id, copied out of the table.
 struct InodeView {
   std::string path;  // Alluxio path; empty once unlinked or replaced
@@ -28,9 +37,9 @@ struct InodeView {
   std::shared_ptr<OpenFile> writer;
 };
 
-// Thread-safe. Node ids are never reused while the daemon runs, so the
-// generation of every entry can be 0. The root id is pinned: forgetting it
-// does nothing.
+// Thread-safe. Node ids are never reused while the daemon runs, nor by a
+// later daemon of the same mount (SetGeneration), so the generation of every
+// entry can be 0. The root id is pinned: forgetting it does nothing.
 //
 // A path has at most one live node id. unlink/rmdir/rename detach the old
 // node from its path; the node lives on (for open files) until the kernel
@@ -41,6 +50,10 @@ class InodeTable {
 
   InodeTable(const InodeTable&) = delete;
   InodeTable& operator=(const InodeTable&) = delete;
+
+  // Ids handed out from now on are those of daemon `generation` (see
+  // kGenerationShift). Before the first Lookup.
+  void SetGeneration(uint64_t generation);
 
   // False when the kernel names an id it was never given or already forgot.
   bool Get(uint64_t id, InodeView* out) const;

@@ -75,6 +75,7 @@ class FileSystemImpl : public FileSystem,
     return page_cache_->Stats();
   }
   const Configuration& conf() const override { return conf_; }
+  Result<uint64_t> RemoveAbandonedWrites(const std::atomic<bool>* cancel) override;
 
   // WriteObserver
   void OnCommitted(const std::string& path) override { Changed(path); }
@@ -613,6 +614,26 @@ Status FileSystemImpl::Truncate(std::string_view path, uint64_t size) {
   Status st = size == 0 ? Status::OK() : h->Truncate(size);
   Status cst = h->Close();
   return st.ok() ? cst : st;
+}
+
+Result<uint64_t> FileSystemImpl::RemoveAbandonedWrites(const std::atomic<bool>* cancel) {
+  uint64_t removed = 0;
+  Status first;
+  std::vector<Ufs*> done;  // one UFS may serve several mounts
+  for (const MountInfo& m : mounts_->List()) {
+    auto r = mounts_->Resolve(m.alluxio_path);
+    if (!r.ok() || !r->ufs || r->ufs_path != "/") continue;  // unusable mounts: nothing to walk
+    if (std::find(done.begin(), done.end(), r->ufs.get()) != done.end()) continue;
+    done.push_back(r->ufs.get());
+    auto n = r->ufs->RemoveAbandonedWrites(cancel);
+    if (n.ok()) {
+      removed += *n;
+    } else if (first.ok()) {
+      first = n.status();
+    }
+  }
+  if (!first.ok()) return first;
+  return removed;
 }
 
 Status FileSystemImpl::GetSpace(std::string_view path, uint64_t* total, uint64_t* free) {

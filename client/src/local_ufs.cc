@@ -2,13 +2,19 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <random>
+#include <string_view>
+#include <vector>
 
 #include "alluxio/path.h"
 
@@ -34,6 +40,124 @@ FileAttr AttrFromStat(const struct stat& st) {
 
 bool IsTempName(const char* name) {
   return std::strncmp(name, kLocalTempPrefix, sizeof(kLocalTempPrefix) - 1) == 0;
+}
+
+// ---- who writes a staging file ----------------------------------------------
+//
+// A staging file is named ".alluxio_tmp.<host>-<pid>-<start>.<random>": the
+// writing process (pid, and its start time in clock ticks since boot, which
+// tells it from a later process given the same pid) and <host>, a hash of the
+// boot id and the pid namespace, without which the pid means nothing. The
+// writer also holds flock(2) on the file while it writes, which a process
+// that shares the descriptor after fork() keeps holding after the creator
+// is gone. (Staging written unnamed, O_TMPFILE, is named the same way for
+// the moment between its link and its rename.) A file is abandoned when its
+// writer is of our boot and pid namespace, no longer runs, and nobody holds
+// the lock.
+
+// The start time of a process (field 22 of /proc/<pid>/stat), or 0.
+uint64_t StartTimeOf(const std::string& pid) {
+  int fd = ::open(("/proc/" + pid + "/stat").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  char buf[1024];
+  ssize_t n = ::read(fd, buf, sizeof(buf) - 1);
+  ::close(fd);
+  if (n <= 0) return 0;
+  buf[n] = '\0';
+  // The command name (field 2) may hold spaces and parentheses: count fields
+  // from the last ')'.
+  const char* p = std::strrchr(buf, ')');
+  if (p == nullptr) return 0;
+  for (int field = 2; field < 22 && p != nullptr; ++field) {
+    p = std::strchr(p + 1, ' ');
+  }
+  return p == nullptr ? 0 : std::strtoull(p + 1, nullptr, 10);
+}
+
+// <host>: 16 hex digits, or "" when the boot id or namespace is unknown
+// (then no file is ever judged ours).
+std::string HostTag() {
+  auto slurp = [](const char* path) {
+    std::string out;
+    int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return out;
+    char buf[128];
+    ssize_t n = ::read(fd, buf, sizeof(buf));
+    if (n > 0) out.assign(buf, static_cast<size_t>(n));
+    ::close(fd);
+    return out;
+  };
+  std::string boot = slurp("/proc/sys/kernel/random/boot_id");
+  char ns[64];
+  ssize_t n = ::readlink("/proc/self/ns/pid", ns, sizeof(ns));
+  if (boot.empty() || n <= 0) return "";
+  uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a
+  for (char c : boot + std::string(ns, static_cast<size_t>(n))) {
+    h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
+  }
+  char out[17];
+  std::snprintf(out, sizeof(out), "%016llx", static_cast<unsigned long long>(h));
+  return out;
+}
+
+// "<host>-<pid>-<start>" of this process; recomputed in a child after fork.
+const std::string& WriterId() {
+  static thread_local pid_t pid = 0;
+  static thread_local std::string id;
+  if (pid != ::getpid()) {
+    pid = ::getpid();
+    std::string p = std::to_string(pid);
+    id = HostTag() + "-" + p + "-" + std::to_string(StartTimeOf(p));
+  }
+  return id;
+}
+
+// A staging file's name: the prefix, this process's id, a random part.
+void StagingName(uint64_t random, char* name, size_t size) {
+  std::snprintf(name, size, "%s%s.%016llx", kLocalTempPrefix, WriterId().c_str(),
+                static_cast<unsigned long long>(random));
+}
+
+// Whether a staging file's writer (from its name) is known to be gone: of
+// this boot and pid namespace, and no process with its pid and start time
+// runs. Names of older versions, other namespaces or other hosts are never
+// judged gone.
+bool WriterGone(const char* name) {
+  std::string_view rest(name + sizeof(kLocalTempPrefix) - 1);
+  rest = rest.substr(0, rest.find('.'));
+  size_t d1 = rest.find('-');
+  size_t d2 = d1 == std::string_view::npos ? d1 : rest.find('-', d1 + 1);
+  if (d2 == std::string_view::npos) return false;
+  std::string host(rest.substr(0, d1));
+  std::string pid(rest.substr(d1 + 1, d2 - d1 - 1));
+  std::string start(rest.substr(d2 + 1));
+  static const std::string self_host = HostTag();
+  if (self_host.empty() || host != self_host || pid.empty() || pid.size() > 9 ||
+      pid.find_first_not_of("0123456789") != std::string::npos) {
+    return false;
+  }
+  // kill(0) sees processes /proc may hide (hidepid): EPERM means it exists.
+  pid_t p = static_cast<pid_t>(std::strtol(pid.c_str(), nullptr, 10));
+  if (p <= 0) return false;
+  if (::kill(p, 0) != 0 && errno == ESRCH) return true;
+  uint64_t now = StartTimeOf(pid);
+  return now != 0 && start != "0" && std::to_string(now) != start;  // the pid was reused
+}
+
+// Removes `name` in `dir_fd` if it is an abandoned staging file: its writer
+// is gone and nobody holds its lock. True when removed.
+bool RemoveIfAbandoned(int dir_fd, const char* name) {
+  if (!WriterGone(name)) return false;
+  int fd = ::openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st;
+  bool removed = false;
+  // Under the lock, so a process sharing the writer's descriptor keeps it.
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+    removed = ::unlinkat(dir_fd, name, 0) == 0;
+  }
+  ::close(fd);
+  return removed;
 }
 
 class LocalReader : public UfsReader {
@@ -223,12 +347,16 @@ Result<std::unique_ptr<UfsWriter>> LocalUfs::Create(const std::string& path,
   static thread_local std::mt19937_64 rng(std::random_device{}());
   std::string parent = dest.substr(0, dest.rfind('/'));
   for (int attempt = 0; attempt < 8; ++attempt) {
-    char name[40];
-    std::snprintf(name, sizeof(name), "%s%016llx", kLocalTempPrefix,
-                  static_cast<unsigned long long>(rng()));
+    char name[128];
+    StagingName(rng(), name, sizeof(name));
     std::string temp = parent + "/" + name;
     int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd >= 0) {
+      // Held until the descriptor closes: tells a live writer (in any process
+      // sharing it) from an abandoned file. Where flock is unavailable, the
+      // name alone tells.
+      while (::flock(fd, LOCK_EX) != 0 && errno == EINTR) {
+      }
       return std::unique_ptr<UfsWriter>(new LocalWriter(fd, temp, dest, opts));
     }
     if (errno != EEXIST) {
@@ -278,9 +406,8 @@ Status LocalUfs::LinkStaging(const std::string& path, int fd, const UfsCreateOpt
   char proc[40];
   std::snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
   for (int attempt = 0; attempt < 8; ++attempt) {
-    char name[40];
-    std::snprintf(name, sizeof(name), "%s%016llx", kLocalTempPrefix,
-                  static_cast<unsigned long long>(rng()));
+    char name[128];
+    StagingName(rng(), name, sizeof(name));
     std::string temp = parent + "/" + name;
     if (::linkat(AT_FDCWD, proc, AT_FDCWD, temp.c_str(), AT_SYMLINK_FOLLOW) != 0) {
       if (errno == EEXIST) continue;
@@ -294,6 +421,61 @@ Status LocalUfs::LinkStaging(const std::string& path, int fd, const UfsCreateOpt
     return Status::OK();
   }
   return Status::IoError("cannot name a temporary file for " + path);
+}
+
+Result<uint64_t> LocalUfs::RemoveAbandonedWrites(const std::atomic<bool>* cancel) {
+  int root_fd =
+      ::open(root_.empty() ? "/" : root_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (root_fd < 0) return Status::FromErrno(errno, "local UFS directory " + root_);
+  struct stat root_st;
+  if (::fstat(root_fd, &root_st) != 0) {
+    int err = errno;
+    ::close(root_fd);
+    return Status::FromErrno(err, "local UFS directory " + root_);
+  }
+  uint64_t removed = 0;
+  // Depth first, one open directory at a time. Other file systems mounted
+  // below the root are not entered (a dead FUSE mount would hang the walk).
+  std::vector<int> pending = {root_fd};
+  while (!pending.empty()) {
+    int dfd = pending.back();
+    pending.pop_back();
+    DIR* dir = ::fdopendir(dfd);
+    if (dir == nullptr) {
+      ::close(dfd);
+      continue;
+    }
+    std::vector<std::string> subdirs;
+    while (struct dirent* e = ::readdir(dir)) {
+      if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) break;
+      if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
+      unsigned char type = e->d_type;
+      if (type == DT_UNKNOWN) {
+        struct stat st;
+        if (::fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+        type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
+      }
+      if (type == DT_REG && IsTempName(e->d_name)) {
+        if (RemoveIfAbandoned(dfd, e->d_name)) ++removed;
+      } else if (type == DT_DIR) {
+        subdirs.emplace_back(e->d_name);
+      }
+    }
+    for (const std::string& sub : subdirs) {
+      int fd = ::openat(dfd, sub.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0) continue;
+      struct stat st;
+      if (::fstat(fd, &st) != 0 || st.st_dev != root_st.st_dev) {
+        ::close(fd);
+        continue;
+      }
+      pending.push_back(fd);
+    }
+    ::closedir(dir);
+    if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) break;
+  }
+  for (int fd : pending) ::close(fd);
+  return removed;
 }
 
 Status LocalUfs::DeleteFile(const std::string& path) {

@@ -10,7 +10,8 @@
 namespace alluxio {
 
 // Files being written live next to their destination under this prefix until
-// they are committed by rename; listings hide them.
+// they are committed by rename; listings hide them. The rest of the name
+// says which process writes it (see RemoveAbandonedWrites).
 inline constexpr char kLocalTempPrefix[] = ".alluxio_tmp.";
 
 class LocalUfs : public Ufs {
@@ -35,6 +36,11 @@ class LocalUfs : public Ufs {
                   std::optional<uint32_t> gid) override;
   Status SetMtime(const std::string& path, int64_t mtime_ns) override;
   Status GetSpace(uint64_t* total, uint64_t* free) override;
+  // Staging files whose writer (named in the file name) is a process of this
+  // boot and pid namespace that no longer runs, and whose lock nobody holds.
+  // Staging files of other namespaces and hosts, and of older versions, are
+  // left alone.
+  Result<uint64_t> RemoveAbandonedWrites(const std::atomic<bool>* cancel) override;
 
  private:
   explicit LocalUfs(std::string root) : root_(std::move(root)) {}

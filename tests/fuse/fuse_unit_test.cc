@@ -1,5 +1,6 @@
 // Unit tests of alluxio-fuse's pieces that need no mount: the mount option
-// parser, the inode table, and the holder scan (on a local file).
+// parser, the inode table, the handle table, and the holder scan (on a local
+// file).
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -10,6 +11,7 @@
 #include <filesystem>
 #include <string>
 
+#include "handle_table.h"
 #include "holders.h"
 #include "inode_table.h"
 #include "mount_options.h"
@@ -268,6 +270,43 @@ TEST_F(HoldersTest, WithoutAValidMarkEveryProcessIsLookedAt) {
   EXPECT_EQ(h.Check(ino_, {::getpid()}, ForkMark()), Holders::Verdict::kHeld);
   EXPECT_EQ(h.Check(ino_, {::getpid(), child}, after), Holders::Verdict::kHeld);
   Release(child, tell);
+}
+
+TEST(InodeTableTest, LaterGenerationsNeverIssueAnEarlierId) {
+  InodeTable first("/");
+  uint64_t a = first.Lookup("/a", false);
+  InodeTable second("/");  // the next daemon of the same mount
+  second.SetGeneration(1);
+  uint64_t b = second.Lookup("/a", false);
+  EXPECT_GE(b, FirstIdOf(1));
+  EXPECT_NE(b, a);
+  InodeView v;
+  EXPECT_FALSE(second.Get(a, &v));  // the first daemon's id means nothing here
+  EXPECT_TRUE(second.Get(kRootId, &v));
+  EXPECT_EQ(second.Lookup("/", true), kRootId);
+}
+
+TEST(HandleTableTest, HandlesAreNeverZeroNorSharedAcrossKindsOrGenerations) {
+  HandleTable<std::string> files(0);
+  HandleTable<std::string> dirs(1);
+  uint64_t f = files.Add(std::make_shared<std::string>("f"));
+  uint64_t d = dirs.Add(std::make_shared<std::string>("d"));
+  EXPECT_NE(f, 0u);
+  EXPECT_NE(f, d);
+  EXPECT_EQ(*files.Get(f), "f");
+  EXPECT_EQ(files.Get(d), nullptr);
+  EXPECT_EQ(dirs.Get(f), nullptr);
+
+  HandleTable<std::string> next(0);  // the next daemon's
+  next.SetGeneration(1);
+  uint64_t g = next.Add(std::make_shared<std::string>("g"));
+  EXPECT_NE(g, f);
+  EXPECT_EQ(next.Get(f), nullptr);  // a dead daemon's handle is unknown
+
+  EXPECT_EQ(*files.Remove(f), "f");
+  EXPECT_EQ(files.Remove(f), nullptr);
+  EXPECT_EQ(files.Get(f), nullptr);
+  EXPECT_EQ(files.size(), 0u);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #ifndef ALLUXIO_FILE_SYSTEM_H_
 #define ALLUXIO_FILE_SYSTEM_H_
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -229,6 +230,16 @@ class FileSystem {
   virtual Result<CacheStats> GetCacheStats() = 0;
 
   virtual const Configuration& conf() const = 0;
+
+  // Ufs::RemoveAbandonedWrites on every mounted UFS: removes the staging
+  // files of writes whose writer died, and returns how many. The error of a
+  // UFS that could not be walked is returned after the others were. For a
+  // front end starting up after a crash; run it in the background (it walks
+  // every UFS) and set *cancel to stop it early.
+  virtual Result<uint64_t> RemoveAbandonedWrites(const std::atomic<bool>* cancel) {
+    (void)cancel;
+    return uint64_t{0};
+  }
 };
 
 }  // namespace alluxio

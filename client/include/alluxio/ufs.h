@@ -9,6 +9,7 @@
 #ifndef ALLUXIO_UFS_H_
 #define ALLUXIO_UFS_H_
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -195,6 +196,16 @@ class Ufs {
   // mtime). Object stores list only names, sizes and versions: their
   // listings must not stand in for GetStatus.
   virtual bool ListingHasFullAttributes() const { return true; }
+
+  // Removes what writers that died left behind (the staging files of
+  // uncommitted writes), never anything a live process may still write, and
+  // returns how many it removed. Walks the whole UFS: slow on big trees, so
+  // callers run it in the background; it stops early once *cancel is true.
+  // Optional: the default has nothing to remove.
+  virtual Result<uint64_t> RemoveAbandonedWrites(const std::atomic<bool>* cancel) {
+    (void)cancel;
+    return uint64_t{0};
+  }
 };
 
 // Forwards every call to another Ufs; decorators (fault injection, metrics)
@@ -242,6 +253,9 @@ class ForwardingUfs : public Ufs {
     return target_->GetSpace(total, free);
   }
   bool ListingHasFullAttributes() const override { return target_->ListingHasFullAttributes(); }
+  Result<uint64_t> RemoveAbandonedWrites(const std::atomic<bool>* cancel) override {
+    return target_->RemoveAbandonedWrites(cancel);
+  }
 
  protected:
   std::shared_ptr<Ufs> target_;
