@@ -806,19 +806,16 @@ class S3Writer : public UfsWriter {
   bool closed_ = false;
 };
 
-class S3Ufs : public Ufs {
+class S3Ufs : public UfsBase {
  public:
   explicit S3Ufs(std::shared_ptr<Context> ctx) : ctx_(std::move(ctx)) {}
 
   std::string Uri() const override { return ctx_->uri; }
 
-  Result<FileAttr> GetStatus(const std::string& path) override {
-    return Run<Result<FileAttr>>([&] { return ctx_->Stat(path); });
-  }
-
-  Result<FileAttr> GetStatusWithHead(const std::string& path, size_t max,
-                                     std::string* head) override {
-    return Run<Result<FileAttr>>([&] { return ctx_->StatWithHead(path, max, head); });
+  Result<FileAttr> Stat(const std::string& path, size_t head_max, std::string* head) override {
+    return Run<Result<FileAttr>>([&] {
+      return head != nullptr ? ctx_->StatWithHead(path, head_max, head) : ctx_->Stat(path);
+    });
   }
 
   Result<std::vector<FileInfo>> ListStatus(const std::string& path) override {
@@ -857,7 +854,17 @@ class S3Ufs : public Ufs {
     });
   }
 
-  Result<std::unique_ptr<UfsReader>> OpenRead(const std::string& path) override {
+  Result<std::unique_ptr<UfsReader>> OpenReader(const std::string& path,
+                                                const FileAttr* known) override {
+    if (known != nullptr && !known->is_dir) {
+      if (auto seen = ctx_->Recall(path, known->version, known->size)) {
+        // Every ranged GET carries If-Match with this ETag, so a changed
+        // object fails the read instead of mixing versions.
+        auto reader = std::make_unique<S3Reader>(ctx_, seen->key, seen->size, seen->etag);
+        reader->set_version(known->version);
+        return std::unique_ptr<UfsReader>(std::move(reader));
+      }
+    }
     return Run<Result<std::unique_ptr<UfsReader>>>([&]() -> Result<std::unique_ptr<UfsReader>> {
       if (path == "/") return Status(Code::kIsDirectory, "/ is a directory");
       ASSIGN_OR_RETURN(Context::Probe p, ctx_->ProbePath(path));
@@ -871,20 +878,6 @@ class S3Ufs : public Ufs {
       reader->set_version(ctx_->Attr(p.file, false).version);
       return std::unique_ptr<UfsReader>(std::move(reader));
     });
-  }
-
-  Result<std::unique_ptr<UfsReader>> OpenRead(const std::string& path,
-                                              const FileAttr& known) override {
-    if (!known.is_dir) {
-      if (auto seen = ctx_->Recall(path, known.version, known.size)) {
-        // Every ranged GET carries If-Match with this ETag, so a changed
-        // object fails the read instead of mixing versions.
-        auto reader = std::make_unique<S3Reader>(ctx_, seen->key, seen->size, seen->etag);
-        reader->set_version(known.version);
-        return std::unique_ptr<UfsReader>(std::move(reader));
-      }
-    }
-    return OpenRead(path);
   }
 
   Result<std::unique_ptr<UfsWriter>> Create(const std::string& path,
