@@ -660,6 +660,14 @@ Status FileSystemImpl::Mount(std::string_view path, const std::string& ufs_uri,
   if (!pattr->is_dir)
     return Status(Code::kNotDirectory, "cannot mount at " + p + ": " + parent + " is a file");
   if (mounts_->IsMountPoint(p)) return Status::AlreadyExists(p + " is already a mount point");
+  // A misspelt option would otherwise be kept in the mount table and ignored.
+  for (const auto& [key, value] : options) {
+    const auto& known = KnownProperties();
+    if (std::none_of(known.begin(), known.end(),
+                     [&](const PropertyKey& k) { return k.name == key; })) {
+      return Status::InvalidArgument("cannot mount at " + p + ": unknown option " + key);
+    }
+  }
   auto existing = StatNormalized(p);
   if (existing.ok()) {
     return Status::AlreadyExists("cannot mount at " + p + ": the path already exists");
