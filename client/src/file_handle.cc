@@ -616,7 +616,16 @@ Result<FileAttr> WriteHandleImpl::Stat() {
   a.mode = mode_;
   a.uid = uid_ ? *uid_ : getuid();
   a.gid = gid_ ? *gid_ : getgid();
-  a.ino = PathHash(p_.path);
+  // The number the file will have: a staging file the commit links into
+  // place is that file.
+  struct stat st;
+  if (linked_ && staged_fd_ >= 0 && ::fstat(staged_fd_, &st) == 0) {
+    a.ino = InodeNumber(st.st_dev, st.st_ino);
+  } else if (p_.existing && !linked_) {
+    a.ino = p_.existing->ino;
+  } else {
+    a.ino = PathHash(p_.path);
+  }
   a.version = ContentVersion(size_, a.mtime_ns);
   return a;
 }

@@ -24,4 +24,9 @@ uint64_t ContentVersion(uint64_t size, int64_t mtime_ns) {
 
 uint64_t ContentVersion(const std::string& etag) { return PathHash(etag); }
 
+uint64_t InodeNumber(uint64_t dev, uint64_t ino) {
+  uint64_t v[2] = {dev, ino};
+  return PathHash(reinterpret_cast<const char*>(v), sizeof(v));
+}
+
 }  // namespace alluxio

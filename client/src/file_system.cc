@@ -251,7 +251,7 @@ std::optional<FileAttr> FileSystemImpl::StatFromSlice(const std::string& p,
   std::optional<FileAttr> found;
   for (FileInfo& fi : entries) {
     fi.full_attributes = false;
-    fi.attr.ino = PathHash(JoinPath(parent, fi.name));
+    if (fi.attr.ino == 0) fi.attr.ino = PathHash(JoinPath(parent, fi.name));
     if (fi.name == name) found = fi.attr;
   }
   cache_->PutPartialChildren(parent, entries, stamp);
@@ -288,7 +288,7 @@ Result<FileAttr> FileSystemImpl::StatFromUfs(const std::string& p, const MountTa
     return Status::NotFound(p + " does not exist");
   }
   FileAttr attr = *st;
-  attr.ino = PathHash(p);
+  if (attr.ino == 0) attr.ino = PathHash(p);
   cache_->Put(p, attr, stamp);
   if (!head.empty() && !attr.is_dir) {
     page_cache_->Seed(PageCache::FileKey(p, attr.version), attr.size, head);
@@ -339,7 +339,9 @@ Result<std::vector<FileInfo>> FileSystemImpl::ListStatus(std::string_view path) 
                  out->end());
       out->push_back(FileInfo{name, *attr});
     }
-    for (FileInfo& fi : *out) fi.attr.ino = PathHash(JoinPath(p, fi.name));
+    for (FileInfo& fi : *out) {
+      if (fi.attr.ino == 0) fi.attr.ino = PathHash(JoinPath(p, fi.name));
+    }
     std::sort(out->begin(), out->end(),
               [](const FileInfo& a, const FileInfo& b) { return a.name < b.name; });
     listing = out;

@@ -33,6 +33,7 @@ FileAttr AttrFromStat(const struct stat& st) {
   a.atime_ns = ns(st.st_atim);
   a.ctime_ns = ns(st.st_ctim);
   a.nlink = static_cast<uint32_t>(st.st_nlink);
+  a.ino = InodeNumber(st.st_dev, st.st_ino);
   a.mode = st.st_mode & 07777;
   a.uid = st.st_uid;
   a.gid = st.st_gid;

@@ -45,6 +45,48 @@ TEST_F(NodeTest, DefaultRootIsCreatedOnFirstUse) {
   EXPECT_TRUE(std::filesystem::exists(tmp_.path() + "/work/underFSStorage/f"));
 }
 
+// On a local UFS a file keeps its inode number across a rename, as on the
+// local file system; a file being written already has the number it will
+// have once committed; two mounts' files never share one.
+TEST_F(NodeTest, InodeNumbersAreStableAcrossRename) {
+  auto fs = NewClient();
+  ASSERT_TRUE(fs);
+  OpenOptions o = OpenOptions::FromFlags(O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  o.stage = true;  // as the shim opens files for writing
+  auto h = fs->OpenFile("/a", o);
+  ASSERT_TRUE(h.ok()) << h.status().ToString();
+  ASSERT_TRUE((*h)->Write(0, "hi", 2).ok());
+  auto while_open = (*h)->Stat();
+  ASSERT_TRUE(while_open.ok());
+  ASSERT_TRUE((*h)->Close().ok());
+  auto before = fs->GetStatus("/a");
+  ASSERT_TRUE(before.ok());
+  EXPECT_EQ(while_open->ino, before->ino);
+  ASSERT_TRUE(fs->Rename("/a", "/b").ok());
+  auto after = fs->GetStatus("/b");
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->ino, before->ino);
+  auto listed = fs->ListStatus("/");
+  ASSERT_TRUE(listed.ok());
+  bool seen = false;
+  for (const FileInfo& fi : *listed) {
+    if (fi.name == "b") {
+      seen = true;
+      EXPECT_EQ(fi.attr.ino, before->ino);
+    }
+  }
+  EXPECT_TRUE(seen);
+  // Another local directory mounted in the namespace: its files' numbers
+  // differ from the root's.
+  ASSERT_TRUE(std::filesystem::create_directories(tmp_.path() + "/other"));
+  std::ofstream(tmp_.path() + "/other/c") << "c";
+  ASSERT_TRUE(fs->Mount("/m", tmp_.path() + "/other", {}).ok());
+  auto c = fs->GetStatus("/m/c");
+  ASSERT_TRUE(c.ok());
+  EXPECT_NE(c->ino, before->ino);
+  EXPECT_NE(c->ino, 0u);
+}
+
 // A sparse file written through a staged handle (the random-access switch,
 // as FUSE and sqlite use it; and StagingFd, as the shim does) is uploaded
 // sparse: a byte at 256 MiB does not put 256 MiB on disk.

@@ -16,7 +16,10 @@ struct FileAttr {
   uint32_t mode = 0;     // permission bits (07777), no file-type bits
   uint32_t uid = 0;
   uint32_t gid = 0;
-  uint64_t ino = 0;      // stable number derived from the Alluxio path
+  // Inode number: the UFS's own where it has stable ones (a local UFS:
+  // InodeNumber of the file's, so it survives a rename); else derived from
+  // the Alluxio path (PathHash).
+  uint64_t ino = 0;
   uint64_t version = 0;  // content version: differs whenever content differs
   // What only some UFSes keep (a local one does; an object store does not):
   // 0 means not known, and readers then use mtime_ns for both times, and 1
@@ -44,6 +47,11 @@ uint64_t ContentVersion(const std::string& etag);
 // stat callers treat specially.
 uint64_t PathHash(const char* data, size_t len);
 inline uint64_t PathHash(const std::string& s) { return PathHash(s.data(), s.size()); }
+
+// The inode number reported for a local file: its device and inode mixed
+// into one stable number (never 0 or 1), so files of different file systems
+// mounted in one namespace do not share one.
+uint64_t InodeNumber(uint64_t dev, uint64_t ino);
 
 }  // namespace alluxio
 
