@@ -1,8 +1,15 @@
-# The S3 under-storage, included by client/CMakeLists.txt.
+# The S3 under-storage, included by client/CMakeLists.txt. Top down: the Ufs
+# operations, the namespace model, readers and writers, the attribute codec
+# and settings, then the HTTP ObjectClient and its I/O loop.
 target_sources(alluxio_client PRIVATE
-  ${CMAKE_CURRENT_LIST_DIR}/io_loop.cc
-  ${CMAKE_CURRENT_LIST_DIR}/s3_client.cc
   ${CMAKE_CURRENT_LIST_DIR}/s3_ufs.cc
+  ${CMAKE_CURRENT_LIST_DIR}/s3_namespace.cc
+  ${CMAKE_CURRENT_LIST_DIR}/s3_stream.cc
+  ${CMAKE_CURRENT_LIST_DIR}/s3_writer.cc
+  ${CMAKE_CURRENT_LIST_DIR}/s3_metadata.cc
+  ${CMAKE_CURRENT_LIST_DIR}/s3_settings.cc
+  ${CMAKE_CURRENT_LIST_DIR}/s3_client.cc
+  ${CMAKE_CURRENT_LIST_DIR}/io_loop.cc
   ${CMAKE_CURRENT_LIST_DIR}/sigv4.cc
 )
 target_link_libraries(alluxio_client PRIVATE
