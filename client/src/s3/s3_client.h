@@ -144,6 +144,12 @@ class S3Client final : public ObjectClient {
 
 // Helpers shared with the UFS layer and its tests.
 
+// The Status code of an S3 error reply, from its HTTP status and S3's error
+// code: 404 NotFound, 401/403 PermissionDenied, 409 Busy, 412 IoError (the
+// object changed), 416 OutOfRange, 501 NotSupported, 503 Unavailable,
+// EntityTooLarge TooLarge, other 400s InvalidArgument, the rest IoError.
+Code S3ErrorCode(long http_status, const std::string& s3_code);
+
 // Parses an RFC 1123 date ("Wed, 12 Oct 2009 17:50:00 GMT") or ISO 8601
 // ("2009-10-12T17:50:00.123Z") to ns since the epoch; 0 when malformed.
 int64_t ParseHttpDate(const std::string& s);
