@@ -49,6 +49,14 @@ class WorkerReader : public UfsReader {
 
   uint64_t Size() const override { return direct_->Size(); }
   uint64_t Version() const override { return direct_->Version(); }
+  // Ranges come from the owning worker. Only when that worker is already
+  // down at open does the reader stream from the UFS, if the UFS streams.
+  bool PrefersStreams() const override {
+    return !pool_->Available(worker_) && direct_->PrefersStreams();
+  }
+  Result<std::unique_ptr<UfsStream>> OpenStream(uint64_t offset, uint64_t length) override {
+    return direct_->OpenStream(offset, length);
+  }
 
  private:
   const std::unique_ptr<UfsReader> direct_;
@@ -60,8 +68,9 @@ class WorkerReader : public UfsReader {
 
 }  // namespace
 
-Result<std::unique_ptr<UfsReader>> WorkerUfs::OpenRead(const std::string& path) {
-  ASSIGN_OR_RETURN(auto direct, target_->OpenRead(path));
+Result<std::unique_ptr<UfsReader>> WorkerUfs::OpenReader(const std::string& path,
+                                                         const FileAttr* known) {
+  ASSIGN_OR_RETURN(auto direct, target_->OpenReader(path, known));
   return std::unique_ptr<UfsReader>(new WorkerReader(std::move(direct), pool_, uri_, path));
 }
 

@@ -23,7 +23,8 @@ class WorkerUfs : public ForwardingUfs {
   WorkerUfs(std::shared_ptr<Ufs> target, std::shared_ptr<WorkerPool> pool)
       : ForwardingUfs(std::move(target)), pool_(std::move(pool)), uri_(target_->Uri()) {}
 
-  Result<std::unique_ptr<UfsReader>> OpenRead(const std::string& path) override;
+  Result<std::unique_ptr<UfsReader>> OpenReader(const std::string& path,
+                                                const FileAttr* known) override;
 
   WorkerPool* pool() const { return pool_.get(); }
 

@@ -179,6 +179,8 @@ class LocalReader : public UfsReader {
   }
   uint64_t Size() const override { return size_; }
   uint64_t Version() const override { return version_; }
+  bool PrefersStreams() const override { return false; }
+  Result<std::unique_ptr<UfsStream>> OpenStream(uint64_t, uint64_t) override { return NoStreams(); }
 
  private:
   int fd_;
@@ -280,7 +282,7 @@ Result<std::shared_ptr<Ufs>> LocalUfs::Open(const std::string& root) {
   return std::shared_ptr<Ufs>(new LocalUfs(r == "/" ? "" : r));
 }
 
-Result<FileAttr> LocalUfs::GetStatus(const std::string& path) {
+Result<FileAttr> LocalUfs::Stat(const std::string& path, size_t, std::string*) {
   struct stat st;
   if (::stat(Full(path).c_str(), &st) != 0) return Status::FromErrno(errno, path);
   return AttrFromStat(st);
@@ -320,7 +322,7 @@ Status LocalUfs::CreateDirectory(const std::string& path, uint32_t mode) {
   return Status::OK();
 }
 
-Result<std::unique_ptr<UfsReader>> LocalUfs::OpenRead(const std::string& path) {
+Result<std::unique_ptr<UfsReader>> LocalUfs::OpenReader(const std::string& path, const FileAttr*) {
   int fd = ::open(Full(path).c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::FromErrno(errno, path);
   struct stat st;

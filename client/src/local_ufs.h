@@ -14,16 +14,17 @@ namespace alluxio {
 // says which process writes it (see RemoveAbandonedWrites).
 inline constexpr char kLocalTempPrefix[] = ".alluxio_tmp.";
 
-class LocalUfs : public Ufs {
+class LocalUfs : public UfsBase {
  public:
   // `root` is an absolute directory path without trailing '/'.
   static Result<std::shared_ptr<Ufs>> Open(const std::string& root);
 
   std::string Uri() const override { return root_; }
-  Result<FileAttr> GetStatus(const std::string& path) override;
+  Result<FileAttr> Stat(const std::string& path, size_t head_max, std::string* head) override;
   Result<std::vector<FileInfo>> ListStatus(const std::string& path) override;
   Status CreateDirectory(const std::string& path, uint32_t mode) override;
-  Result<std::unique_ptr<UfsReader>> OpenRead(const std::string& path) override;
+  Result<std::unique_ptr<UfsReader>> OpenReader(const std::string& path,
+                                                const FileAttr* known) override;
   Result<std::unique_ptr<UfsWriter>> Create(const std::string& path,
                                             const UfsCreateOptions& opts) override;
   Result<int> CreateStaging(const std::string& path) override;

@@ -1,6 +1,7 @@
 #include "alluxio/ufs.h"
 
 #include <algorithm>
+#include <type_traits>
 #include <vector>
 
 #include "alluxio/config.h"
@@ -20,21 +21,42 @@ Status UfsWriter::AppendZeros(uint64_t n) {
   return Status::OK();
 }
 
-Status Ufs::SetMode(const std::string& path, uint32_t) {
+// Complete, so that adding a method to Ufs or UfsReader without forwarding
+// it is a compile error here rather than a decorator quietly losing it.
+static_assert(!std::is_abstract_v<ForwardingUfs>);
+static_assert(!std::is_abstract_v<ForwardingReader>);
+
+Result<UfsListSlice> UfsBase::ListFrom(const std::string& dir, const std::string&, size_t) {
+  return Status::NotSupported("ordered listing slices are not supported by " + Uri() + " for " +
+                              dir);
+}
+
+Result<int> UfsBase::CreateStaging(const std::string& path) {
+  return Status::NotSupported("no local staging files in " + Uri() + " for " + path);
+}
+
+Status UfsBase::LinkStaging(const std::string& path, int, const UfsCreateOptions&) {
+  return Status::NotSupported("no local staging files in " + Uri() + " for " + path);
+}
+
+Status UfsBase::SetMode(const std::string& path, uint32_t) {
   return Status::NotSupported("chmod is not supported by " + Uri() + " for " + path);
 }
 
-Status Ufs::SetOwner(const std::string& path, std::optional<uint32_t>, std::optional<uint32_t>) {
+Status UfsBase::SetOwner(const std::string& path, std::optional<uint32_t>,
+                         std::optional<uint32_t>) {
   return Status::NotSupported("chown is not supported by " + Uri() + " for " + path);
 }
 
-Status Ufs::SetMtime(const std::string& path, int64_t) {
+Status UfsBase::SetMtime(const std::string& path, int64_t) {
   return Status::NotSupported("setting mtime is not supported by " + Uri() + " for " + path);
 }
 
-Status Ufs::GetSpace(uint64_t*, uint64_t*) {
+Status UfsBase::GetSpace(uint64_t*, uint64_t*) {
   return Status::NotSupported("capacity is not known for " + Uri());
 }
+
+Result<uint64_t> UfsBase::RemoveAbandonedWrites(const std::atomic<bool>*) { return uint64_t{0}; }
 
 namespace {
 

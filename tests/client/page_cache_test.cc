@@ -277,8 +277,9 @@ class StreamingUfs : public ForwardingUfs {
   std::atomic<int> read_ats{0};
   std::atomic<uint64_t> fail_after{~0ull};  // stream bytes before a failure
 
-  Result<std::unique_ptr<UfsReader>> OpenRead(const std::string& p) override {
-    ASSIGN_OR_RETURN(auto inner, target_->OpenRead(p));
+  Result<std::unique_ptr<UfsReader>> OpenReader(const std::string& p,
+                                                const FileAttr* known) override {
+    ASSIGN_OR_RETURN(auto inner, target_->OpenReader(p, known));
     return std::unique_ptr<UfsReader>(new Reader(this, std::move(inner)));
   }
 

@@ -24,7 +24,7 @@ Status MemUfs::CheckParent(const std::string& path) {
   return Status::OK();
 }
 
-Result<FileAttr> MemUfs::GetStatus(const std::string& path) {
+Result<FileAttr> MemUfs::Stat(const std::string& path, size_t, std::string*) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = nodes_.find(path);
   if (it == nodes_.end()) {
@@ -103,6 +103,8 @@ class MemReader : public UfsReader {
   }
   uint64_t Size() const override { return d_->size(); }
   uint64_t Version() const override { return version_; }
+  bool PrefersStreams() const override { return false; }
+  Result<std::unique_ptr<UfsStream>> OpenStream(uint64_t, uint64_t) override { return NoStreams(); }
 
  private:
   std::shared_ptr<const std::string> d_;
@@ -141,7 +143,7 @@ class MemWriter : public UfsWriter {
   std::string data_;
 };
 
-Result<std::unique_ptr<UfsReader>> MemUfs::OpenRead(const std::string& path) {
+Result<std::unique_ptr<UfsReader>> MemUfs::OpenReader(const std::string& path, const FileAttr*) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = nodes_.find(path);
   if (it == nodes_.end()) return Status::NotFound(path);
@@ -267,25 +269,23 @@ class FaultyWriter : public UfsWriter {
   std::unique_ptr<UfsWriter> w_;
 };
 
-class FaultyReader : public UfsReader {
+class FaultyReader : public ForwardingReader {
  public:
-  FaultyReader(FaultyUfs* f, std::unique_ptr<UfsReader> r) : f_(f), r_(std::move(r)) {}
+  FaultyReader(FaultyUfs* f, std::unique_ptr<UfsReader> r)
+      : ForwardingReader(std::move(r)), f_(f) {}
   Result<size_t> ReadAt(uint64_t off, char* buf, size_t n) override {
     RETURN_IF_ERROR(f_->Take("Read"));
-    return r_->ReadAt(off, buf, n);
+    return target_->ReadAt(off, buf, n);
   }
-  uint64_t Size() const override { return r_->Size(); }
-  uint64_t Version() const override { return r_->Version(); }
 
  private:
   FaultyUfs* f_;
-  std::unique_ptr<UfsReader> r_;
 };
 }  // namespace
 
-Result<FileAttr> FaultyUfs::GetStatus(const std::string& p) {
+Result<FileAttr> FaultyUfs::Stat(const std::string& p, size_t head_max, std::string* head) {
   RETURN_IF_ERROR(Take("GetStatus"));
-  return target_->GetStatus(p);
+  return target_->Stat(p, head_max, head);
 }
 Result<std::vector<FileInfo>> FaultyUfs::ListStatus(const std::string& p) {
   RETURN_IF_ERROR(Take("ListStatus"));
@@ -300,9 +300,10 @@ Status FaultyUfs::CreateDirectory(const std::string& p, uint32_t mode) {
   RETURN_IF_ERROR(Take("CreateDirectory"));
   return target_->CreateDirectory(p, mode);
 }
-Result<std::unique_ptr<UfsReader>> FaultyUfs::OpenRead(const std::string& p) {
+Result<std::unique_ptr<UfsReader>> FaultyUfs::OpenReader(const std::string& p,
+                                                         const FileAttr* known) {
   RETURN_IF_ERROR(Take("OpenRead"));
-  ASSIGN_OR_RETURN(auto r, target_->OpenRead(p));
+  ASSIGN_OR_RETURN(auto r, target_->OpenReader(p, known));
   return std::unique_ptr<UfsReader>(new FaultyReader(this, std::move(r)));
 }
 Result<std::unique_ptr<UfsWriter>> FaultyUfs::Create(const std::string& p,
@@ -341,9 +342,9 @@ void CountingUfs::Add(const std::string& op) {
   std::lock_guard<std::mutex> lock(mu_);
   ++counts_[op];
 }
-Result<FileAttr> CountingUfs::GetStatus(const std::string& p) {
+Result<FileAttr> CountingUfs::Stat(const std::string& p, size_t head_max, std::string* head) {
   Add("GetStatus");
-  return target_->GetStatus(p);
+  return target_->Stat(p, head_max, head);
 }
 Result<std::vector<FileInfo>> CountingUfs::ListStatus(const std::string& p) {
   Add("ListStatus");
@@ -354,14 +355,10 @@ Result<UfsListSlice> CountingUfs::ListFrom(const std::string& d, const std::stri
   Add("ListFrom");
   return target_->ListFrom(d, from, max);
 }
-Result<std::unique_ptr<UfsReader>> CountingUfs::OpenRead(const std::string& p) {
+Result<std::unique_ptr<UfsReader>> CountingUfs::OpenReader(const std::string& p,
+                                                           const FileAttr* known) {
   Add("OpenRead");
-  return target_->OpenRead(p);
-}
-Result<std::unique_ptr<UfsReader>> CountingUfs::OpenRead(const std::string& p,
-                                                         const FileAttr& known) {
-  Add("OpenRead");
-  return target_->OpenRead(p, known);
+  return target_->OpenReader(p, known);
 }
 
 }  // namespace alluxio::testing

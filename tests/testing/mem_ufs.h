@@ -12,17 +12,18 @@
 
 namespace alluxio::testing {
 
-class MemUfs : public Ufs {
+class MemUfs : public UfsBase {
  public:
   MemUfs();
   std::string Uri() const override { return "mem://"; }
-  Result<FileAttr> GetStatus(const std::string& path) override;
+  Result<FileAttr> Stat(const std::string& path, size_t head_max, std::string* head) override;
   Result<std::vector<FileInfo>> ListStatus(const std::string& path) override;
   // Entries in byte order of their names; NotFound, NotDirectory.
   Result<UfsListSlice> ListFrom(const std::string& dir, const std::string& from,
                                 size_t max) override;
   Status CreateDirectory(const std::string& path, uint32_t mode) override;
-  Result<std::unique_ptr<UfsReader>> OpenRead(const std::string& path) override;
+  Result<std::unique_ptr<UfsReader>> OpenReader(const std::string& path,
+                                                const FileAttr* known) override;
   Result<std::unique_ptr<UfsWriter>> Create(const std::string& path,
                                             const UfsCreateOptions& opts) override;
   Status DeleteFile(const std::string& path) override;
@@ -69,11 +70,12 @@ class FaultyUfs : public ForwardingUfs {
   // Returns the injected failure for `op`, consuming one, or OK.
   Status Take(const std::string& op);
 
-  Result<FileAttr> GetStatus(const std::string& p) override;
+  Result<FileAttr> Stat(const std::string& p, size_t head_max, std::string* head) override;
   Result<std::vector<FileInfo>> ListStatus(const std::string& p) override;
   Result<UfsListSlice> ListFrom(const std::string& d, const std::string& from, size_t max) override;
   Status CreateDirectory(const std::string& p, uint32_t mode) override;
-  Result<std::unique_ptr<UfsReader>> OpenRead(const std::string& p) override;
+  Result<std::unique_ptr<UfsReader>> OpenReader(const std::string& p,
+                                                const FileAttr* known) override;
   Result<std::unique_ptr<UfsWriter>> Create(const std::string& p,
                                             const UfsCreateOptions& o) override;
   Status DeleteFile(const std::string& p) override;
@@ -95,11 +97,11 @@ class CountingUfs : public ForwardingUfs {
   int Count(const std::string& op);
   void Reset();
 
-  Result<FileAttr> GetStatus(const std::string& p) override;
+  Result<FileAttr> Stat(const std::string& p, size_t head_max, std::string* head) override;
   Result<std::vector<FileInfo>> ListStatus(const std::string& p) override;
   Result<UfsListSlice> ListFrom(const std::string& d, const std::string& from, size_t max) override;
-  Result<std::unique_ptr<UfsReader>> OpenRead(const std::string& p) override;
-  Result<std::unique_ptr<UfsReader>> OpenRead(const std::string& p, const FileAttr& known) override;
+  Result<std::unique_ptr<UfsReader>> OpenReader(const std::string& p,
+                                                const FileAttr* known) override;
 
  private:
   void Add(const std::string& op);

@@ -37,7 +37,8 @@ class UfsStream {
   virtual void Cancel() = 0;
 };
 
-// An open file in the UFS. ReadAt may be called concurrently.
+// An open file in the UFS. ReadAt may be called concurrently. Every method
+// is pure, so a decorator (ForwardingReader) cannot silently drop one.
 class UfsReader {
  public:
   virtual ~UfsReader() = default;
@@ -50,14 +51,34 @@ class UfsReader {
   // cache can tell when the file changed since its metadata was read.
   virtual uint64_t Version() const = 0;
   // Whether OpenStream serves sequential reads better than ReadAt does.
-  virtual bool PrefersStreams() const { return false; }
+  virtual bool PrefersStreams() const = 0;
   // A stream of [offset, offset + length) of this version of the file.
-  // NotSupported unless PrefersStreams().
-  virtual Result<std::unique_ptr<UfsStream>> OpenStream(uint64_t offset, uint64_t length) {
-    (void)offset;
-    (void)length;
-    return Status::NotSupported("this UFS has no streaming reads");
+  // NotSupported unless PrefersStreams() (see NoStreams).
+  virtual Result<std::unique_ptr<UfsStream>> OpenStream(uint64_t offset, uint64_t length) = 0;
+
+ protected:
+  // What OpenStream returns for a reader without streams.
+  static Status NoStreams() { return Status::NotSupported("this UFS has no streaming reads"); }
+};
+
+// Forwards every call to another reader; a decorator overrides what it
+// needs. Being a complete UfsReader, it fails to compile when a method is
+// added to UfsReader and not forwarded here.
+class ForwardingReader : public UfsReader {
+ public:
+  explicit ForwardingReader(std::unique_ptr<UfsReader> target) : target_(std::move(target)) {}
+  Result<size_t> ReadAt(uint64_t offset, char* buf, size_t n) override {
+    return target_->ReadAt(offset, buf, n);
   }
+  uint64_t Size() const override { return target_->Size(); }
+  uint64_t Version() const override { return target_->Version(); }
+  bool PrefersStreams() const override { return target_->PrefersStreams(); }
+  Result<std::unique_ptr<UfsStream>> OpenStream(uint64_t offset, uint64_t length) override {
+    return target_->OpenStream(offset, length);
+  }
+
+ protected:
+  std::unique_ptr<UfsReader> target_;
 };
 
 // A file being written. Nothing is visible at the path until Commit()
@@ -92,6 +113,11 @@ struct UfsCreateOptions {
   std::optional<int64_t> mtime_ns;  // default: the commit time
 };
 
+// The interface. Every method is pure, so a decorator (ForwardingUfs)
+// cannot silently drop one, and each operation is one virtual method (the
+// convenience forms below call it), so a decorator that overrides it sees
+// every call of that operation. Implementations derive from UfsBase, which
+// gives the optional operations their "not supported" defaults.
 class Ufs {
  public:
   virtual ~Ufs() = default;
@@ -100,18 +126,15 @@ class Ufs {
   virtual std::string Uri() const = 0;
 
   // Metadata of a file or directory. NotFound when absent, NotDirectory when
-  // a parent component is a file.
-  virtual Result<FileAttr> GetStatus(const std::string& path) = 0;
-
-  // GetStatus, and for a file the first bytes of its content (at most
-  // `max`, into *head) when the UFS gets them in the same request, for a
-  // caller about to read the file. *head may stay empty. Not forwarded by
-  // ForwardingUfs: its default calls GetStatus, which decorators see.
-  virtual Result<FileAttr> GetStatusWithHead(const std::string& path, size_t max,
-                                             std::string* head) {
-    (void)max;
+  // a parent component is a file. When `head` is not null, the caller is
+  // about to read the file: a UFS that gets the first bytes of its content
+  // in the same request puts up to `head_max` of them into *head (which the
+  // caller passes empty); others leave it empty.
+  virtual Result<FileAttr> Stat(const std::string& path, size_t head_max, std::string* head) = 0;
+  Result<FileAttr> GetStatus(const std::string& path) { return Stat(path, 0, nullptr); }
+  Result<FileAttr> GetStatusWithHead(const std::string& path, size_t max, std::string* head) {
     head->clear();
-    return GetStatus(path);
+    return Stat(path, max, head);
   }
 
   // Entries of a directory, in no particular order, without "." and "..".
@@ -123,29 +146,25 @@ class Ufs {
   // answers many later opens. When `dir` is missing or a file, either
   // NotFound / NotDirectory or an empty slice at its end (telling them apart
   // may cost an object store more requests): callers that need to know ask
-  // GetStatus. NotSupported by default.
+  // GetStatus. Optional (NotSupported).
   virtual Result<UfsListSlice> ListFrom(const std::string& dir, const std::string& from,
-                                        size_t max) {
-    (void)dir;
-    (void)from;
-    (void)max;
-    return Status::NotSupported("ordered listing slices are not supported by " + Uri());
-  }
+                                        size_t max) = 0;
 
   // Creates one directory; the parent must exist (NotFound otherwise).
   // AlreadyExists when anything is at `path`.
   virtual Status CreateDirectory(const std::string& path, uint32_t mode) = 0;
 
-  // Opens a file for reading. NotFound, IsDirectory.
-  virtual Result<std::unique_ptr<UfsReader>> OpenRead(const std::string& path) = 0;
-
-  // The same, for a file whose attributes the caller has just seen (from
-  // GetStatus or ListStatus of this UFS): a UFS may skip asking for them
-  // again. The reader must still never mix versions.
-  virtual Result<std::unique_ptr<UfsReader>> OpenRead(const std::string& path,
-                                                      const FileAttr& known) {
-    (void)known;
-    return OpenRead(path);
+  // Opens a file for reading. NotFound, IsDirectory. `known`, when not null,
+  // is what the caller has just seen of the file (from GetStatus or
+  // ListStatus of this UFS): a UFS may skip asking for it again. The reader
+  // must still never mix versions.
+  virtual Result<std::unique_ptr<UfsReader>> OpenReader(const std::string& path,
+                                                        const FileAttr* known) = 0;
+  Result<std::unique_ptr<UfsReader>> OpenRead(const std::string& path) {
+    return OpenReader(path, nullptr);
+  }
+  Result<std::unique_ptr<UfsReader>> OpenRead(const std::string& path, const FileAttr& known) {
+    return OpenReader(path, &known);
   }
 
   // Starts writing `path`. The parent must exist (NotFound otherwise);
@@ -157,21 +176,16 @@ class Ufs {
   // that holds `path`, for a writer that writes it directly (at any offset,
   // through any descriptor, in any process) and then publishes it with
   // LinkStaging: no copy on commit. The caller owns the descriptor.
-  // NotSupported by default, and where the file system has no anonymous
+  // Optional (NotSupported), also where the file system has no anonymous
   // files; NotFound when the parent is missing; IsDirectory.
-  virtual Result<int> CreateStaging(const std::string& path) {
-    return Status::NotSupported("no local staging files in " + Uri() + " for " + path);
-  }
+  virtual Result<int> CreateStaging(const std::string& path) = 0;
   // Makes the file behind `fd` (from CreateStaging) the file at `path`,
   // atomically replacing what is there, with opts' mode and owner (and
   // mtime, when given). A file already published stays where it is and only
-  // gets the attributes. CrossDevice when `fd` is on another file system;
-  // NotSupported by default.
-  virtual Status LinkStaging(const std::string& path, int fd, const UfsCreateOptions& opts) {
-    (void)fd;
-    (void)opts;
-    return Status::NotSupported("no local staging files in " + Uri() + " for " + path);
-  }
+  // gets the attributes. CrossDevice when `fd` is on another file system.
+  // Optional (NotSupported).
+  virtual Status LinkStaging(const std::string& path, int fd, const UfsCreateOptions& opts) = 0;
+
   // Removes a file (IsDirectory for a directory, NotFound when absent).
   virtual Status DeleteFile(const std::string& path) = 0;
 
@@ -183,38 +197,55 @@ class Ufs {
   // empty directory) is replaced.
   virtual Status Rename(const std::string& src, const std::string& dst) = 0;
 
-  // Attribute changes. Optional: the defaults return NotSupported.
-  virtual Status SetMode(const std::string& path, uint32_t mode);
+  // Attribute changes. Optional (NotSupported).
+  virtual Status SetMode(const std::string& path, uint32_t mode) = 0;
   virtual Status SetOwner(const std::string& path, std::optional<uint32_t> uid,
-                          std::optional<uint32_t> gid);
-  virtual Status SetMtime(const std::string& path, int64_t mtime_ns);
+                          std::optional<uint32_t> gid) = 0;
+  virtual Status SetMtime(const std::string& path, int64_t mtime_ns) = 0;
 
-  // Capacity for statfs: total and free bytes. Optional.
-  virtual Status GetSpace(uint64_t* total, uint64_t* free);
+  // Capacity for statfs: total and free bytes. Optional (NotSupported).
+  virtual Status GetSpace(uint64_t* total, uint64_t* free) = 0;
 
   // Whether ListStatus reports every attribute GetStatus would (mode, owner,
   // mtime). Object stores list only names, sizes and versions: their
   // listings must not stand in for GetStatus.
-  virtual bool ListingHasFullAttributes() const { return true; }
+  virtual bool ListingHasFullAttributes() const = 0;
 
   // Removes what writers that died left behind (the staging files of
   // uncommitted writes), never anything a live process may still write, and
   // returns how many it removed. Walks the whole UFS: slow on big trees, so
   // callers run it in the background; it stops early once *cancel is true.
-  // Optional: the default has nothing to remove.
-  virtual Result<uint64_t> RemoveAbandonedWrites(const std::atomic<bool>* cancel) {
-    (void)cancel;
-    return uint64_t{0};
-  }
+  // Optional (nothing to remove).
+  virtual Result<uint64_t> RemoveAbandonedWrites(const std::atomic<bool>* cancel) = 0;
 };
 
-// Forwards every call to another Ufs; decorators (fault injection, metrics)
-// derive from it and override only what they need.
+// The base of Ufs implementations: the optional operations, not supported.
+class UfsBase : public Ufs {
+ public:
+  Result<UfsListSlice> ListFrom(const std::string& dir, const std::string& from,
+                                size_t max) override;
+  Result<int> CreateStaging(const std::string& path) override;
+  Status LinkStaging(const std::string& path, int fd, const UfsCreateOptions& opts) override;
+  Status SetMode(const std::string& path, uint32_t mode) override;
+  Status SetOwner(const std::string& path, std::optional<uint32_t> uid,
+                  std::optional<uint32_t> gid) override;
+  Status SetMtime(const std::string& path, int64_t mtime_ns) override;
+  Status GetSpace(uint64_t* total, uint64_t* free) override;
+  bool ListingHasFullAttributes() const override { return true; }
+  Result<uint64_t> RemoveAbandonedWrites(const std::atomic<bool>* cancel) override;
+};
+
+// Forwards every call to another Ufs; decorators (fault injection, metrics,
+// the cache workers) derive from it and override only what they need. Being
+// a complete Ufs, it fails to compile when a method is added to Ufs and not
+// forwarded here, so no decorator silently loses a UFS's fast paths.
 class ForwardingUfs : public Ufs {
  public:
   explicit ForwardingUfs(std::shared_ptr<Ufs> target) : target_(std::move(target)) {}
   std::string Uri() const override { return target_->Uri(); }
-  Result<FileAttr> GetStatus(const std::string& p) override { return target_->GetStatus(p); }
+  Result<FileAttr> Stat(const std::string& p, size_t head_max, std::string* head) override {
+    return target_->Stat(p, head_max, head);
+  }
   Result<std::vector<FileInfo>> ListStatus(const std::string& p) override {
     return target_->ListStatus(p);
   }
@@ -225,11 +256,10 @@ class ForwardingUfs : public Ufs {
   Status CreateDirectory(const std::string& p, uint32_t mode) override {
     return target_->CreateDirectory(p, mode);
   }
-  Result<std::unique_ptr<UfsReader>> OpenRead(const std::string& p) override {
-    return target_->OpenRead(p);
+  Result<std::unique_ptr<UfsReader>> OpenReader(const std::string& p,
+                                                const FileAttr* known) override {
+    return target_->OpenReader(p, known);
   }
-  // OpenRead(path, known) is not forwarded: its default calls OpenRead(path),
-  // so a decorator that overrides OpenRead(path) sees every open.
   Result<std::unique_ptr<UfsWriter>> Create(const std::string& p,
                                             const UfsCreateOptions& o) override {
     return target_->Create(p, o);

@@ -28,19 +28,16 @@ using s3::UserMeta;
 
 // Every operation runs its body on a fiber of the client's loop, over the
 // namespace (which readers and writers share, so the loop outlives them).
-class S3Ufs : public Ufs {
+class S3Ufs : public UfsBase {
  public:
   explicit S3Ufs(std::shared_ptr<S3Namespace> ns) : ns_(std::move(ns)) {}
 
   std::string Uri() const override { return ns_->uri(); }
 
-  Result<FileAttr> GetStatus(const std::string& path) override {
-    return Run<Result<FileAttr>>([&] { return ns_->Stat(path); });
-  }
-
-  Result<FileAttr> GetStatusWithHead(const std::string& path, size_t max,
-                                     std::string* head) override {
-    return Run<Result<FileAttr>>([&] { return ns_->StatWithHead(path, max, head); });
+  Result<FileAttr> Stat(const std::string& path, size_t head_max, std::string* head) override {
+    return Run<Result<FileAttr>>([&] {
+      return head != nullptr ? ns_->StatWithHead(path, head_max, head) : ns_->Stat(path);
+    });
   }
 
   Result<std::vector<FileInfo>> ListStatus(const std::string& path) override {
@@ -79,7 +76,16 @@ class S3Ufs : public Ufs {
     });
   }
 
-  Result<std::unique_ptr<UfsReader>> OpenRead(const std::string& path) override {
+  Result<std::unique_ptr<UfsReader>> OpenReader(const std::string& path,
+                                                const FileAttr* known) override {
+    if (known != nullptr && !known->is_dir) {
+      if (auto seen = ns_->seen().Recall(path, known->version, known->size)) {
+        // Every ranged GET carries If-Match with this ETag, so a changed
+        // object fails the read instead of mixing versions.
+        return std::unique_ptr<UfsReader>(
+            new s3::S3Reader(ns_, seen->key, seen->size, seen->etag, known->version));
+      }
+    }
     return Run<Result<std::unique_ptr<UfsReader>>>([&]() -> Result<std::unique_ptr<UfsReader>> {
       if (path == "/") return Status(Code::kIsDirectory, "/ is a directory");
       ASSIGN_OR_RETURN(Probe p, ns_->ProbePath(path));
@@ -91,19 +97,6 @@ class S3Ufs : public Ufs {
       return std::unique_ptr<UfsReader>(
           new s3::S3Reader(ns_, p.file.key, p.file.size, p.file.etag, version));
     });
-  }
-
-  Result<std::unique_ptr<UfsReader>> OpenRead(const std::string& path,
-                                              const FileAttr& known) override {
-    if (!known.is_dir) {
-      if (auto seen = ns_->seen().Recall(path, known.version, known.size)) {
-        // Every ranged GET carries If-Match with this ETag, so a changed
-        // object fails the read instead of mixing versions.
-        return std::unique_ptr<UfsReader>(
-            new s3::S3Reader(ns_, seen->key, seen->size, seen->etag, known.version));
-      }
-    }
-    return OpenRead(path);
   }
 
   Result<std::unique_ptr<UfsWriter>> Create(const std::string& path,
