@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -91,14 +92,26 @@ std::string UnescapeMountinfo(const std::string& s) {
 // sit under the new one: clear it. A live mount is left alone.
 void ClearStaleMount(const std::string& mount_point) {
   if (!IsMounted(mount_point)) return;
-  struct stat st;
-  if (::stat(mount_point.c_str(), &st) == 0 || errno != ENOTCONN) return;
+  // statfs always asks the daemon (stat of the root may be answered from
+  // the kernel's attribute cache even when the daemon is gone).
+  struct statfs sf;
+  if (::statfs(mount_point.c_str(), &sf) == 0 || errno != ENOTCONN) return;
   int err = Unmount(mount_point, /*lazy=*/true);
   if (err != 0) {
     Log("could not clear the old mount at %s: %s", mount_point.c_str(), std::strerror(err));
   } else {
     Log("cleared the old mount at %s", mount_point.c_str());
   }
+}
+
+// Clears a dead mount at `mount_point`; returns why the mount point cannot
+// take a new mount (a live one is there already: stacking a second daemon
+// over it would hide the first, which keeps running), or "".
+std::string PrepareMountPoint(const std::string& mount_point) {
+  ClearStaleMount(mount_point);
+  if (!IsMounted(mount_point)) return "";
+  return "cannot mount at " + mount_point + ": something is mounted there already (unmount it " +
+         "first: alluxio-fuse unmount " + mount_point + ")";
 }
 
 double Seconds(const struct timespec& a, const struct timespec& b) {
@@ -315,7 +328,11 @@ int ServeSession(const MountRequest& req, int ready_fd, const Handoff* handoff) 
 
   // Under a supervisor the mount point is ours and live: anything that
   // looked at it now would wait for this very daemon.
-  if (handoff == nullptr) ClearStaleMount(req.mount_point);
+  if (handoff == nullptr) {
+    if (std::string why = PrepareMountPoint(req.mount_point); !why.empty()) {
+      return FailStart(&ready_fd, why);
+    }
+  }
   FuseFs fuse_fs(*fs, req.alluxio_path, req.options);
   if (handoff != nullptr) fuse_fs.SetGeneration(handoff->generation);
 
@@ -460,7 +477,9 @@ int Supervise(const MountRequest& req, int ready_fd) {
   // The supervisor mounts, once, and keeps the mount's descriptor for as
   // long as it runs: the mount outlives every daemon, so between two of them
   // requests wait in the kernel instead of reaching the directory beneath.
-  ClearStaleMount(req.mount_point);
+  if (std::string why = PrepareMountPoint(req.mount_point); !why.empty()) {
+    return FailStart(&ready_fd, why);
+  }
   fuse_lowlevel_ops no_ops = {};
   fuse_session* mount_se = NewSession(req, &no_ops, nullptr);
   if (mount_se == nullptr) {

@@ -87,55 +87,38 @@ Invalidator::~Invalidator() { Stop(); }
 
 void Invalidator::Start(fuse_session* se) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (thread_.joinable()) return;
+  if (pool_ != nullptr) return;
   se_ = se;
-  stop_ = false;
-  thread_ = std::thread([this] { Run(); });
+  pool_ = std::make_unique<TaskPool>(1, TaskPool::AtStop::kDropPending);
 }
 
 void Invalidator::Stop() {
+  std::unique_ptr<TaskPool> pool;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
-    queue_.clear();
+    pool = std::move(pool_);
   }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  if (pool != nullptr) pool->Stop();
 }
 
 void Invalidator::Inode(uint64_t ino, bool data_too) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (stop_ || se_ == nullptr) return;
-    queue_.emplace_back(ino, data_too);
-  }
-  cv_.notify_one();
+  std::lock_guard<std::mutex> lock(mu_);
+  if (pool_ == nullptr) return;
+  pool_->Submit([se = se_, ino, data_too] {
+    // off < 0: attributes only; off 0, len 0: attributes and all data.
+    // ENOENT only means the kernel already forgot the node.
+    (void)fuse_lowlevel_notify_inval_inode(se, ino, data_too ? 0 : -1, 0);
+  });
 }
 
 void Invalidator::AttributesNow(uint64_t ino) {
   fuse_session* se;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (stop_ || se_ == nullptr) return;
+    if (pool_ == nullptr) return;
     se = se_;
   }
   (void)fuse_lowlevel_notify_inval_inode(se, ino, -1, 0);
-}
-
-void Invalidator::Run() {
-  std::unique_lock<std::mutex> lock(mu_);
-  while (true) {
-    cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
-    if (stop_) return;
-    auto [ino, data_too] = queue_.front();
-    queue_.pop_front();
-    fuse_session* se = se_;
-    lock.unlock();
-    // off < 0: attributes only; off 0, len 0: attributes and all data.
-    // ENOENT only means the kernel already forgot the node.
-    (void)fuse_lowlevel_notify_inval_inode(se, ino, data_too ? 0 : -1, 0);
-    lock.lock();
-  }
 }
 
 // ---- FuseFs: the work of each operation ------------------------------------

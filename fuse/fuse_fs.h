@@ -22,16 +22,14 @@
 #include <sys/statvfs.h>
 #include <tsl/robin_map.h>
 
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "alluxio/file_system.h"
+#include "alluxio/task_pool.h"
 #include "handle_table.h"
 #include "holders.h"
 #include "inode_table.h"
@@ -47,7 +45,8 @@ class Invalidator {
   Invalidator() = default;
   ~Invalidator();
 
-  // Starts the thread. `se` must outlive Stop().
+  // Starts the thread (sending in order of queueing). `se` must outlive
+  // Stop().
   void Start(fuse_session* se);
   // Drops pending notifications and joins the thread. Idempotent.
   void Stop();
@@ -61,14 +60,9 @@ class Invalidator {
   void AttributesNow(uint64_t ino);
 
  private:
-  void Run();
-
   std::mutex mu_;  // guards the members below
-  std::condition_variable cv_;
-  std::deque<std::pair<uint64_t, bool>> queue_;
-  bool stop_ = false;
   fuse_session* se_ = nullptr;
-  std::thread thread_;
+  std::unique_ptr<TaskPool> pool_;  // one thread, from Start to Stop
 };
 
 // A directory opened with opendir: the listing at that moment, so readdir

@@ -39,33 +39,10 @@ bool IsNormalPath(const std::string& p) {
 
 }  // namespace
 
-WorkerService::WorkerService(std::shared_ptr<FileSystem> fs, int threads) : fs_(std::move(fs)) {
-  threads = std::max(threads, 1);
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Loop(); });
-}
+WorkerService::WorkerService(std::shared_ptr<FileSystem> fs, int threads)
+    : fs_(std::move(fs)), pool_(threads, TaskPool::AtStop::kRunPending) {}
 
-WorkerService::~WorkerService() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  for (auto& t : threads_) t.join();
-}
-
-void WorkerService::Loop() {
-  while (true) {
-    std::function<void()> fn;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;
-      fn = std::move(queue_.front());
-      queue_.pop_front();
-    }
-    fn();
-  }
-}
+WorkerService::~WorkerService() { pool_.Stop(); }
 
 grpc::ServerUnaryReactor* WorkerService::Defer(grpc::CallbackServerContext* ctx,
                                                std::function<void()> fn) {
@@ -81,11 +58,7 @@ grpc::ServerUnaryReactor* WorkerService::Defer(grpc::CallbackServerContext* ctx,
       reactor->Finish(grpc::Status(grpc::StatusCode::INTERNAL, "unexpected error"));
     }
   };
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    queue_.push_back(std::move(task));
-  }
-  cv_.notify_one();
+  pool_.Submit(std::move(task));
   return reactor;
 }
 

@@ -9,21 +9,19 @@
 #define ALLUXIO_WORKER_WORKER_SERVICE_H_
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "alluxio/file_system.h"
 #include "alluxio/proto/worker.grpc.pb.h"
+#include "alluxio/task_pool.h"
 
 namespace alluxio::worker {
 
@@ -54,7 +52,6 @@ class WorkerService final : public proto::Worker::CallbackService {
  private:
   // Runs fn on the pool, then finishes the call.
   grpc::ServerUnaryReactor* Defer(grpc::CallbackServerContext* ctx, std::function<void()> fn);
-  void Loop();
   Status DoReadRange(const proto::ReadRangeRequest& req, std::string* data);
   // An open handle of `path` at `version`, kept across requests so the page
   // cache's readahead for one range serves the next; kAborted when the
@@ -75,11 +72,9 @@ class WorkerService final : public proto::Worker::CallbackService {
                      std::pair<std::shared_ptr<FileHandle>, std::list<std::string>::iterator>>
       handles_;
 
-  std::mutex mu_;  // guards queue_ and stopping_
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> queue_;
-  bool stopping_ = false;
-  std::vector<std::thread> threads_;
+  // Runs the requests; declared last, so it stops (running what is queued:
+  // each task answers a call) before the members its tasks use go.
+  TaskPool pool_;
 };
 
 }  // namespace alluxio::worker

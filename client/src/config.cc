@@ -1,5 +1,6 @@
 #include "alluxio/config.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -156,7 +157,14 @@ Result<uint64_t> ParseBytes(std::string_view text) {
     return Status::InvalidArgument("'" + std::string(text) + "' has an unknown size unit '" + unit +
                                    "'");
   }
-  return static_cast<uint64_t>(n * static_cast<double>(mul));
+  // 2^64 itself is out of range, and the only value a double compares
+  // equal to it at this magnitude: '16EB' and '18446744073709551616' fail.
+  double bytes = n * static_cast<double>(mul);
+  if (!(bytes < 18446744073709551616.0)) {
+    return Status::InvalidArgument("'" + std::string(text) +
+                                   "' is out of range (sizes are below 16EB)");
+  }
+  return static_cast<uint64_t>(bytes);
 }
 
 Result<int64_t> ParseDurationMs(std::string_view text) {
@@ -180,7 +188,12 @@ Result<int64_t> ParseDurationMs(std::string_view text) {
     return Status::InvalidArgument("'" + std::string(text) + "' has an unknown time unit '" + unit +
                                    "'");
   }
-  return static_cast<int64_t>(n * mul);
+  double ms = n * mul;
+  if (!(ms < 9223372036854775808.0)) {
+    return Status::InvalidArgument("'" + std::string(text) +
+                                   "' is out of range (durations are below 2^63 ms)");
+  }
+  return static_cast<int64_t>(ms);
 }
 
 Result<bool> ParseBool(std::string_view text) {
@@ -239,7 +252,18 @@ Result<Configuration> Configuration::Load(const std::map<std::string, std::strin
 
   const char* conf_dir = std::getenv("ALLUXIO_CONF_DIR");
   if (conf_dir != nullptr && conf_dir[0] != '\0') {
+    // Set but wrong is an error: silently running on defaults would serve
+    // the wrong UFS, or none.
+    struct stat st;
+    if (::stat(conf_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+      return Status::InvalidArgument(std::string("ALLUXIO_CONF_DIR=") + conf_dir +
+                                     " is not a directory");
+    }
+    // A directory without a site file is one with nothing set in it.
     std::string file = std::string(conf_dir) + "/alluxio-site.properties";
+    if (::access(file.c_str(), F_OK) == 0 && ::access(file.c_str(), R_OK) != 0) {
+      return Status::FromErrno(errno, "cannot read " + file);
+    }
     std::ifstream in(file);
     if (in) {
       std::string line;

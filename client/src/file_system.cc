@@ -561,19 +561,10 @@ Result<std::shared_ptr<FileHandle>> FileSystemImpl::OpenFile(std::string_view pa
     // On object stores, files of a directory being read get their first
     // page with their stat (StatNormalized).
     if (!r.ufs->ListingHasFullAttributes()) scans_.NoteRead(std::string(ParentPath(p)));
-    std::shared_ptr<Ufs> ufs = r.ufs;
-    std::string ufs_path = r.ufs_path;
     std::weak_ptr<FileSystemImpl> weak = weak_from_this();
-    return NewCachedReadHandle(
-        p, *attr, page_cache_.get(),
-        [ufs, ufs_path, known = *attr](bool fresh) -> Result<std::shared_ptr<UfsReader>> {
-          ASSIGN_OR_RETURN(auto reader,
-                           fresh ? ufs->OpenRead(ufs_path) : ufs->OpenRead(ufs_path, known));
-          return std::shared_ptr<UfsReader>(std::move(reader));
-        },
-        [weak, p] {
-          if (auto self = weak.lock()) self->Changed(p);
-        });
+    return NewCachedReadHandle(p, r.ufs, r.ufs_path, *attr, page_cache_.get(), [weak, p] {
+      if (auto self = weak.lock()) self->Changed(p);
+    });
   }
   if (!opts.write) {
     auto reader = r.ufs->OpenRead(r.ufs_path);
@@ -669,6 +660,14 @@ Status FileSystemImpl::Mount(std::string_view path, const std::string& ufs_uri,
   if (!pattr->is_dir)
     return Status(Code::kNotDirectory, "cannot mount at " + p + ": " + parent + " is a file");
   if (mounts_->IsMountPoint(p)) return Status::AlreadyExists(p + " is already a mount point");
+  // A misspelt option would otherwise be kept in the mount table and ignored.
+  for (const auto& [key, value] : options) {
+    const auto& known = KnownProperties();
+    if (std::none_of(known.begin(), known.end(),
+                     [&](const PropertyKey& k) { return k.name == key; })) {
+      return Status::InvalidArgument("cannot mount at " + p + ": unknown option " + key);
+    }
+  }
   auto existing = StatNormalized(p);
   if (existing.ok()) {
     return Status::AlreadyExists("cannot mount at " + p + ": the path already exists");

@@ -3,6 +3,7 @@
 #ifndef ALLUXIO_CLIENT_HANDLES_H_
 #define ALLUXIO_CLIENT_HANDLES_H_
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -13,6 +14,8 @@
 #include "alluxio/ufs.h"
 
 namespace alluxio {
+
+class PageCache;
 
 // Grants the right to write one Alluxio path. The file-backed registry uses
 // flock(2) on a lock file per path, so it holds across every process of the
@@ -64,6 +67,15 @@ class ReadOnlyFileHandle : public FileHandle {
 // A read-only handle over a UfsReader.
 std::shared_ptr<FileHandle> NewReadHandle(std::string path, std::unique_ptr<UfsReader> reader,
                                           const FileAttr& attr);
+
+// A read-only handle that serves `path` (`ufs_path` in `ufs`, as `attr`
+// describes it) through the page cache, opening the UFS reader only on a
+// miss, with read-ahead (cached_read_handle.cc, prefetcher.h). A read that
+// fails looks at the file afresh, and reads the new version if it changed;
+// `on_changed` runs when the file turns out to have changed since `attr`.
+std::shared_ptr<FileHandle> NewCachedReadHandle(std::string path, std::shared_ptr<Ufs> ufs,
+                                                std::string ufs_path, const FileAttr& attr,
+                                                PageCache* cache, std::function<void()> on_changed);
 
 struct WriteHandleParams {
   std::string path;      // Alluxio path

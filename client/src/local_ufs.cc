@@ -26,7 +26,13 @@ FileAttr AttrFromStat(const struct stat& st) {
   FileAttr a;
   a.is_dir = S_ISDIR(st.st_mode);
   a.size = a.is_dir ? 0 : static_cast<uint64_t>(st.st_size);
-  a.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  auto ns = [](const struct timespec& t) {
+    return static_cast<int64_t>(t.tv_sec) * 1000000000 + t.tv_nsec;
+  };
+  a.mtime_ns = ns(st.st_mtim);
+  a.atime_ns = ns(st.st_atim);
+  a.ctime_ns = ns(st.st_ctim);
+  a.nlink = static_cast<uint32_t>(st.st_nlink);
   a.mode = st.st_mode & 07777;
   a.uid = st.st_uid;
   a.gid = st.st_gid;

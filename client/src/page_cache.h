@@ -1,21 +1,23 @@
-// The client's read path through the page cache: pages come from memory,
-// then the node's cache directory, then the UFS (one fetch per page on the
-// node at a time), with readahead ahead of sequential readers.
+// The page cache: the pages of files, keyed by path and content version,
+// in memory and in the node's cache directory (page_store.h), and the
+// fetches that fill them. One fetch per page on the node at a time: a page
+// being fetched is claimed (a lock file shared by the node's processes, and
+// an entry readers of this process wait on). Which pages to fetch ahead,
+// and how, is the Prefetcher's business (prefetcher.h); the read handle
+// (cached_read_handle.h) asks it, then copies the pages.
 #ifndef ALLUXIO_CLIENT_PAGE_CACHE_H_
 #define ALLUXIO_CLIENT_PAGE_CACHE_H_
 
 #include <condition_variable>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
-#include <vector>
 
 #include "alluxio/config.h"
 #include "alluxio/file_system.h"
+#include "alluxio/task_pool.h"
 #include "page_store.h"
 
 namespace alluxio {
@@ -55,13 +57,31 @@ class PageCache {
     return page != nullptr && page->size() == length;
   }
 
-  // Fills pages of one file in order from one UFS stream, for a sequential
-  // reader of a UFS that prefers streams: the reader claims pages ahead of
-  // itself (Extend) and the stream fills them, never running further ahead
-  // than the claims. Readers of a claimed page wait for the stream.
-  class Streamer;
-  std::shared_ptr<Streamer> NewStreamer(uint64_t file, uint64_t file_size,
-                                        std::shared_ptr<UfsReader> reader);
+  // A fetch in flight in this process, that concurrent readers of the page
+  // wait for.
+  struct Inflight {
+    bool done = false;
+    Status status;
+    std::shared_ptr<const Page> page;
+  };
+  // A page this process fetches, with its node-wide lock held. Every claim
+  // taken must be fulfilled (Fulfil), with its bytes or an error.
+  struct Claim {
+    uint64_t index = 0;
+    size_t length = 0;
+    std::shared_ptr<Inflight> inflight;
+    int lock_fd = -1;
+    std::string lock_path;
+  };
+  // Claims page `index` of `file` unless it is cached, being fetched in
+  // this process, or locked by another process.
+  bool TryClaim(uint64_t file, uint64_t index, size_t length, Claim* claim);
+  // Stores `data` (null: `error`) as the claimed page, wakes its readers and
+  // releases it.
+  void Fulfil(uint64_t file, Claim& claim, const char* data, const Status& error);
+
+  // The threads that fetch ahead of readers.
+  TaskPool& tasks() { return tasks_; }
 
   void FreeFile(uint64_t file) { store_->DeleteFile(file); }
   // A page found damaged while reading: dropped from every tier.
@@ -76,29 +96,14 @@ class PageCache {
             uint64_t initial_readahead, uint64_t max_readahead, std::string lock_dir);
   Result<std::shared_ptr<const Page>> Fetch(const PageKey& key, size_t length,
                                             const ReaderSource& fetch);
-  struct Inflight;
-  // A page this process fetches, with its node-wide lock held.
-  struct Claim {
-    uint64_t index;
-    size_t length;
-    std::shared_ptr<Inflight> inflight;
-    int lock_fd;
-    std::string lock_path;
-  };
-  // Claims page `index` unless it is cached, being fetched in this process,
-  // or locked by another process.
-  bool TryClaim(uint64_t file, uint64_t index, size_t length, Claim* claim);
-  // Stores `data` (null: `error`) as the claimed page and releases it.
-  void Fulfil(uint64_t file, Claim& claim, const char* data, const Status& error);
-  void Submit(std::function<void()> task);
+  // The node-wide lock file of a page.
+  std::string LockPath(uint64_t file, uint64_t index) const;
   // Fetches the missing pages of [first, last] with one read.
   void PrefetchRun(uint64_t file, uint64_t file_size, uint64_t first, uint64_t last,
                    const ReaderSource& fetch);
   // Ends a fetch in flight and wakes its waiters.
   void Complete(const PageKey& key, const std::shared_ptr<Inflight>& inflight,
                 Result<std::shared_ptr<const Page>> result);
-  void Worker();
-  void EnsureWorkers();
   static void ForkPrepare();
   static void ForkParent();
   static void ForkChild();
@@ -112,35 +117,13 @@ class PageCache {
 
   // Fetches in flight in this process, so concurrent readers of one page
   // wait for one fetch.
-  struct Inflight {
-    bool done = false;
-    Status status;
-    std::shared_ptr<const Page> page;
-  };
-  std::mutex inflight_mu_;  // guards inflight_; leaf lock
+  std::mutex inflight_mu_;  // guards inflight_; a leaf lock
   std::condition_variable inflight_cv_;
   std::map<std::pair<uint64_t, uint64_t>, std::shared_ptr<Inflight>> inflight_;
 
-  // Readahead workers, started on first use and again after a fork.
-  std::mutex queue_mu_;  // guards queue_, workers_, workers_pid_, stop_
-  std::condition_variable queue_cv_;
-  std::deque<std::function<void()>> queue_;
-  std::vector<std::thread> workers_;
-  pid_t workers_pid_ = 0;
-  bool stop_ = false;
+  // Declared last, so it stops (and its tasks end) before the members they use go.
+  TaskPool tasks_;
 };
-
-// Opens the UFS reader of a file: with fresh == false it may trust the
-// attributes the handle was opened with; with true it must look again.
-using ReaderOpener = std::function<Result<std::shared_ptr<UfsReader>>(bool fresh)>;
-
-// A read handle that serves pages through the cache, opening the UFS reader
-// only on a miss, with readahead for sequential access. A read that fails
-// looks at the file afresh, and reads the new version if it changed.
-// `on_changed` runs when the file turns out to have changed since `attr`.
-std::shared_ptr<FileHandle> NewCachedReadHandle(std::string path, const FileAttr& attr,
-                                                PageCache* cache, ReaderOpener open_reader,
-                                                std::function<void()> on_changed);
 
 }  // namespace alluxio
 

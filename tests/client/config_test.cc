@@ -45,6 +45,21 @@ TEST(ConfigParseTest, Bytes) {
   EXPECT_FALSE(ParseBytes("10XB").ok());
 }
 
+TEST(ConfigParseTest, SizesAndDurationsOutOfRangeAreErrors) {
+  EXPECT_EQ(*ParseBytes("16383PB"), 16383ull << 50);
+  EXPECT_EQ(*ParseBytes("18446744073709549568"), 18446744073709549568ull);  // 2^64 - 2^11
+  for (const char* big : {"99999999999PB", "16384PB", "18446744073709551616", "1e30", "2^64"}) {
+    auto r = ParseBytes(big);
+    EXPECT_FALSE(r.ok()) << big << " parsed as " << *r;
+  }
+  EXPECT_NE(ParseBytes("99999999999PB").status().message().find("out of range"), std::string::npos);
+  EXPECT_EQ(*ParseDurationMs("100000d"), 8640000000000);
+  for (const char* big : {"999999999999999d", "9223372036854775808", "1e30s"}) {
+    auto r = ParseDurationMs(big);
+    EXPECT_FALSE(r.ok()) << big << " parsed as " << *r;
+  }
+}
+
 TEST(ConfigParseTest, Durations) {
   EXPECT_EQ(*ParseDurationMs("100ms"), 100);
   EXPECT_EQ(*ParseDurationMs("10s"), 10000);
@@ -136,6 +151,31 @@ TEST(ConfigTest, BadEnvValueIsAnError) {
   EXPECT_NE(conf.status().message().find("alluxio.user.fuse.random.access.file.stream.enabled"),
             std::string::npos);
   EXPECT_NE(conf.status().message().find("env"), std::string::npos);
+}
+
+TEST(ConfigTest, OutOfRangeSizeNamesTheKey) {
+  ScopedEnv conf_dir("ALLUXIO_CONF_DIR", nullptr);
+  ScopedEnv env("ALLUXIO_USER_CLIENT_CACHE_SIZE", "99999999999PB");
+  auto conf = Configuration::Load();
+  ASSERT_FALSE(conf.ok());
+  EXPECT_NE(conf.status().message().find("alluxio.user.client.cache.size"), std::string::npos);
+  EXPECT_NE(conf.status().message().find("out of range"), std::string::npos);
+}
+
+TEST(ConfigTest, ConfDirThatIsNotADirectoryIsAnError) {
+  TempDir dir;
+  std::string file = dir.path() + "/plain";
+  std::ofstream(file) << "x\n";
+  for (std::string bad : {dir.path() + "/nonexistent", file}) {
+    ScopedEnv conf_dir("ALLUXIO_CONF_DIR", bad.c_str());
+    auto conf = Configuration::Load();
+    ASSERT_FALSE(conf.ok()) << bad;
+    EXPECT_NE(conf.status().message().find("ALLUXIO_CONF_DIR=" + bad), std::string::npos)
+        << conf.status().ToString();
+  }
+  // A directory without a site file sets nothing, and is fine.
+  ScopedEnv conf_dir("ALLUXIO_CONF_DIR", dir.path().c_str());
+  EXPECT_TRUE(Configuration::Load().ok());
 }
 
 TEST(ConfigTest, EnvName) {

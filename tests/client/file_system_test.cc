@@ -602,6 +602,15 @@ TEST_F(OpenScanTest, MountPointsInTheDirectoryAreNotShadowed) {
             Code::kIsDirectory);
 }
 
+TEST_F(OpenScanTest, AMountWithAnUnknownOptionIsRefused) {
+  TempDir local;
+  Status st = fs_->Mount("/ds/mnt", local.path(), {{"alluxio.bogus", "1"}});
+  EXPECT_EQ(st.code(), Code::kInvalidArgument);
+  EXPECT_NE(st.message().find("alluxio.bogus"), std::string::npos) << st.ToString();
+  for (const auto& m : fs_->GetMountTable()) EXPECT_NE(m.alluxio_path, "/ds/mnt");
+  EXPECT_TRUE(fs_->Mount("/ds/mnt", local.path(), {{"alluxio.underfs.s3.retry.max", "2"}}).ok());
+}
+
 TEST_F(OpenScanTest, ConcurrentScansReadTheRightBytes) {
   const int kFiles = 400, kThreads = 4;
   PutFiles(kFiles);

@@ -1,9 +1,12 @@
-// LocalUfs: staging files of writers that died are removed, those of live
-// writers (and of writers we cannot judge) are kept.
+// LocalUfs: the attributes it reports, and staging files of writers that
+// died are removed, those of live writers (and of writers we cannot judge)
+// are kept.
 #include "local_ufs.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,6 +38,46 @@ uint64_t Sweep(const std::shared_ptr<Ufs>& ufs) {
   auto n = ufs->RemoveAbandonedWrites(nullptr);
   EXPECT_TRUE(n.ok()) << n.status().ToString();
   return n.ok() ? *n : 0;
+}
+
+TEST(LocalUfsAttrTest, LinksAndTimesAreTheDirectorys) {
+  TempDir root;
+  ASSERT_EQ(::mkdir((root.path() + "/d").c_str(), 0755), 0);
+  ASSERT_EQ(::mkdir((root.path() + "/d/sub1").c_str(), 0755), 0);
+  ASSERT_EQ(::mkdir((root.path() + "/d/sub2").c_str(), 0755), 0);
+  std::ofstream(root.path() + "/d/f") << "x";
+  ASSERT_EQ(::link((root.path() + "/d/f").c_str(), (root.path() + "/d/g").c_str()), 0);
+  auto ufs = LocalUfs::Open(root.path());
+  ASSERT_TRUE(ufs.ok());
+  auto d = (*ufs)->GetStatus("/d");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->nlink, 4u);  // 2 + two subdirectories
+  auto f = (*ufs)->GetStatus("/d/f");
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f->nlink, 2u);
+
+  // Explicit times: atime and mtime as set, ctime moved by chmod.
+  struct timespec times[2] = {{1000, 5}, {2000, 7}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, (root.path() + "/d/f").c_str(), times, 0), 0);
+  f = (*ufs)->GetStatus("/d/f");
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f->atime_ns, 1000 * 1000000000ll + 5);
+  EXPECT_EQ(f->mtime_ns, 2000 * 1000000000ll + 7);
+  const int64_t ctime_before = f->ctime_ns;
+  EXPECT_GT(ctime_before, f->mtime_ns);
+  // ctime has the file system's clock granularity: wait until it ticks.
+  struct stat probe;
+  int64_t now = 0;
+  do {
+    std::ofstream(root.path() + "/tick") << "t";
+    ASSERT_EQ(::stat((root.path() + "/tick").c_str(), &probe), 0);
+    now = probe.st_ctim.tv_sec * 1000000000ll + probe.st_ctim.tv_nsec;
+  } while (now <= ctime_before);
+  ASSERT_TRUE((*ufs)->SetMode("/d/f", 0600).ok());
+  f = (*ufs)->GetStatus("/d/f");
+  ASSERT_TRUE(f.ok());
+  EXPECT_GT(f->ctime_ns, ctime_before);
+  EXPECT_EQ(f->mtime_ns, 2000 * 1000000000ll + 7);
 }
 
 // Runs `fn` in a child that then blocks until killed; returns its pid once

@@ -8,50 +8,15 @@
 # 1 instead when ALLUXIO_TEST_REQUIRE lists "programs" (for busybox) or
 # "fuse" (tests/testing/require.sh).
 set -u
-# shellcheck source=../testing/require.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../testing/require.sh"
+# shellcheck source=mount_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/mount_lib.sh"
 BIN=$1
 BB=${BUSYBOX:-/bin/busybox}
 
 if [ ! -x "$BB" ]; then skip_or_fail programs "$BB missing (install busybox-static)"; fi
-if [ ! -r /dev/fuse ] || [ ! -w /dev/fuse ]; then skip_or_fail fuse "/dev/fuse is not usable here"; fi
-
-ROOT=${ALLUXIO_FUSE_TEST_ROOT:-${TMPDIR:-/tmp}}
-mkdir -p "$ROOT"
-T=$(mktemp -d "$ROOT/fuse-busybox.XXXXXX")
-MNT=$T/mnt
-mkdir -p "$MNT" "$T/ufs" "$T/work" "$T/local"
-PID=
-
-mounted() { grep -q " $MNT " /proc/self/mountinfo; }
-
-cleanup() {
-  if mounted; then "$BIN" unmount "$MNT" 2>/dev/null || "$BIN" unmount -l "$MNT"; fi
-  if [ -n "$PID" ]; then
-    for _ in $(seq 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$PID" 2>/dev/null
-    wait "$PID" 2>/dev/null
-  fi
-  # Never delete through a mount.
-  mounted || rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-"$BIN" mount "$MNT" -f --conf "alluxio.work.dir=$T/work" \
-  --conf "alluxio.master.mount.table.root.ufs=$T/ufs" >"$T/fuse.log" 2>&1 &
-PID=$!
-for _ in $(seq 200); do
-  mounted && break
-  if ! kill -0 "$PID" 2>/dev/null; then
-    if [ "$(id -u)" != 0 ] && grep -q "cannot mount" "$T/fuse.log"; then
-      skip_or_fail fuse "this user may not mount FUSE: $(cat "$T/fuse.log")"
-    fi
-    echo "FAIL: alluxio-fuse exited before mounting:"; cat "$T/fuse.log"; exit 1
-  fi
-  sleep 0.1
-done
-mounted || { echo "FAIL: no mount after 20 s"; cat "$T/fuse.log"; exit 1; }
+mount_setup fuse-busybox
+mkdir -p "$T/local"
+mount_start "$BIN"
 
 # Inputs that live outside both trees.
 "$BB" dd if=/dev/urandom of="$T/src.bin" bs=65536 count=80 2>/dev/null

@@ -18,6 +18,12 @@ struct FileAttr {
   uint32_t gid = 0;
   uint64_t ino = 0;      // stable number derived from the Alluxio path
   uint64_t version = 0;  // content version: differs whenever content differs
+  // What only some UFSes keep (a local one does; an object store does not):
+  // 0 means not known, and readers then use mtime_ns for both times, and 1
+  // link for a file, 2 for a directory.
+  int64_t atime_ns = 0;  // last access
+  int64_t ctime_ns = 0;  // last change of content or attributes
+  uint32_t nlink = 0;    // hard links; for a directory 2 + its subdirectories
 };
 
 struct FileInfo {
