@@ -232,6 +232,19 @@ Result<Configuration> Configuration::FromMap(const std::map<std::string, std::st
   return conf;
 }
 
+Result<Configuration> Configuration::Overlay(const std::map<std::string, std::string>& values,
+                                             const char* source) const {
+  Configuration conf = *this;
+  for (const auto& [k, v] : values) {
+    const PropertyKey* known = FindKey(k);
+    const bool typed = known != nullptr && known->type != PropertyType::kString &&
+                       known->type != PropertyType::kList;
+    RETURN_IF_ERROR(conf.Set(k, typed && v.empty() ? known->default_value : v, source));
+  }
+  RETURN_IF_ERROR(conf.Validate());
+  return conf;
+}
+
 Result<Configuration> Configuration::Load(const std::map<std::string, std::string>& overrides) {
   Configuration conf;
   conf.values_["alluxio.work.dir"] = DefaultWorkDir();

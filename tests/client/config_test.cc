@@ -92,6 +92,29 @@ TEST(ConfigTest, MalformedValueNamesKeyAndValue) {
   EXPECT_NE(conf.status().message().find("huge"), std::string::npos);
 }
 
+TEST(ConfigTest, AnOverlayGoesOverTheConfigurationAndIsValidated) {
+  auto base = Configuration::FromMap(
+      {{"alluxio.underfs.s3.threads.max", "8"}, {"alluxio.underfs.s3.endpoint", "http://base"}});
+  ASSERT_TRUE(base.ok());
+  auto conf = base->Overlay({{"alluxio.underfs.s3.threads.max", "4"}, {"s3a.secretKey", ""}});
+  ASSERT_TRUE(conf.ok()) << conf.status().ToString();
+  EXPECT_EQ(conf->GetInt("alluxio.underfs.s3.threads.max"), 4);
+  EXPECT_EQ(conf->SourceOf("alluxio.underfs.s3.threads.max"), "mount option");
+  EXPECT_EQ(conf->Get("alluxio.underfs.s3.endpoint"), "http://base");  // not overlaid
+  EXPECT_EQ(conf->Get("s3a.secretKey"), "");                           // an empty string is a value
+  EXPECT_EQ(base->GetInt("alluxio.underfs.s3.threads.max"), 8);        // the base is unchanged
+  // An empty value of a typed property is its default, not the base's value.
+  auto reset = base->Overlay({{"alluxio.underfs.s3.threads.max", ""}});
+  ASSERT_TRUE(reset.ok());
+  EXPECT_EQ(reset->GetInt("alluxio.underfs.s3.threads.max"), 32);
+  auto bad = base->Overlay({{"alluxio.underfs.s3.retry.base.sleep", "soon"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("alluxio.underfs.s3.retry.base.sleep"), std::string::npos);
+  EXPECT_NE(bad.status().message().find("mount option"), std::string::npos);
+  EXPECT_NE(bad.status().message().find("soon"), std::string::npos);
+}
+
 TEST(ConfigTest, UnknownAlluxioKeyIsAWarning) {
   auto conf = Configuration::FromMap({{"alluxio.no.such.key", "1"}});
   ASSERT_TRUE(conf.ok());

@@ -51,6 +51,14 @@ class Configuration {
   // environment. For tests and embedded use.
   static Result<Configuration> FromMap(const std::map<std::string, std::string>& values);
 
+  // This configuration with `values` set over it, each from `source` (a
+  // mount's options: "mount option"), validated as Load() validates: a bad
+  // value is an InvalidArgument naming the key, the source and the value.
+  // An empty value of a typed (bool, int, bytes, duration) property stands
+  // for the property's default.
+  Result<Configuration> Overlay(const std::map<std::string, std::string>& values,
+                                const char* source = "mount option") const;
+
   // Raw value after ${} substitution; "" when unset.
   std::string Get(std::string_view key) const;
   bool IsSet(std::string_view key) const;

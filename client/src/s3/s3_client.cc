@@ -189,48 +189,57 @@ HttpRequest S3Client::Build(const Request& r, const std::string& payload_sha256)
   return hr;
 }
 
+Code S3ErrorCode(long http_status, const std::string& s3_code) {
+  switch (http_status) {
+    case 404:
+      return Code::kNotFound;
+    case 401:
+    case 403:
+      return Code::kPermissionDenied;
+    case 409:
+      return Code::kBusy;
+    case 412:  // If-Match failed: the object changed
+      return Code::kIoError;
+    case 416:
+      return Code::kOutOfRange;
+    case 501:
+      return Code::kNotSupported;
+    case 503:
+      return Code::kUnavailable;
+    default:
+      break;
+  }
+  if (s3_code == "EntityTooLarge") return Code::kTooLarge;
+  if (http_status == 400) return Code::kInvalidArgument;
+  return Code::kIoError;
+}
+
 Status S3Client::ErrorStatus(const Request& r, const HttpResponse& resp, const std::string& code,
                              const std::string& message) const {
   std::string what = r.method + " " + (r.key.empty() ? "s3://" + opts_.bucket : Describe(r.key));
   std::string detail = "HTTP " + std::to_string(resp.status);
   if (!code.empty()) detail += " " + code;
   if (!message.empty()) detail += ": " + message;
-  switch (resp.status) {
-    case 404:
+  const Code c = S3ErrorCode(resp.status, code);
+  switch (c) {
+    case Code::kNotFound:
       if (code == "NoSuchBucket" || (r.key.empty() && code.empty())) {
-        return Status(Code::kNotFound,
-                      "S3 bucket '" + opts_.bucket + "' does not exist at " + endpoint_);
+        return Status(c, "S3 bucket '" + opts_.bucket + "' does not exist at " + endpoint_);
       }
-      if (code == "NoSuchUpload") {
-        return Status(Code::kNotFound, what + " at " + endpoint_ + ": " + detail);
+      if (code == "NoSuchUpload") return Status(c, what + " at " + endpoint_ + ": " + detail);
+      return Status(c, Describe(r.key) + " does not exist");
+    case Code::kPermissionDenied:
+      return Status(c, "access denied: " + what + " at " + endpoint_ + " (" + detail +
+                           "); check the credentials and the bucket policy");
+    case Code::kIoError:
+      if (resp.status == 412) {
+        return Status(c, Describe(r.key) + " changed while it was being read (" + detail + ")");
       }
-      return Status(Code::kNotFound, Describe(r.key) + " does not exist");
-    case 401:
-    case 403:
-      return Status(Code::kPermissionDenied, "access denied: " + what + " at " + endpoint_ + " (" +
-                                                 detail +
-                                                 "); check the credentials and the bucket policy");
-    case 409:
-      return Status(Code::kBusy, what + " at " + endpoint_ + ": " + detail);
-    case 412:
-      return Status(Code::kIoError,
-                    Describe(r.key) + " changed while it was being read (" + detail + ")");
-    case 416:
-      return Status(Code::kOutOfRange, what + " at " + endpoint_ + ": " + detail);
-    case 501:
-      return Status(Code::kNotSupported, what + " at " + endpoint_ + ": " + detail);
-    case 503:
-      return Status(Code::kUnavailable, what + " at " + endpoint_ + ": " + detail);
+      break;
     default:
       break;
   }
-  if (code == "EntityTooLarge") {
-    return Status(Code::kTooLarge, what + " at " + endpoint_ + ": " + detail);
-  }
-  if (resp.status == 400) {
-    return Status(Code::kInvalidArgument, what + " at " + endpoint_ + ": " + detail);
-  }
-  return Status(Code::kIoError, what + " at " + endpoint_ + ": " + detail);
+  return Status(c, what + " at " + endpoint_ + ": " + detail);
 }
 
 Status S3Client::Attempt(const Request& r, const std::string& payload_sha256, HttpResponse* out,

@@ -1,5 +1,5 @@
-// S3Client: the S3 REST operations the UFS needs, signed, retried and
-// mapped to Status codes.
+// S3Client: the ObjectClient over the S3 REST API (libcurl on an IoLoop),
+// its requests signed (SigV4), retried and mapped to Status codes.
 //
 // Every operation must be called on a fiber of the client's IoLoop (wrap
 // calls in loop().Run()). Operations are independent and may run
@@ -19,6 +19,7 @@
 
 #include "alluxio/status.h"
 #include "s3/io_loop.h"
+#include "s3/object_client.h"
 #include "s3/sigv4.h"
 
 namespace alluxio::s3 {
@@ -37,87 +38,67 @@ struct S3Options {
   int retry_cap_ms = 5000;
 };
 
-// Headers of an object (HEAD) or an entry of a listing.
-struct ObjectMeta {
-  std::string key;
-  uint64_t size = 0;
-  std::string etag;  // without quotes
-  int64_t last_modified_ns = 0;
-  std::string content_type;
-  // x-amz-meta-* without the prefix, names lower-cased (HEAD only).
-  std::map<std::string, std::string> user;
-};
-
-struct ListPage {
-  std::vector<ObjectMeta> objects;    // Contents (no user metadata)
-  std::vector<std::string> prefixes;  // CommonPrefixes, with trailing '/'
-  std::string next_token;             // "" when this is the last page
-};
-
-// User metadata to set on a new object ("mode" -> "33188").
-using UserMeta = std::map<std::string, std::string>;
-
-class S3Client {
+class S3Client final : public ObjectClient {
  public:
   // Validates the options (endpoint syntax); NotFound etc. come later from
   // the first request.
   static Result<std::unique_ptr<S3Client>> Create(S3Options options);
 
-  IoLoop& loop() { return loop_; }
+  IoLoop& loop() override { return loop_; }
   const S3Options& options() const { return opts_; }
   // "http://127.0.0.1:9000" (or the AWS endpoint in use), for messages.
   const std::string& endpoint() const { return endpoint_; }
 
   // HEAD object. NotFound when absent.
-  Result<ObjectMeta> Head(const std::string& key);
+  Result<ObjectMeta> Head(const std::string& key) override;
   // GET of the first `max` bytes (or all of a smaller object) into *head,
   // with the object's headers as HEAD reports them. NotFound when absent;
   // OutOfRange (416) for an empty object.
-  Result<ObjectMeta> GetFirst(const std::string& key, size_t max, std::string* head);
+  Result<ObjectMeta> GetFirst(const std::string& key, size_t max, std::string* head) override;
   // Reads exactly n bytes at offset into buf (ranged GET). With if_match,
   // fails when the object's ETag differs (it changed since it was opened).
   Status GetRange(const std::string& key, uint64_t offset, char* buf, size_t n,
-                  const std::string& if_match);
+                  const std::string& if_match) override;
   // Streams [offset, offset + n) of the object into `stream` with ranged
   // GETs pinned to if_match, resuming where a retryable failure broke a
   // transfer off. `cancelled` is polled between attempts; Aborted when it
   // says so or when the stream aborts.
   Status GetStream(const std::string& key, uint64_t offset, uint64_t n, const std::string& if_match,
-                   BodyStream* stream, const std::function<bool()>& cancelled);
+                   BodyStream* stream, const std::function<bool()>& cancelled) override;
   // PUT object (whole content). `sha256` may be "" (computed here).
   Status Put(const std::string& key, const char* data, size_t n, const UserMeta& meta,
-             const std::string& sha256 = "");
+             const std::string& sha256 = "") override;
   // One ListObjectsV2 page. Without a token, `start_after` (exclusive)
   // makes the listing begin after that key; with one, S3 ignores it.
   Result<ListPage> List(const std::string& prefix, const std::string& delimiter,
                         const std::string& token, int max_keys,
-                        const std::string& start_after = "");
+                        const std::string& start_after = "") override;
   // Server-side copy (objects up to 5 GiB). With meta, the copy gets exactly
   // that user metadata (REPLACE); without, the source's (COPY).
   Status Copy(const std::string& src, const std::string& dst, const std::optional<UserMeta>& meta,
-              const std::string& content_type = "");
-  Status Delete(const std::string& key);
+              const std::string& content_type = "") override;
+  Status Delete(const std::string& key) override;
   // DeleteObjects, any number of keys (batched by 1000, batches in
   // parallel). Missing keys are not errors.
-  Status DeleteMany(const std::vector<std::string>& keys);
+  Status DeleteMany(const std::vector<std::string>& keys) override;
 
   // Multipart upload.
   Result<std::string> CreateMultipart(const std::string& key, const UserMeta& meta,
-                                      const std::string& content_type = "");
+                                      const std::string& content_type = "") override;
   // Returns the part's ETag (quoted, as CompleteMultipartUpload wants it).
   Result<std::string> UploadPart(const std::string& key, const std::string& upload_id,
                                  int part_number, const char* data, size_t n,
-                                 const std::string& sha256);
+                                 const std::string& sha256) override;
   Result<std::string> UploadPartCopy(const std::string& src, const std::string& key,
                                      const std::string& upload_id, int part_number, uint64_t first,
-                                     uint64_t last);
+                                     uint64_t last) override;
   Status CompleteMultipart(const std::string& key, const std::string& upload_id,
-                           const std::vector<std::string>& etags);
-  Status AbortMultipart(const std::string& key, const std::string& upload_id);
+                           const std::vector<std::string>& etags) override;
+  Status AbortMultipart(const std::string& key, const std::string& upload_id) override;
 
   // Checks that the bucket exists and can be listed under `prefix`, with at
   // most `retries` retries; errors name bucket and endpoint.
-  Status Probe(const std::string& prefix, int retries);
+  Status Probe(const std::string& prefix, int retries) override;
 
  private:
   struct Request {
@@ -162,6 +143,12 @@ class S3Client {
 };
 
 // Helpers shared with the UFS layer and its tests.
+
+// The Status code of an S3 error reply, from its HTTP status and S3's error
+// code: 404 NotFound, 401/403 PermissionDenied, 409 Busy, 412 IoError (the
+// object changed), 416 OutOfRange, 501 NotSupported, 503 Unavailable,
+// EntityTooLarge TooLarge, other 400s InvalidArgument, the rest IoError.
+Code S3ErrorCode(long http_status, const std::string& s3_code);
 
 // Parses an RFC 1123 date ("Wed, 12 Oct 2009 17:50:00 GMT") or ISO 8601
 // ("2009-10-12T17:50:00.123Z") to ns since the epoch; 0 when malformed.

@@ -4,6 +4,12 @@
 // or are implied by the keys below them. Mode, owner, group and mtime live in
 // user metadata (x-amz-meta-mode/-uid/-gid/-mtime, as s3fs writes them).
 // See docs/S3.md for configuration and semantics.
+//
+// The room, top down: s3_ufs.cc (the Ufs operations) over s3_namespace.h
+// (paths, probes, shadowing, listings, the seen cache), s3_metadata.h (the
+// attribute codec), s3_stream.h (readers), s3_writer.h (uploads) and
+// s3_settings.h (a mount's settings), all over object_client.h, which
+// s3_client.h implements over HTTP.
 #ifndef ALLUXIO_CLIENT_S3_S3_UFS_H_
 #define ALLUXIO_CLIENT_S3_S3_UFS_H_
 
@@ -12,6 +18,8 @@
 #include <string>
 
 #include "alluxio/ufs.h"
+#include "s3/object_client.h"
+#include "s3/s3_settings.h"
 
 namespace alluxio {
 
@@ -25,6 +33,12 @@ namespace alluxio {
 Result<std::shared_ptr<Ufs>> CreateS3Ufs(const std::string& uri,
                                          const std::map<std::string, std::string>& options,
                                          const Configuration& conf);
+
+// The UFS of `where` over `client`, as CreateS3Ufs makes it but without
+// checking the bucket: for tests with another ObjectClient (an in-memory
+// fake) and for callers that checked it already.
+std::shared_ptr<Ufs> NewS3Ufs(std::shared_ptr<s3::ObjectClient> client, s3::S3Location where,
+                              const s3::S3UfsSettings& settings);
 
 }  // namespace alluxio
 
