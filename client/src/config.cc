@@ -3,10 +3,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 
 namespace alluxio {
 
@@ -29,6 +31,29 @@ std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
+}
+
+#include "alluxio_keys.inc"
+
+// Whether `text` matches `pattern`, where each '*' stands for one or more
+// characters.
+bool MatchesPattern(std::string_view pattern, std::string_view text) {
+  size_t star = pattern.find('*');
+  if (star == std::string_view::npos) return pattern == text;
+  if (text.substr(0, star) != pattern.substr(0, star)) return false;
+  std::string_view rest = pattern.substr(star + 1);
+  for (size_t i = star + 1; i <= text.size(); ++i) {
+    if (MatchesPattern(rest, text.substr(i))) return true;
+  }
+  return false;
+}
+
+bool IsAlluxioKey(std::string_view key) {
+  if (std::binary_search(std::begin(kAlluxioKeys), std::end(kAlluxioKeys), key)) return true;
+  for (std::string_view p : kAlluxioKeyPatterns) {
+    if (MatchesPattern(p, key)) return true;
+  }
+  return false;
 }
 
 const PropertyKey* FindKey(std::string_view name) {
@@ -216,7 +241,9 @@ std::string Configuration::EnvName(std::string_view key) {
 Status Configuration::Set(const std::string& key, const std::string& value, const char* source) {
   if (key.empty()) return Status::InvalidArgument("empty property name");
   if (FindKey(key) == nullptr && key.rfind("alluxio.", 0) == 0) {
-    warnings_.push_back("unknown property " + key + " (from " + source + ")");
+    warnings_.push_back(IsAlluxioKey(key) ? "property " + key + " (from " + source +
+                                                ") is Alluxio's, not used by alluxio-posix"
+                                          : "unknown property " + key + " (from " + source + ")");
   }
   values_[key] = value;
   sources_[key] = source;

@@ -120,6 +120,24 @@ TEST(ConfigTest, UnknownAlluxioKeyIsAWarning) {
   ASSERT_TRUE(conf.ok());
   ASSERT_EQ(conf->warnings().size(), 1u);
   EXPECT_NE(conf->warnings()[0].find("alluxio.no.such.key"), std::string::npos);
+  EXPECT_NE(conf->warnings()[0].find("unknown"), std::string::npos);
+}
+
+TEST(ConfigTest, AlluxioKeysWeDoNotUseAreSaidToBeAlluxios) {
+  for (const char* key : {"alluxio.user.file.writetype.default", "alluxio.master.hostname",
+                          "alluxio.worker.tieredstore.level3.alias",      // a template
+                          "alluxio.master.mount.table.data.readonly"}) {  // a template
+    auto conf = Configuration::FromMap({{key, "x"}});
+    ASSERT_TRUE(conf.ok()) << key;
+    ASSERT_EQ(conf->warnings().size(), 1u) << key;
+    EXPECT_NE(conf->warnings()[0].find("not used by alluxio-posix"), std::string::npos)
+        << conf->warnings()[0];
+  }
+  // A template's '*' stands for something: the bare stem is no key.
+  auto conf = Configuration::FromMap({{"alluxio.worker.tieredstore.level.alias", "x"}});
+  ASSERT_TRUE(conf.ok());
+  ASSERT_EQ(conf->warnings().size(), 1u);
+  EXPECT_NE(conf->warnings()[0].find("unknown"), std::string::npos);
 }
 
 TEST(ConfigTest, PrecedenceDefaultsSiteEnvFlags) {
