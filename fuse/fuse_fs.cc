@@ -283,14 +283,23 @@ void FuseFs::Forget(fuse_ino_t ino, uint64_t nlookup) {
 }
 
 int FuseFs::GetAttr(fuse_ino_t ino, fuse_file_info* fi, struct stat* st) {
-  std::shared_ptr<OpenFile> writer;
-  if (fi != nullptr && fi->fh != 0) writer = files_.Get(fi->fh);
-  if (writer && !writer->writable()) writer.reset();
+  std::shared_ptr<OpenFile> open;  // fstat: the descriptor's own open file
+  if (fi != nullptr && fi->fh != 0) open = files_.Get(fi->fh);
+  std::shared_ptr<OpenFile> writer = open && open->writable() ? open : nullptr;
   InodeView v;
   if (!inodes_.Get(ino, &v)) return ESTALE;
   if (!writer) writer = v.writer;
-  if (!writer && v.path.empty()) return ENOENT;
   FileAttr a;
+  if (!writer && v.path.empty()) {
+    // Unlinked while open: as on a local file system, fstat of the open
+    // descriptor still describes the file it reads.
+    if (open == nullptr) return ENOENT;
+    auto r = open->Stat();
+    if (!r.ok()) return ENOENT;
+    a = *r;
+    FillStat(a, st);
+    return 0;
+  }
   if (int err = AttrOf(v.path, writer, &a)) return err;
   if (v.is_dir != a.is_dir) return ESTALE;  // replaced by the other kind
   FillStat(a, st);
