@@ -19,7 +19,7 @@ static_assert(sizeof(struct statvfs) == sizeof(struct statvfs64), "x86_64 statvf
 int FstatDesc(int fd, Desc& d, struct stat* st) {
   auto a = DescAttr(d);
   if (!a.ok()) return Fail(a.status());
-  FillStat(*a, st);
+  FillStat(*a, kServedStat, st);
   if (d.backed) {  // the copy holds the current size
     struct stat real_st;
     if (real::fstat(fd, &real_st) == 0) {
@@ -43,26 +43,6 @@ int StatAt(int dirfd, const char* path, struct stat* st, int flags, RealFn&& rea
   return ByPath(-1, dirfd, path, real_call, [&](const Served& w) { return StatServed(w, st); });
 }
 
-void FillStatx(const FileAttr& a, struct statx* sx) {
-  memset(sx, 0, sizeof(*sx));
-  sx->stx_mask = STATX_BASIC_STATS;
-  sx->stx_blksize = 128 * 1024;
-  sx->stx_nlink = a.is_dir ? 2 : 1;
-  sx->stx_uid = a.uid;
-  sx->stx_gid = a.gid;
-  sx->stx_mode = static_cast<uint16_t>((a.is_dir ? S_IFDIR : S_IFREG) | (a.mode & 07777));
-  sx->stx_ino = a.ino;
-  sx->stx_size = a.size;
-  sx->stx_blocks = (a.size + 511) / 512;
-  struct statx_timestamp t;
-  t.tv_sec = a.mtime_ns / 1000000000;
-  t.tv_nsec = static_cast<uint32_t>(a.mtime_ns % 1000000000);
-  t.__reserved = 0;
-  sx->stx_atime = sx->stx_ctime = sx->stx_mtime = t;
-  sx->stx_dev_major = 0xa1;
-  sx->stx_dev_minor = 0x10;
-}
-
 // access(2) against the served attributes, for the real or effective ids.
 int AccessServed(const Served& w, int mode, bool effective) {
   SHIM_FS_OR_FAIL(fs, -1);
@@ -70,20 +50,7 @@ int AccessServed(const Served& w, int mode, bool effective) {
   if (!a.ok()) return Fail(a.status());
   if (mode == F_OK) return 0;
   if (mode & ~(R_OK | W_OK | X_OK)) return Fail(EINVAL);
-  uid_t uid = effective ? geteuid() : getuid();
-  gid_t gid = effective ? getegid() : getgid();
-  if (uid == 0) {
-    // root may read and write anything, and execute what anyone may.
-    if ((mode & X_OK) && !a->is_dir && !(a->mode & 0111)) return Fail(EACCES);
-    return 0;
-  }
-  uint32_t bits = a->uid == uid   ? (a->mode >> 6) & 7
-                  : a->gid == gid ? (a->mode >> 3) & 7
-                                  : a->mode & 7;
-  if ((mode & R_OK) && !(bits & 4)) return Fail(EACCES);
-  if ((mode & W_OK) && !(bits & 2)) return Fail(EACCES);
-  if ((mode & X_OK) && !(bits & 1)) return Fail(EACCES);
-  return 0;
+  return CallerMayAccess(*a, mode, effective) ? 0 : Fail(EACCES);
 }
 
 int Done(const Status& st) { return st.ok() ? 0 : Fail(st); }
@@ -358,7 +325,7 @@ SHIM_EXPORT int statx(int dirfd, const char* path, int flags, unsigned int mask,
   auto real_call = [&] { return real::statx(dirfd, path, flags, mask, sx); };
   auto from_attr = [&](const alluxio::Result<alluxio::FileAttr>& a) {
     if (!a.ok()) return Fail(a.status());
-    FillStatx(*a, sx);
+    FillStatx(*a, kServedStat, sx);
     return 0;
   };
   if (path != nullptr && path[0] == '\0' && (flags & AT_EMPTY_PATH) && dirfd != AT_FDCWD) {

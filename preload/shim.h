@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "alluxio/file_system.h"
+#include "alluxio/posix_attr.h"
 #include "real.h"
 
 namespace alluxio::preload {
@@ -259,13 +260,17 @@ void AdoptInherited();
 // Opens `where` as open(2) would with these flags and mode (before umask).
 int OpenServed(const Served& where, int flags, mode_t mode);
 
-// Whether the effective user may access a file with these attributes in
-// `mode` (R_OK/W_OK/X_OK), as the kernel decides (root passes all but X_OK
-// on files no one may execute).
-bool MayAccess(const FileAttr& a, int mode);
+// Whether this process may access a file with these attributes in `mode`
+// (R_OK/W_OK/X_OK), as the kernel decides (alluxio::MayAccess), with its
+// effective ids (or the real ones, for access(2)) and only its primary group
+// (the open path makes no getgroups call).
+bool CallerMayAccess(const FileAttr& a, int mode, bool effective = true);
+
+// Served files in stat: a device of their own, makedev(0xa1, 0x10), and
+// 128 KiB as the preferred I/O size.
+inline constexpr StatLayout kServedStat{(0xa1 << 8) | 0x10, 128 * 1024};
 
 // Stat results in the kernel's layout.
-void FillStat(const FileAttr& a, struct stat* st);
 int StatServed(const Served& where, struct stat* st);
 
 // A Desc's current attributes (open handles report unflushed writes).
