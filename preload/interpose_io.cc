@@ -241,16 +241,7 @@ SHIM_EXPORT int open(const char* path, int flags, ...) {
       AT_FDCWD, path, [&] { return real::open(path, flags, mode); },
       [&](const Served& w) { return OpenServed(w, flags, mode); });
 }
-
-SHIM_EXPORT int open64(const char* path, int flags, ...) {
-  va_list ap;
-  va_start(ap, flags);
-  mode_t mode = ModeArg(flags, ap);
-  va_end(ap);
-  return OpenByPath(
-      AT_FDCWD, path, [&] { return real::open64(path, flags, mode); },
-      [&](const Served& w) { return OpenServed(w, flags, mode); });
-}
+SHIM_TWIN(open64, open);
 
 SHIM_EXPORT int __open_2(const char* path, int flags) {
   return OpenByPath(
@@ -273,16 +264,7 @@ SHIM_EXPORT int openat(int dirfd, const char* path, int flags, ...) {
       dirfd, path, [&] { return real::openat(dirfd, path, flags, mode); },
       [&](const Served& w) { return OpenServed(w, flags, mode); });
 }
-
-SHIM_EXPORT int openat64(int dirfd, const char* path, int flags, ...) {
-  va_list ap;
-  va_start(ap, flags);
-  mode_t mode = ModeArg(flags, ap);
-  va_end(ap);
-  return OpenByPath(
-      dirfd, path, [&] { return real::openat64(dirfd, path, flags, mode); },
-      [&](const Served& w) { return OpenServed(w, flags, mode); });
-}
+SHIM_TWIN(openat64, openat);
 
 SHIM_EXPORT int __openat_2(int dirfd, const char* path, int flags) {
   return OpenByPath(
@@ -301,12 +283,7 @@ SHIM_EXPORT int creat(const char* path, mode_t mode) {
       AT_FDCWD, path, [&] { return real::creat(path, mode); },
       [&](const Served& w) { return OpenServed(w, O_CREAT | O_WRONLY | O_TRUNC, mode); });
 }
-
-SHIM_EXPORT int creat64(const char* path, mode_t mode) {
-  return OpenByPath(
-      AT_FDCWD, path, [&] { return real::creat64(path, mode); },
-      [&](const Served& w) { return OpenServed(w, O_CREAT | O_WRONLY | O_TRUNC, mode); });
-}
+SHIM_TWIN(creat64, creat);
 
 // --- close ----------------------------------------------------------------
 
@@ -360,12 +337,7 @@ SHIM_EXPORT ssize_t pread(int fd, void* buf, size_t n, off_t off) {
       -1, fd, [&] { return real::pread(fd, buf, n, off); },
       [&](Desc& d) { return off < 0 ? Fail(EINVAL) : ReadDesc(fd, d, buf, n, off); });
 }
-
-SHIM_EXPORT ssize_t pread64(int fd, void* buf, size_t n, off64_t off) {
-  return ByFd<ssize_t>(
-      -1, fd, [&] { return real::pread64(fd, buf, n, off); },
-      [&](Desc& d) { return off < 0 ? Fail(EINVAL) : ReadDesc(fd, d, buf, n, off); });
-}
+SHIM_TWIN(pread64, pread);
 
 SHIM_EXPORT ssize_t __pread_chk(int fd, void* buf, size_t n, off_t off, size_t buflen) {
   return ByFd<ssize_t>(
@@ -396,24 +368,14 @@ SHIM_EXPORT ssize_t preadv(int fd, const struct iovec* iov, int cnt, off_t off) 
       -1, fd, [&] { return real::preadv(fd, iov, cnt, off); },
       [&](Desc& d) { return off < 0 ? Fail(EINVAL) : VecIo(fd, d, iov, cnt, off, false); });
 }
-
-SHIM_EXPORT ssize_t preadv64(int fd, const struct iovec* iov, int cnt, off64_t off) {
-  return ByFd<ssize_t>(
-      -1, fd, [&] { return real::preadv64(fd, iov, cnt, off); },
-      [&](Desc& d) { return off < 0 ? Fail(EINVAL) : VecIo(fd, d, iov, cnt, off, false); });
-}
+SHIM_TWIN(preadv64, preadv);
 
 SHIM_EXPORT ssize_t preadv2(int fd, const struct iovec* iov, int cnt, off_t off, int flags) {
   return ByFd<ssize_t>(
       -1, fd, [&] { return real::preadv2(fd, iov, cnt, off, flags); },
       [&](Desc& d) { return VecIo(fd, d, iov, cnt, off, false); });
 }
-
-SHIM_EXPORT ssize_t preadv64v2(int fd, const struct iovec* iov, int cnt, off64_t off, int flags) {
-  return ByFd<ssize_t>(
-      -1, fd, [&] { return real::preadv64v2(fd, iov, cnt, off, flags); },
-      [&](Desc& d) { return VecIo(fd, d, iov, cnt, off, false); });
-}
+SHIM_TWIN(preadv64v2, preadv2);
 
 // --- write ----------------------------------------------------------------
 
@@ -428,12 +390,7 @@ SHIM_EXPORT ssize_t pwrite(int fd, const void* buf, size_t n, off_t off) {
       -1, fd, [&] { return real::pwrite(fd, buf, n, off); },
       [&](Desc& d) { return off < 0 ? Fail(EINVAL) : WriteDesc(fd, d, buf, n, off); });
 }
-
-SHIM_EXPORT ssize_t pwrite64(int fd, const void* buf, size_t n, off64_t off) {
-  return ByFd<ssize_t>(
-      -1, fd, [&] { return real::pwrite64(fd, buf, n, off); },
-      [&](Desc& d) { return off < 0 ? Fail(EINVAL) : WriteDesc(fd, d, buf, n, off); });
-}
+SHIM_TWIN(pwrite64, pwrite);
 
 SHIM_EXPORT ssize_t writev(int fd, const struct iovec* iov, int cnt) {
   return ByFd<ssize_t>(
@@ -446,24 +403,14 @@ SHIM_EXPORT ssize_t pwritev(int fd, const struct iovec* iov, int cnt, off_t off)
       -1, fd, [&] { return real::pwritev(fd, iov, cnt, off); },
       [&](Desc& d) { return off < 0 ? Fail(EINVAL) : VecIo(fd, d, iov, cnt, off, true); });
 }
-
-SHIM_EXPORT ssize_t pwritev64(int fd, const struct iovec* iov, int cnt, off64_t off) {
-  return ByFd<ssize_t>(
-      -1, fd, [&] { return real::pwritev64(fd, iov, cnt, off); },
-      [&](Desc& d) { return off < 0 ? Fail(EINVAL) : VecIo(fd, d, iov, cnt, off, true); });
-}
+SHIM_TWIN(pwritev64, pwritev);
 
 SHIM_EXPORT ssize_t pwritev2(int fd, const struct iovec* iov, int cnt, off_t off, int flags) {
   return ByFd<ssize_t>(
       -1, fd, [&] { return real::pwritev2(fd, iov, cnt, off, flags); },
       [&](Desc& d) { return VecIo(fd, d, iov, cnt, off, true); });
 }
-
-SHIM_EXPORT ssize_t pwritev64v2(int fd, const struct iovec* iov, int cnt, off64_t off, int flags) {
-  return ByFd<ssize_t>(
-      -1, fd, [&] { return real::pwritev64v2(fd, iov, cnt, off, flags); },
-      [&](Desc& d) { return VecIo(fd, d, iov, cnt, off, true); });
-}
+SHIM_TWIN(pwritev64v2, pwritev2);
 
 // --- position, sync, size ---------------------------------------------------
 
@@ -472,12 +419,7 @@ SHIM_EXPORT off_t lseek(int fd, off_t off, int whence) {
       -1, fd, [&] { return real::lseek(fd, off, whence); },
       [&](Desc& d) { return SeekDesc(fd, d, off, whence); });
 }
-
-SHIM_EXPORT off64_t lseek64(int fd, off64_t off, int whence) {
-  return ByFd<off64_t>(
-      -1, fd, [&] { return real::lseek64(fd, off, whence); },
-      [&](Desc& d) { return SeekDesc(fd, d, off, whence); });
-}
+SHIM_TWIN(lseek64, lseek);
 
 static int SyncDesc(Desc& d) {
   if (!d.staged && !d.handle) return 0;
@@ -522,12 +464,7 @@ SHIM_EXPORT int ftruncate(int fd, off_t len) {
       -1, fd, [&] { return real::ftruncate(fd, len); },
       [&](Desc& d) { return TruncateDesc(fd, d, len); });
 }
-
-SHIM_EXPORT int ftruncate64(int fd, off64_t len) {
-  return ByFd(
-      -1, fd, [&] { return real::ftruncate64(fd, len); },
-      [&](Desc& d) { return TruncateDesc(fd, d, len); });
-}
+SHIM_TWIN(ftruncate64, ftruncate);
 
 static int TruncatePath(const Served& w, off64_t len) {
   if (len < 0) return Fail(EINVAL);
@@ -544,12 +481,7 @@ SHIM_EXPORT int truncate(const char* path, off_t len) {
       -1, AT_FDCWD, path, [&] { return real::truncate(path, len); },
       [&](const Served& w) { return TruncatePath(w, len); });
 }
-
-SHIM_EXPORT int truncate64(const char* path, off64_t len) {
-  return ByPath(
-      -1, AT_FDCWD, path, [&] { return real::truncate64(path, len); },
-      [&](const Served& w) { return TruncatePath(w, len); });
-}
+SHIM_TWIN(truncate64, truncate);
 
 // posix_fadvise returns an error number instead of setting errno.
 static int AdviseDesc(Desc& d, off64_t len, int advice) {
@@ -566,15 +498,7 @@ SHIM_EXPORT int posix_fadvise(int fd, off_t off, off_t len, int advice) {
   errno = saved;
   return rc;
 }
-
-SHIM_EXPORT int posix_fadvise64(int fd, off64_t off, off64_t len, int advice) {
-  int saved = errno;
-  int rc = ByFd(
-      EBADF, fd, [&] { return real::posix_fadvise64(fd, off, len, advice); },
-      [&](Desc& d) { return AdviseDesc(d, len, advice); });
-  errno = saved;
-  return rc;
-}
+SHIM_TWIN(posix_fadvise64, posix_fadvise);
 
 // --- copies between descriptors ---------------------------------------------
 
@@ -590,16 +514,7 @@ SHIM_EXPORT ssize_t sendfile(int out_fd, int in_fd, off_t* offset, size_t count)
     return n;
   });
 }
-
-SHIM_EXPORT ssize_t sendfile64(int out_fd, int in_fd, off64_t* offset, size_t count) {
-  if (Bypass() || (!Fds().IsServed(in_fd) && !Fds().IsServed(out_fd))) {
-    return real::sendfile64(out_fd, in_fd, offset, count);
-  }
-  return Protect<ssize_t>(-1, [&] {
-    Guard guard;
-    return CopyFds(in_fd, offset, out_fd, nullptr, count);
-  });
-}
+SHIM_TWIN(sendfile64, sendfile);
 
 SHIM_EXPORT ssize_t copy_file_range(int in_fd, off64_t* in_off, int out_fd, off64_t* out_off,
                                     size_t len, unsigned int flags) {
@@ -804,16 +719,7 @@ SHIM_EXPORT int fcntl(int fd, int cmd, ...) {
       -1, fd, [&] { return real::fcntl(fd, cmd, arg); },
       [&](Desc& d) { return FcntlServed(fd, d, cmd, arg); });
 }
-
-SHIM_EXPORT int fcntl64(int fd, int cmd, ...) {
-  va_list ap;
-  va_start(ap, cmd);
-  long arg = va_arg(ap, long);
-  va_end(ap);
-  return ByFd(
-      -1, fd, [&] { return SHIM_REAL(fcntl64, -1, fd, cmd, arg); },
-      [&](Desc& d) { return FcntlServed(fd, d, cmd, arg); });
-}
+SHIM_TWIN(fcntl64, fcntl);
 
 SHIM_EXPORT int ioctl(int fd, unsigned long request, ...) {
   va_list ap;
@@ -882,12 +788,7 @@ SHIM_EXPORT int lockf(int fd, int cmd, off_t len) {
       -1, fd, [&] { return real::lockf(fd, cmd, len); },
       [&](Desc& d) { return LockfDesc(fd, d, cmd, len); });
 }
-
-SHIM_EXPORT int lockf64(int fd, int cmd, off64_t len) {
-  return ByFd(
-      -1, fd, [&] { return real::lockf64(fd, cmd, len); },
-      [&](Desc& d) { return LockfDesc(fd, d, cmd, len); });
-}
+SHIM_TWIN(lockf64, lockf);
 
 // --- preallocation ------------------------------------------------------------
 
@@ -936,15 +837,7 @@ SHIM_EXPORT int fallocate(int fd, int mode, off_t off, off_t len) {
         return e == 0 ? 0 : Fail(e);
       });
 }
-
-SHIM_EXPORT int fallocate64(int fd, int mode, off64_t off, off64_t len) {
-  return ByFd(
-      -1, fd, [&] { return real::fallocate64(fd, mode, off, len); },
-      [&](Desc& d) {
-        int e = AllocateDesc(fd, d, off, len, mode);
-        return e == 0 ? 0 : Fail(e);
-      });
-}
+SHIM_TWIN(fallocate64, fallocate);
 
 // --- temporary files ----------------------------------------------------------
 
@@ -953,41 +846,25 @@ SHIM_EXPORT int mkstemp(char* tmpl) {
       -1, AT_FDCWD, tmpl, [&] { return real::mkstemp(tmpl); },
       [&](const Served&) { return MakeTemp(tmpl, 0, 0, false); });
 }
-SHIM_EXPORT int mkstemp64(char* tmpl) {
-  return ByPath(
-      -1, AT_FDCWD, tmpl, [&] { return real::mkstemp64(tmpl); },
-      [&](const Served&) { return MakeTemp(tmpl, 0, 0, false); });
-}
+SHIM_TWIN(mkstemp64, mkstemp);
 SHIM_EXPORT int mkostemp(char* tmpl, int flags) {
   return ByPath(
       -1, AT_FDCWD, tmpl, [&] { return real::mkostemp(tmpl, flags); },
       [&](const Served&) { return MakeTemp(tmpl, 0, flags, false); });
 }
-SHIM_EXPORT int mkostemp64(char* tmpl, int flags) {
-  return ByPath(
-      -1, AT_FDCWD, tmpl, [&] { return real::mkostemp64(tmpl, flags); },
-      [&](const Served&) { return MakeTemp(tmpl, 0, flags, false); });
-}
+SHIM_TWIN(mkostemp64, mkostemp);
 SHIM_EXPORT int mkstemps(char* tmpl, int suffix_len) {
   return ByPath(
       -1, AT_FDCWD, tmpl, [&] { return real::mkstemps(tmpl, suffix_len); },
       [&](const Served&) { return MakeTemp(tmpl, suffix_len, 0, false); });
 }
-SHIM_EXPORT int mkstemps64(char* tmpl, int suffix_len) {
-  return ByPath(
-      -1, AT_FDCWD, tmpl, [&] { return real::mkstemps64(tmpl, suffix_len); },
-      [&](const Served&) { return MakeTemp(tmpl, suffix_len, 0, false); });
-}
+SHIM_TWIN(mkstemps64, mkstemps);
 SHIM_EXPORT int mkostemps(char* tmpl, int suffix_len, int flags) {
   return ByPath(
       -1, AT_FDCWD, tmpl, [&] { return real::mkostemps(tmpl, suffix_len, flags); },
       [&](const Served&) { return MakeTemp(tmpl, suffix_len, flags, false); });
 }
-SHIM_EXPORT int mkostemps64(char* tmpl, int suffix_len, int flags) {
-  return ByPath(
-      -1, AT_FDCWD, tmpl, [&] { return real::mkostemps64(tmpl, suffix_len, flags); },
-      [&](const Served&) { return MakeTemp(tmpl, suffix_len, flags, false); });
-}
+SHIM_TWIN(mkostemps64, mkostemps);
 SHIM_EXPORT char* mkdtemp(char* tmpl) {
   return ByPath<char*>(
       nullptr, AT_FDCWD, tmpl, [&] { return real::mkdtemp(tmpl); },

@@ -246,80 +246,45 @@ SHIM_EXPORT int stat(const char* path, struct stat* st) {
       -1, AT_FDCWD, path, [&] { return real::stat(path, st); },
       [&](const Served& w) { return StatServed(w, st); });
 }
-SHIM_EXPORT int stat64(const char* path, struct stat64* st) {
-  auto* s = reinterpret_cast<struct stat*>(st);
-  return ByPath(
-      -1, AT_FDCWD, path, [&] { return real::stat64(path, st); },
-      [&](const Served& w) { return StatServed(w, s); });
-}
+SHIM_TWIN(stat64, stat);
 SHIM_EXPORT int lstat(const char* path, struct stat* st) {
   return ByPath(
       -1, AT_FDCWD, path, [&] { return real::lstat(path, st); },
       [&](const Served& w) { return StatServed(w, st); });
 }
-SHIM_EXPORT int lstat64(const char* path, struct stat64* st) {
-  auto* s = reinterpret_cast<struct stat*>(st);
-  return ByPath(
-      -1, AT_FDCWD, path, [&] { return real::lstat64(path, st); },
-      [&](const Served& w) { return StatServed(w, s); });
-}
+SHIM_TWIN(lstat64, lstat);
 SHIM_EXPORT int fstat(int fd, struct stat* st) {
   return ByFd(
       -1, fd, [&] { return real::fstat(fd, st); }, [&](Desc& d) { return FstatDesc(fd, d, st); });
 }
-SHIM_EXPORT int fstat64(int fd, struct stat64* st) {
-  auto* s = reinterpret_cast<struct stat*>(st);
-  return ByFd(
-      -1, fd, [&] { return real::fstat64(fd, st); }, [&](Desc& d) { return FstatDesc(fd, d, s); });
-}
+SHIM_TWIN(fstat64, fstat);
 SHIM_EXPORT int fstatat(int dirfd, const char* path, struct stat* st, int flags) {
   return StatAt(dirfd, path, st, flags, [&] { return real::fstatat(dirfd, path, st, flags); });
 }
-SHIM_EXPORT int fstatat64(int dirfd, const char* path, struct stat64* st, int flags) {
-  return StatAt(dirfd, path, reinterpret_cast<struct stat*>(st), flags,
-                [&] { return real::fstatat64(dirfd, path, st, flags); });
-}
+SHIM_TWIN(fstatat64, fstatat);
 SHIM_EXPORT int __xstat(int ver, const char* path, struct stat* st) {
   return ByPath(
       -1, AT_FDCWD, path, [&] { return SHIM_REAL(__xstat, -1, ver, path, st); },
       [&](const Served& w) { return StatServed(w, st); });
 }
-SHIM_EXPORT int __xstat64(int ver, const char* path, struct stat64* st) {
-  auto* s = reinterpret_cast<struct stat*>(st);
-  return ByPath(
-      -1, AT_FDCWD, path, [&] { return SHIM_REAL(__xstat64, -1, ver, path, st); },
-      [&](const Served& w) { return StatServed(w, s); });
-}
+SHIM_TWIN(__xstat64, __xstat);
 SHIM_EXPORT int __lxstat(int ver, const char* path, struct stat* st) {
   return ByPath(
       -1, AT_FDCWD, path, [&] { return SHIM_REAL(__lxstat, -1, ver, path, st); },
       [&](const Served& w) { return StatServed(w, st); });
 }
-SHIM_EXPORT int __lxstat64(int ver, const char* path, struct stat64* st) {
-  auto* s = reinterpret_cast<struct stat*>(st);
-  return ByPath(
-      -1, AT_FDCWD, path, [&] { return SHIM_REAL(__lxstat64, -1, ver, path, st); },
-      [&](const Served& w) { return StatServed(w, s); });
-}
+SHIM_TWIN(__lxstat64, __lxstat);
 SHIM_EXPORT int __fxstat(int ver, int fd, struct stat* st) {
   return ByFd(
       -1, fd, [&] { return SHIM_REAL(__fxstat, -1, ver, fd, st); },
       [&](Desc& d) { return FstatDesc(fd, d, st); });
 }
-SHIM_EXPORT int __fxstat64(int ver, int fd, struct stat64* st) {
-  auto* s = reinterpret_cast<struct stat*>(st);
-  return ByFd(
-      -1, fd, [&] { return SHIM_REAL(__fxstat64, -1, ver, fd, st); },
-      [&](Desc& d) { return FstatDesc(fd, d, s); });
-}
+SHIM_TWIN(__fxstat64, __fxstat);
 SHIM_EXPORT int __fxstatat(int ver, int dirfd, const char* path, struct stat* st, int flags) {
   return StatAt(dirfd, path, st, flags,
                 [&] { return SHIM_REAL(__fxstatat, -1, ver, dirfd, path, st, flags); });
 }
-SHIM_EXPORT int __fxstatat64(int ver, int dirfd, const char* path, struct stat64* st, int flags) {
-  return StatAt(dirfd, path, reinterpret_cast<struct stat*>(st), flags,
-                [&] { return SHIM_REAL(__fxstatat64, -1, ver, dirfd, path, st, flags); });
-}
+SHIM_TWIN(__fxstatat64, __fxstatat);
 
 SHIM_EXPORT int statx(int dirfd, const char* path, int flags, unsigned int mask, struct statx* sx) {
   auto real_call = [&] { return real::statx(dirfd, path, flags, mask, sx); };
@@ -614,40 +579,21 @@ SHIM_EXPORT int statfs(const char* path, struct statfs* sf) {
       -1, AT_FDCWD, path, [&] { return real::statfs(path, sf); },
       [&](const Served& w) { return StatfsServed(w, sf); });
 }
-SHIM_EXPORT int statfs64(const char* path, struct statfs64* sf) {
-  auto* s = reinterpret_cast<struct statfs*>(sf);
-  return ByPath(
-      -1, AT_FDCWD, path, [&] { return real::statfs64(path, sf); },
-      [&](const Served& w) { return StatfsServed(w, s); });
-}
+SHIM_TWIN(statfs64, statfs);
 SHIM_EXPORT int fstatfs(int fd, struct statfs* sf) {
   return ByFd(
       -1, fd, [&] { return real::fstatfs(fd, sf); }, [&](Desc& d) { return FstatfsDesc(d, sf); });
 }
-SHIM_EXPORT int fstatfs64(int fd, struct statfs64* sf) {
-  auto* s = reinterpret_cast<struct statfs*>(sf);
-  return ByFd(
-      -1, fd, [&] { return real::fstatfs64(fd, sf); }, [&](Desc& d) { return FstatfsDesc(d, s); });
-}
+SHIM_TWIN(fstatfs64, fstatfs);
 SHIM_EXPORT int statvfs(const char* path, struct statvfs* sv) {
   return ByPath(
       -1, AT_FDCWD, path, [&] { return real::statvfs(path, sv); },
       [&](const Served& w) { return StatvfsServed(w, sv); });
 }
-SHIM_EXPORT int statvfs64(const char* path, struct statvfs64* sv) {
-  auto* s = reinterpret_cast<struct statvfs*>(sv);
-  return ByPath(
-      -1, AT_FDCWD, path, [&] { return real::statvfs64(path, sv); },
-      [&](const Served& w) { return StatvfsServed(w, s); });
-}
+SHIM_TWIN(statvfs64, statvfs);
 SHIM_EXPORT int fstatvfs(int fd, struct statvfs* sv) {
   return ByFd(
       -1, fd, [&] { return real::fstatvfs(fd, sv); },
       [&](Desc& d) { return StatvfsServed(d.where, sv); });
 }
-SHIM_EXPORT int fstatvfs64(int fd, struct statvfs64* sv) {
-  auto* s = reinterpret_cast<struct statvfs*>(sv);
-  return ByFd(
-      -1, fd, [&] { return real::fstatvfs64(fd, sv); },
-      [&](Desc& d) { return StatvfsServed(d.where, s); });
-}
+SHIM_TWIN(fstatvfs64, fstatvfs);
