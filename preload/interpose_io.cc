@@ -24,7 +24,13 @@ ssize_t ReadDesc(int fd, Desc& d, void* buf, size_t n, off_t pos) {
     auto r = d.handle->Read(static_cast<uint64_t>(pos), static_cast<char*>(buf), n);
     return r.ok() ? static_cast<ssize_t>(*r) : Fail(r.status());
   }
-  std::lock_guard<std::mutex> lock(d.mu);
+  std::unique_lock<std::mutex> lock(d.mu);
+  if (d.backed) {
+    // MakeBacked switched the description between the check above and the
+    // lock: its fds now carry the offset (the copy was positioned there).
+    lock.unlock();
+    return real::read(fd, buf, n);
+  }
   auto r = d.handle->Read(d.offset, static_cast<char*>(buf), n);
   if (!r.ok()) return Fail(r.status());
   d.offset += *r;
@@ -65,7 +71,13 @@ ssize_t WriteDesc(int fd, Desc& d, const void* buf, size_t n, off_t pos) {
     auto w = d.handle->Write(at, p, n);
     return w.ok() ? static_cast<ssize_t>(*w) : Fail(w.status());
   }
-  std::lock_guard<std::mutex> lock(d.mu);
+  std::unique_lock<std::mutex> lock(d.mu);
+  if (d.staged) {
+    // StageKept switched the description to the staging file between the
+    // check above and the lock: the kernel has the offset now.
+    lock.unlock();
+    return WriteDesc(fd, d, buf, n, pos);
+  }
   uint64_t off = d.offset;
   if (d.flags & O_APPEND) {
     auto a = d.handle->Stat();
@@ -80,7 +92,11 @@ ssize_t WriteDesc(int fd, Desc& d, const void* buf, size_t n, off_t pos) {
 
 off_t SeekDesc(int fd, Desc& d, off_t off, int whence) {
   if (d.backed) return real::lseek(fd, off, whence);
-  std::lock_guard<std::mutex> lock(d.mu);
+  std::unique_lock<std::mutex> lock(d.mu);
+  if (d.backed) {  // switched meanwhile, as in ReadDesc
+    lock.unlock();
+    return real::lseek(fd, off, whence);
+  }
   if (d.is_dir) {
     // A directory's offset is its position in the listing.
     if (whence == SEEK_SET && off >= 0) {
@@ -128,6 +144,31 @@ namespace {
 // Releases what the fd held after an implicit close (dup2 onto a served
 // fd); like close(2) in that case, a failure cannot be reported.
 void Release(const std::shared_ptr<Desc>& d) { (void)ReleaseDesc(d); }
+
+// Makes a kernel duplicate with `dup_call` and registers it as another fd
+// of `d`, both under d->mu: MakeBacked and StageKept point every fd of a
+// description at a new file under that lock, and a duplicate made from the
+// old placeholder but registered after they looked would stay on
+// /dev/null. `too_high`: the errno for an fd beyond the table. What the new
+// fd replaced in the table is released after the lock.
+template <typename DupFn>
+int DupServed(const std::shared_ptr<Desc>& d, DupFn&& dup_call, int too_high) {
+  if (d == nullptr) return Fail(EBADF);  // closed meanwhile
+  std::shared_ptr<Desc> replaced;
+  int nfd;
+  {
+    std::lock_guard<std::mutex> lock(d->mu);
+    nfd = dup_call();
+    if (nfd < 0) return -1;
+    if (nfd >= FdTable::kMaxFds) {
+      real::close(nfd);
+      return Fail(too_high);
+    }
+    replaced = Fds().Install(nfd, d);
+  }
+  Release(replaced);
+  return nfd;
+}
 
 mode_t ModeArg(int flags, va_list ap) {
   return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? va_arg(ap, mode_t) : 0;
@@ -568,15 +609,8 @@ SHIM_EXPORT int dup(int fd) {
   return ByFd(
       -1, fd, [&] { return real::dup(fd); },
       [&](Desc&) {
-        std::shared_ptr<Desc> d = Fds().Get(fd);
-        int nfd = real::dup(fd);
-        if (nfd < 0) return -1;
-        if (nfd >= FdTable::kMaxFds) {
-          real::close(nfd);
-          return Fail(EMFILE);
-        }
-        Release(Fds().Install(nfd, d));
-        return nfd;
+        return DupServed(
+            Fds().Get(fd), [&] { return real::dup(fd); }, EMFILE);
       });
 }
 
@@ -586,19 +620,17 @@ static int Dup3(int oldfd, int newfd, int flags, bool is_dup2) {
   }
   return Protect(-1, [&] {
     std::shared_ptr<Desc> d = Fds().Get(oldfd);
-    int rc = is_dup2 ? real::dup2(oldfd, newfd) : real::dup3(oldfd, newfd, flags);
-    if (rc < 0 || oldfd == newfd) return rc;
-    if (d != nullptr) {
-      if (newfd >= FdTable::kMaxFds) {
-        real::close(newfd);
-        return Fail(EBADF);
-      }
-      Release(Fds().Install(newfd, d));
-      // stdio's internal calls on 0-2 bypass the shim: give them real bytes.
-      if (newfd <= 2) (void)MakeBacked(*d);
-    } else {
-      Release(Fds().Remove(newfd));
+    auto dup_call = [&] {
+      return is_dup2 ? real::dup2(oldfd, newfd) : real::dup3(oldfd, newfd, flags);
+    };
+    if (d == nullptr || oldfd == newfd) {
+      int rc = dup_call();
+      if (rc >= 0 && oldfd != newfd) Release(Fds().Remove(newfd));
+      return rc;
     }
+    int rc = DupServed(d, dup_call, EBADF);
+    // stdio's internal calls on 0-2 bypass the shim: give them real bytes.
+    if (rc >= 0 && newfd <= 2) (void)MakeBacked(*d);
     return rc;
   });
 }
@@ -666,15 +698,8 @@ static int FcntlServed(int fd, Desc& d, int cmd, long arg) {
   switch (cmd) {
     case F_DUPFD:
     case F_DUPFD_CLOEXEC: {
-      std::shared_ptr<Desc> shared = Fds().Get(fd);
-      int nfd = real::fcntl(fd, cmd, arg);
-      if (nfd < 0) return -1;
-      if (nfd >= FdTable::kMaxFds) {
-        real::close(nfd);
-        return Fail(EMFILE);
-      }
-      Release(Fds().Install(nfd, shared));
-      return nfd;
+      return DupServed(
+          Fds().Get(fd), [&] { return real::fcntl(fd, cmd, arg); }, EMFILE);
     }
     case F_GETFL:  // a staged description is the kernel's
       if (d.staged) return real::fcntl(fd, cmd, arg);
@@ -736,7 +761,11 @@ SHIM_EXPORT int ioctl(int fd, unsigned long request, ...) {
           if (d.backed) return real::ioctl(fd, request, arg);
           auto a = d.handle->Stat();
           if (!a.ok()) return Fail(a.status());
-          std::lock_guard<std::mutex> lock(d.mu);
+          std::unique_lock<std::mutex> lock(d.mu);
+          if (d.backed) {  // switched meanwhile: the kernel has the offset
+            lock.unlock();
+            return real::ioctl(fd, request, arg);
+          }
           *static_cast<int*>(arg) = a->size > d.offset ? static_cast<int>(a->size - d.offset) : 0;
           return 0;
         }
