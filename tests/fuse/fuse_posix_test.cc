@@ -27,6 +27,7 @@
 #include "testing/bytes.h"
 #include "testing/local_files.h"
 #include "testing/require.h"
+#include "testing/wait.h"
 
 namespace alluxio::testing {
 namespace {
@@ -587,15 +588,23 @@ TEST_P(AutoCacheTest, SeesChangesMadeElsewhere) {
   auto read = [&] { return ReadLocalFile(m->mount_point() + "/f"); };
   EXPECT_EQ(read(), "first version");
   EXPECT_EQ(read(), "first version");
-  // Another writer changes the file in the UFS.
-  std::ofstream(m->ufs_dir() + "/f", std::ios::trunc) << "second, longer version";
-  ::usleep(300 * 1000);
+  // Another writer changes the file in the UFS: seen once the kernel's
+  // attributes (0.1 s) and the client's metadata (50 ms) expire, which the
+  // test polls for rather than sleeping a fixed time.
+  const std::string ufs_file = m->ufs_dir() + "/f";
+  ASSERT_TRUE(WriteLocalFile(ufs_file, "second, longer version"));
+  EXPECT_TRUE(WaitFor([&] { return read() == "second, longer version"; }, 5)) << read();
   EXPECT_EQ(read(), "second, longer version");
-  EXPECT_EQ(read(), "second, longer version");
-  // Same size, new content: the modification time tells.
-  std::ofstream(m->ufs_dir() + "/f", std::ios::trunc) << "third, same-size versio";
-  ::usleep(300 * 1000);
-  EXPECT_EQ(read(), "third, same-size versio");
+  // Same size, new content: the modification time tells. It is set a
+  // second past the previous version's, so it differs whatever the clock's
+  // granularity and however fast the rewrite.
+  struct stat before;
+  ASSERT_EQ(::stat(ufs_file.c_str(), &before), 0);
+  ASSERT_TRUE(WriteLocalFile(ufs_file, "third, same-size versio"));
+  const struct timespec times[2] = {{0, UTIME_OMIT},
+                                    {before.st_mtim.tv_sec + 1, before.st_mtim.tv_nsec}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, ufs_file.c_str(), times, 0), 0);
+  EXPECT_TRUE(WaitFor([&] { return read() == "third, same-size versio"; }, 5)) << read();
 }
 
 // Another client on this node (as the shim would be) rewrites a file the
