@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds with a sanitizer (AddressSanitizer + UBSan, or ThreadSanitizer) and
-# runs the unit tests.
+# runs the unit tests. Under ThreadSanitizer these include the shim's
+# descriptor code under threads (linked.DescRaceTest.*: the shim linked into
+# the test program, since an LD_PRELOADed shim cannot run under a sanitizer).
 # Usage: ci/sanitize.sh [address|thread]
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "alluxio/path.h"
+#include "alluxio/posix_attr.h"
 #include "log.h"
 
 namespace alluxio::fuse {
@@ -23,6 +24,11 @@ constexpr unsigned kMaxIo = 1u << 20;
 // st_blksize: programs size their I/O buffers by it, and each FUSE request
 // costs a round trip, so advertise the largest request.
 constexpr blksize_t kPreferredIo = kMaxIo;
+// How attributes become struct stat here: st_dev 0, as the kernel puts the
+// mount's own device in every reply.
+constexpr StatLayout kFuseStat{0, kPreferredIo};
+
+void FillStat(const FileAttr& a, struct stat* st) { alluxio::FillStat(a, kFuseStat, st); }
 // Reported when the UFS cannot tell its capacity (object stores).
 constexpr uint64_t kUnknownSpace = uint64_t{1} << 50;
 // How long an open waits for the release of a writer whose last flush came
@@ -38,19 +44,6 @@ int64_t NowNs() {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
-
-struct timespec ToTimespec(int64_t ns) {
-  struct timespec ts;
-  int64_t sec = ns / 1000000000;
-  int64_t rem = ns % 1000000000;
-  if (rem < 0) {
-    rem += 1000000000;
-    --sec;
-  }
-  ts.tv_sec = static_cast<time_t>(sec);
-  ts.tv_nsec = static_cast<long>(rem);
-  return ts;
 }
 
 int64_t FromTimespec(const struct timespec& ts) {
@@ -218,21 +211,6 @@ int FuseFs::AttrOf(const std::string& path, const std::shared_ptr<OpenFile>& wri
   if (!r.ok()) return Errno(r.status(), "stat");
   *attr = *r;
   return 0;
-}
-
-void FuseFs::FillStat(const FileAttr& a, struct stat* st) const {
-  *st = {};
-  st->st_ino = a.ino;
-  st->st_mode = (a.is_dir ? S_IFDIR : S_IFREG) | (a.mode & 07777);
-  st->st_nlink = a.is_dir ? 2 : 1;
-  st->st_uid = a.uid;
-  st->st_gid = a.gid;
-  st->st_size = static_cast<off_t>(a.size);
-  st->st_blksize = kPreferredIo;
-  st->st_blocks = static_cast<blkcnt_t>((a.size + 511) / 512);
-  st->st_mtim = ToTimespec(a.mtime_ns);
-  st->st_atim = st->st_mtim;
-  st->st_ctim = st->st_mtim;
 }
 
 void FuseFs::FillEntry(const std::string& path, const FileAttr& attr, fuse_entry_param* e) {

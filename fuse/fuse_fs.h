@@ -146,7 +146,6 @@ class FuseFs {
   int AttrOf(const std::string& path, const std::shared_ptr<OpenFile>& writer, FileAttr* attr);
   // Registers a kernel reference to `path` and fills the entry reply.
   void FillEntry(const std::string& path, const FileAttr& attr, fuse_entry_param* e);
-  void FillStat(const FileAttr& attr, struct stat* st) const;
   // open/create: the fuse_file_info flags and the per-open state. `mark`
   // was taken before the handle was opened.
   void FinishOpen(uint64_t ino, std::shared_ptr<FileHandle> handle, const OpenOptions& opts,

@@ -336,6 +336,11 @@ void UnmapStagedMaps() {
 
 Status FinishStaged(Desc& d) {
   Guard guard;
+  // The last close and the last munmap may both get here at once (the
+  // close commits early and leaves finish_on_unmap for the munmap, which
+  // can come before that commit is done): one at a time, so the second
+  // sees committed_early and the rest as the first left them.
+  std::lock_guard<std::mutex> finishing(d.finish_mu);
   if (d.maps.load() > 0) {
     // Our own maps hold the description too, so holders cannot be told
     // apart: commit now, as a close of a local file leaves its content
@@ -520,6 +525,7 @@ void FinishAtExit() {
     if (d->staged && d->maps.load() > 0) {
       // Our maps count as holders: commit now what the file holds, and
       // leave a watcher in case another process holds it too.
+      std::lock_guard<std::mutex> finishing(d->finish_mu);
       int probe = Reopen(d->backing_fd, O_RDWR | O_CLOEXEC);
       if (probe >= 0 && OfdLock(probe, F_OFD_SETLKW, F_WRLCK, kCommitByte) == 0 &&
           !Committed(probe)) {

@@ -9,6 +9,24 @@
 
 #define SHIM_EXPORT extern "C" __attribute__((visibility("default")))
 
+// Exports `twin` as another name of the function `plain` defined just above
+// it in the same file, for the pairs that symbols.inc lists as
+// ALLUXIO_TWIN(twin, plain): the `*64` names whose plain twin is the same
+// function in x86_64 glibc (open64 and open share one address there, and
+// exports_test.sh checks that both there and here). A twin's real call is
+// then its plain twin's (real::open for open64), the very function glibc
+// would run; real::open64 is still resolved by its own name for code that
+// calls it. `copy` gives the alias the target's attributes (nothrow, ...),
+// as GCC asks of an alias; clang, which only parses this code for
+// clang-tidy, lacks it.
+#if defined(__has_attribute) && __has_attribute(copy)
+#define SHIM_TWIN_ATTRS(plain) alias(#plain), copy(plain)
+#else
+#define SHIM_TWIN_ATTRS(plain) alias(#plain)
+#endif
+#define SHIM_TWIN(twin, plain) \
+  extern "C" __attribute__((visibility("default"), SHIM_TWIN_ATTRS(plain))) decltype(::twin) twin
+
 namespace alluxio::preload {
 
 // R is the call's return type; `fail` what it returns on error (-1 or NULL).

@@ -177,37 +177,31 @@ SHIM_EXPORT DIR* fdopendir(int fd) {
       });
 }
 
-SHIM_EXPORT struct dirent64* readdir64(DIR* dir) {
-  ShimDir* sd = AsShim(dir);
-  if (sd == nullptr) return real::readdir64(dir);
-  Guard guard;
-  return Protect<struct dirent64*>(
-      nullptr, [&]() -> struct dirent64* { return NextEntry(sd, &sd->ent) ? &sd->ent : nullptr; });
-}
-
 SHIM_EXPORT struct dirent* readdir(DIR* dir) {
-  if (AsShim(dir) == nullptr) return real::readdir(dir);
-  return reinterpret_cast<struct dirent*>(readdir64(dir));
-}
-
-SHIM_EXPORT int readdir64_r(DIR* dir, struct dirent64* entry, struct dirent64** result) {
   ShimDir* sd = AsShim(dir);
-  if (sd == nullptr) return real::readdir64_r(dir, entry, result);
+  if (sd == nullptr) return real::readdir(dir);
+  Guard guard;
+  return Protect<struct dirent*>(
+      nullptr, [&]() -> struct dirent* {
+        return NextEntry(sd, &sd->ent) ? reinterpret_cast<struct dirent*>(&sd->ent) : nullptr;
+      });
+}
+SHIM_TWIN(readdir64, readdir);
+
+SHIM_EXPORT int readdir_r(DIR* dir, struct dirent* entry, struct dirent** result) {
+  ShimDir* sd = AsShim(dir);
+  if (sd == nullptr) return real::readdir_r(dir, entry, result);
   Guard guard;
   int saved = errno;
   errno = 0;
-  bool got = Protect<bool>(false, [&] { return NextEntry(sd, entry); });
+  auto* entry64 = reinterpret_cast<struct dirent64*>(entry);
+  bool got = Protect<bool>(false, [&] { return NextEntry(sd, entry64); });
   int err = errno;
   errno = saved;
   *result = got ? entry : nullptr;
   return got ? 0 : err;
 }
-
-SHIM_EXPORT int readdir_r(DIR* dir, struct dirent* entry, struct dirent** result) {
-  if (AsShim(dir) == nullptr) return real::readdir_r(dir, entry, result);
-  return readdir64_r(dir, reinterpret_cast<struct dirent64*>(entry),
-                     reinterpret_cast<struct dirent64**>(result));
-}
+SHIM_TWIN(readdir64_r, readdir_r);
 
 SHIM_EXPORT int closedir(DIR* dir) {
   ShimDir* sd = AsShim(dir);
@@ -251,6 +245,7 @@ SHIM_EXPORT int scandir(const char* path, struct dirent*** namelist,
   return ScanDir<struct dirent>(AT_FDCWD, path, namelist, filter, compar,
                                 [&] { return real::scandir(path, namelist, filter, compar); });
 }
+SHIM_TWIN(scandir64, scandir);
 
 SHIM_EXPORT int scandirat(int dirfd, const char* path, struct dirent*** namelist,
                           int (*filter)(const struct dirent*),
@@ -259,21 +254,7 @@ SHIM_EXPORT int scandirat(int dirfd, const char* path, struct dirent*** namelist
     return real::scandirat(dirfd, path, namelist, filter, compar);
   });
 }
-
-SHIM_EXPORT int scandirat64(int dirfd, const char* path, struct dirent64*** namelist,
-                            int (*filter)(const struct dirent64*),
-                            int (*compar)(const struct dirent64**, const struct dirent64**)) {
-  return ScanDir<struct dirent64>(dirfd, path, namelist, filter, compar, [&] {
-    return real::scandirat64(dirfd, path, namelist, filter, compar);
-  });
-}
-
-SHIM_EXPORT int scandir64(const char* path, struct dirent64*** namelist,
-                          int (*filter)(const struct dirent64*),
-                          int (*compar)(const struct dirent64**, const struct dirent64**)) {
-  return ScanDir<struct dirent64>(AT_FDCWD, path, namelist, filter, compar,
-                                  [&] { return real::scandir64(path, namelist, filter, compar); });
-}
+SHIM_TWIN(scandirat64, scandirat);
 
 // --- working directory ------------------------------------------------------
 

@@ -242,13 +242,7 @@ SHIM_EXPORT void* mmap(void* addr, size_t len, int prot, int flags, int fd, off_
       MAP_FAILED, fd, [&] { return real::mmap(addr, len, prot, flags, fd, off); },
       [&](Desc& d) { return MmapServed(fd, d, addr, len, prot, flags, off); });
 }
-
-SHIM_EXPORT void* mmap64(void* addr, size_t len, int prot, int flags, int fd, off64_t off) {
-  if ((flags & MAP_ANONYMOUS) || fd < 0) return real::mmap64(addr, len, prot, flags, fd, off);
-  return ByFd<void*>(
-      MAP_FAILED, fd, [&] { return real::mmap64(addr, len, prot, flags, fd, off); },
-      [&](Desc& d) { return MmapServed(fd, d, addr, len, prot, flags, off); });
-}
+SHIM_TWIN(mmap64, mmap);
 
 SHIM_EXPORT int munmap(void* addr, size_t len) {
   int rc = real::munmap(addr, len);

@@ -24,7 +24,13 @@ ssize_t ReadDesc(int fd, Desc& d, void* buf, size_t n, off_t pos) {
     auto r = d.handle->Read(static_cast<uint64_t>(pos), static_cast<char*>(buf), n);
     return r.ok() ? static_cast<ssize_t>(*r) : Fail(r.status());
   }
-  std::lock_guard<std::mutex> lock(d.mu);
+  std::unique_lock<std::mutex> lock(d.mu);
+  if (d.backed) {
+    // MakeBacked switched the description between the check above and the
+    // lock: its fds now carry the offset (the copy was positioned there).
+    lock.unlock();
+    return real::read(fd, buf, n);
+  }
   auto r = d.handle->Read(d.offset, static_cast<char*>(buf), n);
   if (!r.ok()) return Fail(r.status());
   d.offset += *r;
@@ -65,7 +71,13 @@ ssize_t WriteDesc(int fd, Desc& d, const void* buf, size_t n, off_t pos) {
     auto w = d.handle->Write(at, p, n);
     return w.ok() ? static_cast<ssize_t>(*w) : Fail(w.status());
   }
-  std::lock_guard<std::mutex> lock(d.mu);
+  std::unique_lock<std::mutex> lock(d.mu);
+  if (d.staged) {
+    // StageKept switched the description to the staging file between the
+    // check above and the lock: the kernel has the offset now.
+    lock.unlock();
+    return WriteDesc(fd, d, buf, n, pos);
+  }
   uint64_t off = d.offset;
   if (d.flags & O_APPEND) {
     auto a = d.handle->Stat();
@@ -80,7 +92,11 @@ ssize_t WriteDesc(int fd, Desc& d, const void* buf, size_t n, off_t pos) {
 
 off_t SeekDesc(int fd, Desc& d, off_t off, int whence) {
   if (d.backed) return real::lseek(fd, off, whence);
-  std::lock_guard<std::mutex> lock(d.mu);
+  std::unique_lock<std::mutex> lock(d.mu);
+  if (d.backed) {  // switched meanwhile, as in ReadDesc
+    lock.unlock();
+    return real::lseek(fd, off, whence);
+  }
   if (d.is_dir) {
     // A directory's offset is its position in the listing.
     if (whence == SEEK_SET && off >= 0) {
@@ -128,6 +144,31 @@ namespace {
 // Releases what the fd held after an implicit close (dup2 onto a served
 // fd); like close(2) in that case, a failure cannot be reported.
 void Release(const std::shared_ptr<Desc>& d) { (void)ReleaseDesc(d); }
+
+// Makes a kernel duplicate with `dup_call` and registers it as another fd
+// of `d`, both under d->mu: MakeBacked and StageKept point every fd of a
+// description at a new file under that lock, and a duplicate made from the
+// old placeholder but registered after they looked would stay on
+// /dev/null. `too_high`: the errno for an fd beyond the table. What the new
+// fd replaced in the table is released after the lock.
+template <typename DupFn>
+int DupServed(const std::shared_ptr<Desc>& d, DupFn&& dup_call, int too_high) {
+  if (d == nullptr) return Fail(EBADF);  // closed meanwhile
+  std::shared_ptr<Desc> replaced;
+  int nfd;
+  {
+    std::lock_guard<std::mutex> lock(d->mu);
+    nfd = dup_call();
+    if (nfd < 0) return -1;
+    if (nfd >= FdTable::kMaxFds) {
+      real::close(nfd);
+      return Fail(too_high);
+    }
+    replaced = Fds().Install(nfd, d);
+  }
+  Release(replaced);
+  return nfd;
+}
 
 mode_t ModeArg(int flags, va_list ap) {
   return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? va_arg(ap, mode_t) : 0;
@@ -241,16 +282,7 @@ SHIM_EXPORT int open(const char* path, int flags, ...) {
       AT_FDCWD, path, [&] { return real::open(path, flags, mode); },
       [&](const Served& w) { return OpenServed(w, flags, mode); });
 }
-
-SHIM_EXPORT int open64(const char* path, int flags, ...) {
-  va_list ap;
-  va_start(ap, flags);
-  mode_t mode = ModeArg(flags, ap);
-  va_end(ap);
-  return OpenByPath(
-      AT_FDCWD, path, [&] { return real::open64(path, flags, mode); },
-      [&](const Served& w) { return OpenServed(w, flags, mode); });
-}
+SHIM_TWIN(open64, open);
 
 SHIM_EXPORT int __open_2(const char* path, int flags) {
   return OpenByPath(
@@ -273,16 +305,7 @@ SHIM_EXPORT int openat(int dirfd, const char* path, int flags, ...) {
       dirfd, path, [&] { return real::openat(dirfd, path, flags, mode); },
       [&](const Served& w) { return OpenServed(w, flags, mode); });
 }
-
-SHIM_EXPORT int openat64(int dirfd, const char* path, int flags, ...) {
-  va_list ap;
-  va_start(ap, flags);
-  mode_t mode = ModeArg(flags, ap);
-  va_end(ap);
-  return OpenByPath(
-      dirfd, path, [&] { return real::openat64(dirfd, path, flags, mode); },
-      [&](const Served& w) { return OpenServed(w, flags, mode); });
-}
+SHIM_TWIN(openat64, openat);
 
 SHIM_EXPORT int __openat_2(int dirfd, const char* path, int flags) {
   return OpenByPath(
@@ -301,12 +324,7 @@ SHIM_EXPORT int creat(const char* path, mode_t mode) {
       AT_FDCWD, path, [&] { return real::creat(path, mode); },
       [&](const Served& w) { return OpenServed(w, O_CREAT | O_WRONLY | O_TRUNC, mode); });
 }
-
-SHIM_EXPORT int creat64(const char* path, mode_t mode) {
-  return OpenByPath(
-      AT_FDCWD, path, [&] { return real::creat64(path, mode); },
-      [&](const Served& w) { return OpenServed(w, O_CREAT | O_WRONLY | O_TRUNC, mode); });
-}
+SHIM_TWIN(creat64, creat);
 
 // --- close ----------------------------------------------------------------
 
@@ -360,12 +378,7 @@ SHIM_EXPORT ssize_t pread(int fd, void* buf, size_t n, off_t off) {
       -1, fd, [&] { return real::pread(fd, buf, n, off); },
       [&](Desc& d) { return off < 0 ? Fail(EINVAL) : ReadDesc(fd, d, buf, n, off); });
 }
-
-SHIM_EXPORT ssize_t pread64(int fd, void* buf, size_t n, off64_t off) {
-  return ByFd<ssize_t>(
-      -1, fd, [&] { return real::pread64(fd, buf, n, off); },
-      [&](Desc& d) { return off < 0 ? Fail(EINVAL) : ReadDesc(fd, d, buf, n, off); });
-}
+SHIM_TWIN(pread64, pread);
 
 SHIM_EXPORT ssize_t __pread_chk(int fd, void* buf, size_t n, off_t off, size_t buflen) {
   return ByFd<ssize_t>(
@@ -396,24 +409,14 @@ SHIM_EXPORT ssize_t preadv(int fd, const struct iovec* iov, int cnt, off_t off) 
       -1, fd, [&] { return real::preadv(fd, iov, cnt, off); },
       [&](Desc& d) { return off < 0 ? Fail(EINVAL) : VecIo(fd, d, iov, cnt, off, false); });
 }
-
-SHIM_EXPORT ssize_t preadv64(int fd, const struct iovec* iov, int cnt, off64_t off) {
-  return ByFd<ssize_t>(
-      -1, fd, [&] { return real::preadv64(fd, iov, cnt, off); },
-      [&](Desc& d) { return off < 0 ? Fail(EINVAL) : VecIo(fd, d, iov, cnt, off, false); });
-}
+SHIM_TWIN(preadv64, preadv);
 
 SHIM_EXPORT ssize_t preadv2(int fd, const struct iovec* iov, int cnt, off_t off, int flags) {
   return ByFd<ssize_t>(
       -1, fd, [&] { return real::preadv2(fd, iov, cnt, off, flags); },
       [&](Desc& d) { return VecIo(fd, d, iov, cnt, off, false); });
 }
-
-SHIM_EXPORT ssize_t preadv64v2(int fd, const struct iovec* iov, int cnt, off64_t off, int flags) {
-  return ByFd<ssize_t>(
-      -1, fd, [&] { return real::preadv64v2(fd, iov, cnt, off, flags); },
-      [&](Desc& d) { return VecIo(fd, d, iov, cnt, off, false); });
-}
+SHIM_TWIN(preadv64v2, preadv2);
 
 // --- write ----------------------------------------------------------------
 
@@ -428,12 +431,7 @@ SHIM_EXPORT ssize_t pwrite(int fd, const void* buf, size_t n, off_t off) {
       -1, fd, [&] { return real::pwrite(fd, buf, n, off); },
       [&](Desc& d) { return off < 0 ? Fail(EINVAL) : WriteDesc(fd, d, buf, n, off); });
 }
-
-SHIM_EXPORT ssize_t pwrite64(int fd, const void* buf, size_t n, off64_t off) {
-  return ByFd<ssize_t>(
-      -1, fd, [&] { return real::pwrite64(fd, buf, n, off); },
-      [&](Desc& d) { return off < 0 ? Fail(EINVAL) : WriteDesc(fd, d, buf, n, off); });
-}
+SHIM_TWIN(pwrite64, pwrite);
 
 SHIM_EXPORT ssize_t writev(int fd, const struct iovec* iov, int cnt) {
   return ByFd<ssize_t>(
@@ -446,24 +444,14 @@ SHIM_EXPORT ssize_t pwritev(int fd, const struct iovec* iov, int cnt, off_t off)
       -1, fd, [&] { return real::pwritev(fd, iov, cnt, off); },
       [&](Desc& d) { return off < 0 ? Fail(EINVAL) : VecIo(fd, d, iov, cnt, off, true); });
 }
-
-SHIM_EXPORT ssize_t pwritev64(int fd, const struct iovec* iov, int cnt, off64_t off) {
-  return ByFd<ssize_t>(
-      -1, fd, [&] { return real::pwritev64(fd, iov, cnt, off); },
-      [&](Desc& d) { return off < 0 ? Fail(EINVAL) : VecIo(fd, d, iov, cnt, off, true); });
-}
+SHIM_TWIN(pwritev64, pwritev);
 
 SHIM_EXPORT ssize_t pwritev2(int fd, const struct iovec* iov, int cnt, off_t off, int flags) {
   return ByFd<ssize_t>(
       -1, fd, [&] { return real::pwritev2(fd, iov, cnt, off, flags); },
       [&](Desc& d) { return VecIo(fd, d, iov, cnt, off, true); });
 }
-
-SHIM_EXPORT ssize_t pwritev64v2(int fd, const struct iovec* iov, int cnt, off64_t off, int flags) {
-  return ByFd<ssize_t>(
-      -1, fd, [&] { return real::pwritev64v2(fd, iov, cnt, off, flags); },
-      [&](Desc& d) { return VecIo(fd, d, iov, cnt, off, true); });
-}
+SHIM_TWIN(pwritev64v2, pwritev2);
 
 // --- position, sync, size ---------------------------------------------------
 
@@ -472,12 +460,7 @@ SHIM_EXPORT off_t lseek(int fd, off_t off, int whence) {
       -1, fd, [&] { return real::lseek(fd, off, whence); },
       [&](Desc& d) { return SeekDesc(fd, d, off, whence); });
 }
-
-SHIM_EXPORT off64_t lseek64(int fd, off64_t off, int whence) {
-  return ByFd<off64_t>(
-      -1, fd, [&] { return real::lseek64(fd, off, whence); },
-      [&](Desc& d) { return SeekDesc(fd, d, off, whence); });
-}
+SHIM_TWIN(lseek64, lseek);
 
 static int SyncDesc(Desc& d) {
   if (!d.staged && !d.handle) return 0;
@@ -522,12 +505,7 @@ SHIM_EXPORT int ftruncate(int fd, off_t len) {
       -1, fd, [&] { return real::ftruncate(fd, len); },
       [&](Desc& d) { return TruncateDesc(fd, d, len); });
 }
-
-SHIM_EXPORT int ftruncate64(int fd, off64_t len) {
-  return ByFd(
-      -1, fd, [&] { return real::ftruncate64(fd, len); },
-      [&](Desc& d) { return TruncateDesc(fd, d, len); });
-}
+SHIM_TWIN(ftruncate64, ftruncate);
 
 static int TruncatePath(const Served& w, off64_t len) {
   if (len < 0) return Fail(EINVAL);
@@ -544,12 +522,7 @@ SHIM_EXPORT int truncate(const char* path, off_t len) {
       -1, AT_FDCWD, path, [&] { return real::truncate(path, len); },
       [&](const Served& w) { return TruncatePath(w, len); });
 }
-
-SHIM_EXPORT int truncate64(const char* path, off64_t len) {
-  return ByPath(
-      -1, AT_FDCWD, path, [&] { return real::truncate64(path, len); },
-      [&](const Served& w) { return TruncatePath(w, len); });
-}
+SHIM_TWIN(truncate64, truncate);
 
 // posix_fadvise returns an error number instead of setting errno.
 static int AdviseDesc(Desc& d, off64_t len, int advice) {
@@ -566,15 +539,7 @@ SHIM_EXPORT int posix_fadvise(int fd, off_t off, off_t len, int advice) {
   errno = saved;
   return rc;
 }
-
-SHIM_EXPORT int posix_fadvise64(int fd, off64_t off, off64_t len, int advice) {
-  int saved = errno;
-  int rc = ByFd(
-      EBADF, fd, [&] { return real::posix_fadvise64(fd, off, len, advice); },
-      [&](Desc& d) { return AdviseDesc(d, len, advice); });
-  errno = saved;
-  return rc;
-}
+SHIM_TWIN(posix_fadvise64, posix_fadvise);
 
 // --- copies between descriptors ---------------------------------------------
 
@@ -590,16 +555,7 @@ SHIM_EXPORT ssize_t sendfile(int out_fd, int in_fd, off_t* offset, size_t count)
     return n;
   });
 }
-
-SHIM_EXPORT ssize_t sendfile64(int out_fd, int in_fd, off64_t* offset, size_t count) {
-  if (Bypass() || (!Fds().IsServed(in_fd) && !Fds().IsServed(out_fd))) {
-    return real::sendfile64(out_fd, in_fd, offset, count);
-  }
-  return Protect<ssize_t>(-1, [&] {
-    Guard guard;
-    return CopyFds(in_fd, offset, out_fd, nullptr, count);
-  });
-}
+SHIM_TWIN(sendfile64, sendfile);
 
 SHIM_EXPORT ssize_t copy_file_range(int in_fd, off64_t* in_off, int out_fd, off64_t* out_off,
                                     size_t len, unsigned int flags) {
@@ -653,15 +609,8 @@ SHIM_EXPORT int dup(int fd) {
   return ByFd(
       -1, fd, [&] { return real::dup(fd); },
       [&](Desc&) {
-        std::shared_ptr<Desc> d = Fds().Get(fd);
-        int nfd = real::dup(fd);
-        if (nfd < 0) return -1;
-        if (nfd >= FdTable::kMaxFds) {
-          real::close(nfd);
-          return Fail(EMFILE);
-        }
-        Release(Fds().Install(nfd, d));
-        return nfd;
+        return DupServed(
+            Fds().Get(fd), [&] { return real::dup(fd); }, EMFILE);
       });
 }
 
@@ -671,19 +620,17 @@ static int Dup3(int oldfd, int newfd, int flags, bool is_dup2) {
   }
   return Protect(-1, [&] {
     std::shared_ptr<Desc> d = Fds().Get(oldfd);
-    int rc = is_dup2 ? real::dup2(oldfd, newfd) : real::dup3(oldfd, newfd, flags);
-    if (rc < 0 || oldfd == newfd) return rc;
-    if (d != nullptr) {
-      if (newfd >= FdTable::kMaxFds) {
-        real::close(newfd);
-        return Fail(EBADF);
-      }
-      Release(Fds().Install(newfd, d));
-      // stdio's internal calls on 0-2 bypass the shim: give them real bytes.
-      if (newfd <= 2) (void)MakeBacked(*d);
-    } else {
-      Release(Fds().Remove(newfd));
+    auto dup_call = [&] {
+      return is_dup2 ? real::dup2(oldfd, newfd) : real::dup3(oldfd, newfd, flags);
+    };
+    if (d == nullptr || oldfd == newfd) {
+      int rc = dup_call();
+      if (rc >= 0 && oldfd != newfd) Release(Fds().Remove(newfd));
+      return rc;
     }
+    int rc = DupServed(d, dup_call, EBADF);
+    // stdio's internal calls on 0-2 bypass the shim: give them real bytes.
+    if (rc >= 0 && newfd <= 2) (void)MakeBacked(*d);
     return rc;
   });
 }
@@ -751,15 +698,8 @@ static int FcntlServed(int fd, Desc& d, int cmd, long arg) {
   switch (cmd) {
     case F_DUPFD:
     case F_DUPFD_CLOEXEC: {
-      std::shared_ptr<Desc> shared = Fds().Get(fd);
-      int nfd = real::fcntl(fd, cmd, arg);
-      if (nfd < 0) return -1;
-      if (nfd >= FdTable::kMaxFds) {
-        real::close(nfd);
-        return Fail(EMFILE);
-      }
-      Release(Fds().Install(nfd, shared));
-      return nfd;
+      return DupServed(
+          Fds().Get(fd), [&] { return real::fcntl(fd, cmd, arg); }, EMFILE);
     }
     case F_GETFL:  // a staged description is the kernel's
       if (d.staged) return real::fcntl(fd, cmd, arg);
@@ -804,16 +744,7 @@ SHIM_EXPORT int fcntl(int fd, int cmd, ...) {
       -1, fd, [&] { return real::fcntl(fd, cmd, arg); },
       [&](Desc& d) { return FcntlServed(fd, d, cmd, arg); });
 }
-
-SHIM_EXPORT int fcntl64(int fd, int cmd, ...) {
-  va_list ap;
-  va_start(ap, cmd);
-  long arg = va_arg(ap, long);
-  va_end(ap);
-  return ByFd(
-      -1, fd, [&] { return SHIM_REAL(fcntl64, -1, fd, cmd, arg); },
-      [&](Desc& d) { return FcntlServed(fd, d, cmd, arg); });
-}
+SHIM_TWIN(fcntl64, fcntl);
 
 SHIM_EXPORT int ioctl(int fd, unsigned long request, ...) {
   va_list ap;
@@ -830,7 +761,11 @@ SHIM_EXPORT int ioctl(int fd, unsigned long request, ...) {
           if (d.backed) return real::ioctl(fd, request, arg);
           auto a = d.handle->Stat();
           if (!a.ok()) return Fail(a.status());
-          std::lock_guard<std::mutex> lock(d.mu);
+          std::unique_lock<std::mutex> lock(d.mu);
+          if (d.backed) {  // switched meanwhile: the kernel has the offset
+            lock.unlock();
+            return real::ioctl(fd, request, arg);
+          }
           *static_cast<int*>(arg) = a->size > d.offset ? static_cast<int>(a->size - d.offset) : 0;
           return 0;
         }
@@ -882,12 +817,7 @@ SHIM_EXPORT int lockf(int fd, int cmd, off_t len) {
       -1, fd, [&] { return real::lockf(fd, cmd, len); },
       [&](Desc& d) { return LockfDesc(fd, d, cmd, len); });
 }
-
-SHIM_EXPORT int lockf64(int fd, int cmd, off64_t len) {
-  return ByFd(
-      -1, fd, [&] { return real::lockf64(fd, cmd, len); },
-      [&](Desc& d) { return LockfDesc(fd, d, cmd, len); });
-}
+SHIM_TWIN(lockf64, lockf);
 
 // --- preallocation ------------------------------------------------------------
 
@@ -936,15 +866,7 @@ SHIM_EXPORT int fallocate(int fd, int mode, off_t off, off_t len) {
         return e == 0 ? 0 : Fail(e);
       });
 }
-
-SHIM_EXPORT int fallocate64(int fd, int mode, off64_t off, off64_t len) {
-  return ByFd(
-      -1, fd, [&] { return real::fallocate64(fd, mode, off, len); },
-      [&](Desc& d) {
-        int e = AllocateDesc(fd, d, off, len, mode);
-        return e == 0 ? 0 : Fail(e);
-      });
-}
+SHIM_TWIN(fallocate64, fallocate);
 
 // --- temporary files ----------------------------------------------------------
 
@@ -953,41 +875,25 @@ SHIM_EXPORT int mkstemp(char* tmpl) {
       -1, AT_FDCWD, tmpl, [&] { return real::mkstemp(tmpl); },
       [&](const Served&) { return MakeTemp(tmpl, 0, 0, false); });
 }
-SHIM_EXPORT int mkstemp64(char* tmpl) {
-  return ByPath(
-      -1, AT_FDCWD, tmpl, [&] { return real::mkstemp64(tmpl); },
-      [&](const Served&) { return MakeTemp(tmpl, 0, 0, false); });
-}
+SHIM_TWIN(mkstemp64, mkstemp);
 SHIM_EXPORT int mkostemp(char* tmpl, int flags) {
   return ByPath(
       -1, AT_FDCWD, tmpl, [&] { return real::mkostemp(tmpl, flags); },
       [&](const Served&) { return MakeTemp(tmpl, 0, flags, false); });
 }
-SHIM_EXPORT int mkostemp64(char* tmpl, int flags) {
-  return ByPath(
-      -1, AT_FDCWD, tmpl, [&] { return real::mkostemp64(tmpl, flags); },
-      [&](const Served&) { return MakeTemp(tmpl, 0, flags, false); });
-}
+SHIM_TWIN(mkostemp64, mkostemp);
 SHIM_EXPORT int mkstemps(char* tmpl, int suffix_len) {
   return ByPath(
       -1, AT_FDCWD, tmpl, [&] { return real::mkstemps(tmpl, suffix_len); },
       [&](const Served&) { return MakeTemp(tmpl, suffix_len, 0, false); });
 }
-SHIM_EXPORT int mkstemps64(char* tmpl, int suffix_len) {
-  return ByPath(
-      -1, AT_FDCWD, tmpl, [&] { return real::mkstemps64(tmpl, suffix_len); },
-      [&](const Served&) { return MakeTemp(tmpl, suffix_len, 0, false); });
-}
+SHIM_TWIN(mkstemps64, mkstemps);
 SHIM_EXPORT int mkostemps(char* tmpl, int suffix_len, int flags) {
   return ByPath(
       -1, AT_FDCWD, tmpl, [&] { return real::mkostemps(tmpl, suffix_len, flags); },
       [&](const Served&) { return MakeTemp(tmpl, suffix_len, flags, false); });
 }
-SHIM_EXPORT int mkostemps64(char* tmpl, int suffix_len, int flags) {
-  return ByPath(
-      -1, AT_FDCWD, tmpl, [&] { return real::mkostemps64(tmpl, suffix_len, flags); },
-      [&](const Served&) { return MakeTemp(tmpl, suffix_len, flags, false); });
-}
+SHIM_TWIN(mkostemps64, mkostemps);
 SHIM_EXPORT char* mkdtemp(char* tmpl) {
   return ByPath<char*>(
       nullptr, AT_FDCWD, tmpl, [&] { return real::mkdtemp(tmpl); },

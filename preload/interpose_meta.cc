@@ -19,7 +19,7 @@ static_assert(sizeof(struct statvfs) == sizeof(struct statvfs64), "x86_64 statvf
 int FstatDesc(int fd, Desc& d, struct stat* st) {
   auto a = DescAttr(d);
   if (!a.ok()) return Fail(a.status());
-  FillStat(*a, st);
+  FillStat(*a, kServedStat, st);
   if (d.backed) {  // the copy holds the current size
     struct stat real_st;
     if (real::fstat(fd, &real_st) == 0) {
@@ -43,26 +43,6 @@ int StatAt(int dirfd, const char* path, struct stat* st, int flags, RealFn&& rea
   return ByPath(-1, dirfd, path, real_call, [&](const Served& w) { return StatServed(w, st); });
 }
 
-void FillStatx(const FileAttr& a, struct statx* sx) {
-  memset(sx, 0, sizeof(*sx));
-  sx->stx_mask = STATX_BASIC_STATS;
-  sx->stx_blksize = 128 * 1024;
-  sx->stx_nlink = a.is_dir ? 2 : 1;
-  sx->stx_uid = a.uid;
-  sx->stx_gid = a.gid;
-  sx->stx_mode = static_cast<uint16_t>((a.is_dir ? S_IFDIR : S_IFREG) | (a.mode & 07777));
-  sx->stx_ino = a.ino;
-  sx->stx_size = a.size;
-  sx->stx_blocks = (a.size + 511) / 512;
-  struct statx_timestamp t;
-  t.tv_sec = a.mtime_ns / 1000000000;
-  t.tv_nsec = static_cast<uint32_t>(a.mtime_ns % 1000000000);
-  t.__reserved = 0;
-  sx->stx_atime = sx->stx_ctime = sx->stx_mtime = t;
-  sx->stx_dev_major = 0xa1;
-  sx->stx_dev_minor = 0x10;
-}
-
 // access(2) against the served attributes, for the real or effective ids.
 int AccessServed(const Served& w, int mode, bool effective) {
   SHIM_FS_OR_FAIL(fs, -1);
@@ -70,20 +50,7 @@ int AccessServed(const Served& w, int mode, bool effective) {
   if (!a.ok()) return Fail(a.status());
   if (mode == F_OK) return 0;
   if (mode & ~(R_OK | W_OK | X_OK)) return Fail(EINVAL);
-  uid_t uid = effective ? geteuid() : getuid();
-  gid_t gid = effective ? getegid() : getgid();
-  if (uid == 0) {
-    // root may read and write anything, and execute what anyone may.
-    if ((mode & X_OK) && !a->is_dir && !(a->mode & 0111)) return Fail(EACCES);
-    return 0;
-  }
-  uint32_t bits = a->uid == uid   ? (a->mode >> 6) & 7
-                  : a->gid == gid ? (a->mode >> 3) & 7
-                                  : a->mode & 7;
-  if ((mode & R_OK) && !(bits & 4)) return Fail(EACCES);
-  if ((mode & W_OK) && !(bits & 2)) return Fail(EACCES);
-  if ((mode & X_OK) && !(bits & 1)) return Fail(EACCES);
-  return 0;
+  return CallerMayAccess(*a, mode, effective) ? 0 : Fail(EACCES);
 }
 
 int Done(const Status& st) { return st.ok() ? 0 : Fail(st); }
@@ -279,86 +246,51 @@ SHIM_EXPORT int stat(const char* path, struct stat* st) {
       -1, AT_FDCWD, path, [&] { return real::stat(path, st); },
       [&](const Served& w) { return StatServed(w, st); });
 }
-SHIM_EXPORT int stat64(const char* path, struct stat64* st) {
-  auto* s = reinterpret_cast<struct stat*>(st);
-  return ByPath(
-      -1, AT_FDCWD, path, [&] { return real::stat64(path, st); },
-      [&](const Served& w) { return StatServed(w, s); });
-}
+SHIM_TWIN(stat64, stat);
 SHIM_EXPORT int lstat(const char* path, struct stat* st) {
   return ByPath(
       -1, AT_FDCWD, path, [&] { return real::lstat(path, st); },
       [&](const Served& w) { return StatServed(w, st); });
 }
-SHIM_EXPORT int lstat64(const char* path, struct stat64* st) {
-  auto* s = reinterpret_cast<struct stat*>(st);
-  return ByPath(
-      -1, AT_FDCWD, path, [&] { return real::lstat64(path, st); },
-      [&](const Served& w) { return StatServed(w, s); });
-}
+SHIM_TWIN(lstat64, lstat);
 SHIM_EXPORT int fstat(int fd, struct stat* st) {
   return ByFd(
       -1, fd, [&] { return real::fstat(fd, st); }, [&](Desc& d) { return FstatDesc(fd, d, st); });
 }
-SHIM_EXPORT int fstat64(int fd, struct stat64* st) {
-  auto* s = reinterpret_cast<struct stat*>(st);
-  return ByFd(
-      -1, fd, [&] { return real::fstat64(fd, st); }, [&](Desc& d) { return FstatDesc(fd, d, s); });
-}
+SHIM_TWIN(fstat64, fstat);
 SHIM_EXPORT int fstatat(int dirfd, const char* path, struct stat* st, int flags) {
   return StatAt(dirfd, path, st, flags, [&] { return real::fstatat(dirfd, path, st, flags); });
 }
-SHIM_EXPORT int fstatat64(int dirfd, const char* path, struct stat64* st, int flags) {
-  return StatAt(dirfd, path, reinterpret_cast<struct stat*>(st), flags,
-                [&] { return real::fstatat64(dirfd, path, st, flags); });
-}
+SHIM_TWIN(fstatat64, fstatat);
 SHIM_EXPORT int __xstat(int ver, const char* path, struct stat* st) {
   return ByPath(
       -1, AT_FDCWD, path, [&] { return SHIM_REAL(__xstat, -1, ver, path, st); },
       [&](const Served& w) { return StatServed(w, st); });
 }
-SHIM_EXPORT int __xstat64(int ver, const char* path, struct stat64* st) {
-  auto* s = reinterpret_cast<struct stat*>(st);
-  return ByPath(
-      -1, AT_FDCWD, path, [&] { return SHIM_REAL(__xstat64, -1, ver, path, st); },
-      [&](const Served& w) { return StatServed(w, s); });
-}
+SHIM_TWIN(__xstat64, __xstat);
 SHIM_EXPORT int __lxstat(int ver, const char* path, struct stat* st) {
   return ByPath(
       -1, AT_FDCWD, path, [&] { return SHIM_REAL(__lxstat, -1, ver, path, st); },
       [&](const Served& w) { return StatServed(w, st); });
 }
-SHIM_EXPORT int __lxstat64(int ver, const char* path, struct stat64* st) {
-  auto* s = reinterpret_cast<struct stat*>(st);
-  return ByPath(
-      -1, AT_FDCWD, path, [&] { return SHIM_REAL(__lxstat64, -1, ver, path, st); },
-      [&](const Served& w) { return StatServed(w, s); });
-}
+SHIM_TWIN(__lxstat64, __lxstat);
 SHIM_EXPORT int __fxstat(int ver, int fd, struct stat* st) {
   return ByFd(
       -1, fd, [&] { return SHIM_REAL(__fxstat, -1, ver, fd, st); },
       [&](Desc& d) { return FstatDesc(fd, d, st); });
 }
-SHIM_EXPORT int __fxstat64(int ver, int fd, struct stat64* st) {
-  auto* s = reinterpret_cast<struct stat*>(st);
-  return ByFd(
-      -1, fd, [&] { return SHIM_REAL(__fxstat64, -1, ver, fd, st); },
-      [&](Desc& d) { return FstatDesc(fd, d, s); });
-}
+SHIM_TWIN(__fxstat64, __fxstat);
 SHIM_EXPORT int __fxstatat(int ver, int dirfd, const char* path, struct stat* st, int flags) {
   return StatAt(dirfd, path, st, flags,
                 [&] { return SHIM_REAL(__fxstatat, -1, ver, dirfd, path, st, flags); });
 }
-SHIM_EXPORT int __fxstatat64(int ver, int dirfd, const char* path, struct stat64* st, int flags) {
-  return StatAt(dirfd, path, reinterpret_cast<struct stat*>(st), flags,
-                [&] { return SHIM_REAL(__fxstatat64, -1, ver, dirfd, path, st, flags); });
-}
+SHIM_TWIN(__fxstatat64, __fxstatat);
 
 SHIM_EXPORT int statx(int dirfd, const char* path, int flags, unsigned int mask, struct statx* sx) {
   auto real_call = [&] { return real::statx(dirfd, path, flags, mask, sx); };
   auto from_attr = [&](const alluxio::Result<alluxio::FileAttr>& a) {
     if (!a.ok()) return Fail(a.status());
-    FillStatx(*a, sx);
+    FillStatx(*a, kServedStat, sx);
     return 0;
   };
   if (path != nullptr && path[0] == '\0' && (flags & AT_EMPTY_PATH) && dirfd != AT_FDCWD) {
@@ -647,40 +579,21 @@ SHIM_EXPORT int statfs(const char* path, struct statfs* sf) {
       -1, AT_FDCWD, path, [&] { return real::statfs(path, sf); },
       [&](const Served& w) { return StatfsServed(w, sf); });
 }
-SHIM_EXPORT int statfs64(const char* path, struct statfs64* sf) {
-  auto* s = reinterpret_cast<struct statfs*>(sf);
-  return ByPath(
-      -1, AT_FDCWD, path, [&] { return real::statfs64(path, sf); },
-      [&](const Served& w) { return StatfsServed(w, s); });
-}
+SHIM_TWIN(statfs64, statfs);
 SHIM_EXPORT int fstatfs(int fd, struct statfs* sf) {
   return ByFd(
       -1, fd, [&] { return real::fstatfs(fd, sf); }, [&](Desc& d) { return FstatfsDesc(d, sf); });
 }
-SHIM_EXPORT int fstatfs64(int fd, struct statfs64* sf) {
-  auto* s = reinterpret_cast<struct statfs*>(sf);
-  return ByFd(
-      -1, fd, [&] { return real::fstatfs64(fd, sf); }, [&](Desc& d) { return FstatfsDesc(d, s); });
-}
+SHIM_TWIN(fstatfs64, fstatfs);
 SHIM_EXPORT int statvfs(const char* path, struct statvfs* sv) {
   return ByPath(
       -1, AT_FDCWD, path, [&] { return real::statvfs(path, sv); },
       [&](const Served& w) { return StatvfsServed(w, sv); });
 }
-SHIM_EXPORT int statvfs64(const char* path, struct statvfs64* sv) {
-  auto* s = reinterpret_cast<struct statvfs*>(sv);
-  return ByPath(
-      -1, AT_FDCWD, path, [&] { return real::statvfs64(path, sv); },
-      [&](const Served& w) { return StatvfsServed(w, s); });
-}
+SHIM_TWIN(statvfs64, statvfs);
 SHIM_EXPORT int fstatvfs(int fd, struct statvfs* sv) {
   return ByFd(
       -1, fd, [&] { return real::fstatvfs(fd, sv); },
       [&](Desc& d) { return StatvfsServed(d.where, sv); });
 }
-SHIM_EXPORT int fstatvfs64(int fd, struct statvfs64* sv) {
-  auto* s = reinterpret_cast<struct statvfs*>(sv);
-  return ByFd(
-      -1, fd, [&] { return real::fstatvfs64(fd, sv); },
-      [&](Desc& d) { return StatvfsServed(d.where, s); });
-}
+SHIM_TWIN(fstatvfs64, fstatvfs);

@@ -235,12 +235,7 @@ SHIM_EXPORT FILE* fopen(const char* path, const char* mode) {
       nullptr, AT_FDCWD, path, [&] { return real::fopen(path, mode); },
       [&](const Served& w) { return FopenServed(w, mode); });
 }
-
-SHIM_EXPORT FILE* fopen64(const char* path, const char* mode) {
-  return ByPath<FILE*>(
-      nullptr, AT_FDCWD, path, [&] { return real::fopen64(path, mode); },
-      [&](const Served& w) { return FopenServed(w, mode); });
-}
+SHIM_TWIN(fopen64, fopen);
 
 SHIM_EXPORT FILE* fdopen(int fd, const char* mode) {
   return ByFd<FILE*>(

@@ -137,9 +137,6 @@ void ShimClosedirVoid(void* dir) { (void)ShimClosedir(dir); }
 struct dirent* ShimReaddir(void* dir) {
   return readdir(static_cast<DIR*>(dir));
 }
-struct dirent64* ShimReaddir64(void* dir) {
-  return readdir64(static_cast<DIR*>(dir));
-}
 void* ShimOpendir(const char* path) { return opendir(path); }
 
 }  // namespace
@@ -159,43 +156,18 @@ SHIM_EXPORT int glob(const char* pattern, int flags, int (*errfunc)(const char*,
   pglob->gl_stat = &stat;
   return real::glob(pattern, flags | GLOB_ALTDIRFUNC, errfunc, pglob);
 }
-
-SHIM_EXPORT int glob64(const char* pattern, int flags, int (*errfunc)(const char*, int),
-                       glob64_t* pglob) {
-  if ((flags & GLOB_ALTDIRFUNC) || !IsServedPath(pattern)) {
-    return real::glob64(pattern, flags, errfunc, pglob);
-  }
-  pglob->gl_closedir = ShimClosedirVoid;
-  pglob->gl_readdir = ShimReaddir64;
-  pglob->gl_opendir = ShimOpendir;
-  pglob->gl_lstat = &lstat64;
-  pglob->gl_stat = &stat64;
-  return real::glob64(pattern, flags | GLOB_ALTDIRFUNC, errfunc, pglob);
-}
+SHIM_TWIN(glob64, glob);
 
 SHIM_EXPORT int nftw(const char* dir, NftwFn fn, int nopenfd, int flags) {
   if (!IsServedPath(dir)) return real::nftw(dir, fn, nopenfd, flags);
   Walk walk(fn, nullptr, flags);
   return Protect(-1, [&] { return walk.Run(dir); });
 }
-
-SHIM_EXPORT int nftw64(const char* dir,
-                       int (*fn)(const char*, const struct stat64*, int, struct FTW*), int nopenfd,
-                       int flags) {
-  if (!IsServedPath(dir)) return real::nftw64(dir, fn, nopenfd, flags);
-  Walk walk(reinterpret_cast<NftwFn>(fn), nullptr, flags);
-  return Protect(-1, [&] { return walk.Run(dir); });
-}
+SHIM_TWIN(nftw64, nftw);
 
 SHIM_EXPORT int ftw(const char* dir, FtwFn fn, int nopenfd) {
   if (!IsServedPath(dir)) return real::ftw(dir, fn, nopenfd);
   Walk walk(nullptr, fn, 0);
   return Protect(-1, [&] { return walk.Run(dir); });
 }
-
-SHIM_EXPORT int ftw64(const char* dir, int (*fn)(const char*, const struct stat64*, int),
-                      int nopenfd) {
-  if (!IsServedPath(dir)) return real::ftw64(dir, fn, nopenfd);
-  Walk walk(nullptr, reinterpret_cast<FtwFn>(fn), 0);
-  return Protect(-1, [&] { return walk.Run(dir); });
-}
+SHIM_TWIN(ftw64, ftw);

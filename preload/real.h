@@ -96,7 +96,9 @@ struct Lazy<R (*)(A..., ...) noexcept> : Lazy<R (*)(A..., ...)> {};
 
 #define ALLUXIO_SYM(sym) extern Lazy<decltype(&::sym)> sym;
 #define ALLUXIO_EXPORT(sym)
+#define ALLUXIO_TWIN(twin, plain) ALLUXIO_SYM(twin)
 #include "symbols.inc"
+#undef ALLUXIO_TWIN
 #undef ALLUXIO_EXPORT
 #undef ALLUXIO_SYM
 

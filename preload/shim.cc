@@ -441,23 +441,6 @@ int InstallNewFd(std::shared_ptr<Desc> desc, bool cloexec) {
   return fd;
 }
 
-void FillStat(const FileAttr& a, struct stat* st) {
-  memset(st, 0, sizeof(*st));
-  st->st_dev = makedev(0xa1, 0x10);
-  st->st_ino = a.ino;
-  st->st_mode = (a.is_dir ? S_IFDIR : S_IFREG) | (a.mode & 07777);
-  st->st_nlink = a.is_dir ? 2 : 1;
-  st->st_uid = a.uid;
-  st->st_gid = a.gid;
-  st->st_size = static_cast<off_t>(a.size);
-  st->st_blksize = 128 * 1024;
-  st->st_blocks = static_cast<blkcnt_t>((a.size + 511) / 512);
-  st->st_mtim.tv_sec = a.mtime_ns / 1000000000;
-  st->st_mtim.tv_nsec = a.mtime_ns % 1000000000;
-  st->st_atim = st->st_mtim;
-  st->st_ctim = st->st_mtim;
-}
-
 int StatServed(const Served& where, struct stat* st) {
   int err = 0;
   FileSystem* fs = Fs(&err);
@@ -465,7 +448,7 @@ int StatServed(const Served& where, struct stat* st) {
   Guard guard;
   auto attr = fs->GetStatus(where.apath);
   if (!attr.ok()) return Fail(attr.status());
-  FillStat(*attr, st);
+  FillStat(*attr, kServedStat, st);
   return 0;
 }
 
@@ -478,14 +461,11 @@ Result<FileAttr> DescAttr(Desc& d) {
   return fs->GetStatus(d.where.apath);
 }
 
-bool MayAccess(const FileAttr& a, int mode) {
-  uid_t uid = geteuid();
-  if (uid == 0) return !(mode & X_OK) || a.is_dir || (a.mode & 0111);
-  uint32_t bits = a.uid == uid         ? (a.mode >> 6) & 7
-                  : a.gid == getegid() ? (a.mode >> 3) & 7
-                                       : a.mode & 7;
-  return !((mode & R_OK) && !(bits & 4)) && !((mode & W_OK) && !(bits & 2)) &&
-         !((mode & X_OK) && !(bits & 1));
+bool CallerMayAccess(const FileAttr& a, int mode, bool effective) {
+  uid_t uid = effective ? geteuid() : getuid();
+  if (uid == 0) return MayAccess(a, 0, {}, mode);  // no group asked for root
+  gid_t gid = effective ? getegid() : getgid();
+  return MayAccess(a, uid, {&gid, 1}, mode);
 }
 
 namespace {
@@ -494,7 +474,7 @@ namespace {
 // (the UFS may be reachable with more rights than the caller has).
 bool MayOpen(const FileAttr& a, int acc) {
   int want = acc == O_RDONLY ? R_OK : acc == O_WRONLY ? W_OK : R_OK | W_OK;
-  return MayAccess(a, want);
+  return CallerMayAccess(a, want);
 }
 
 }  // namespace
@@ -529,7 +509,7 @@ int OpenServed(const Served& where, int flags, mode_t mode) {
   if (attr.ok() && attr->is_dir) {
     if ((flags & O_CREAT) && (flags & O_EXCL)) return Fail(EEXIST);
     if (acc != O_RDONLY || (flags & O_CREAT)) return Fail(EISDIR);
-    if (!MayAccess(*attr, R_OK)) return Fail(EACCES);
+    if (!CallerMayAccess(*attr, R_OK)) return Fail(EACCES);
     desc->is_dir = true;
     return InstallNewFd(std::move(desc), flags & O_CLOEXEC);
   }

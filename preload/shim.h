@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "alluxio/file_system.h"
+#include "alluxio/posix_attr.h"
 #include "real.h"
 
 namespace alluxio::preload {
@@ -116,45 +117,84 @@ void NoteUmask(mode_t mask);
 // dup'ed fds share.
 
 struct Desc {
-  // Guards offset, entries, listed, pos and the switch from a placeholder
-  // to a backing copy (backed, backing_fd); held across client reads. Taken
-  // after an FdTable shard lock is released, never while holding one.
+  // What guards each field is written beside it. "Fixed" fields are set
+  // before the description is installed in the FdTable (publication through
+  // the shard lock orders them before every reader) and never change.
+  //
+  // Lock order in the shim, outermost first; a thread holding one lock
+  // takes only locks further down this list:
+  //   1. Desc::finish_mu   (FinishStaged, the last holder's commit)
+  //   2. Desc::mu          (offset, directory listing, the switch to a
+  //                         backing or staging file)
+  //   3. FdTable shard     (FdTable's own methods: Snapshot, Install, Get,
+  //                         Remove; MakeBacked and StageKept take them
+  //                         under Desc::mu; nothing is called under one,
+  //                         and fork's prepare handler takes them all)
+  //   4. g_fs_mu           (shim.cc: creating the client, once)
+  //   5. the client's own locks (FileHandle, FileSystem, the page cache),
+  //                         held while Desc::mu or finish_mu is: a
+  //                         served read holds Desc::mu across the client's
+  //                         read. Client code runs under the recursion
+  //                         guard, so it never takes a shim lock.
+  // Leaves, under which nothing else is taken: g_cwd_mu, g_ancestor_mu
+  // (shim.cc), g_maps_mu (backing.cc; FinishStaged runs after it is
+  // released), g_cookies_mu, g_reopened_mu (interpose_stdio.cc; the fd is
+  // closed after they are released).
+
+  // Guards offset, entries, listed, pos, lock_fd, F_SETFL's read-modify-
+  // write of flags, and the switch from a placeholder to a backing or
+  // staging file (backed, staged, backing_fd, owner_pid by StageKept);
+  // held across client reads. A call that checked `backed` or `staged`
+  // without it checks again once it holds it (ReadDesc, WriteDesc,
+  // SeekDesc, FIONREAD), since the switch moves the offset into the kernel.
   std::mutex mu;
-  std::shared_ptr<FileHandle> handle;  // null for directories and adopted ones
-  // Set before the description is installed, then read-only:
-  Served where;
-  bool is_dir = false;
+  // Serializes FinishStaged (and the exit's commit) for this description:
+  // the last close and the last munmap may both finish it. Guards
+  // committed_early, early_* and the handle's reset there.
+  std::mutex finish_mu;
+  // Fixed, except that FinishStaged (under finish_mu, once no fd is left)
+  // resets it after an early commit. Null for directories and adopted ones.
+  std::shared_ptr<FileHandle> handle;
+  Served where;         // fixed
+  bool is_dir = false;  // fixed
   // Writable and staged (backing.cc): the fds are kernel descriptors of the
   // staging file, and the last holder of that open file description, in
-  // any process, commits it.
-  std::atomic<bool> staged{false};  // may also be set later, under mu, by StageKept
+  // any process, commits it. Fixed, or set later under mu by StageKept
+  // (after backing_fd and owner_pid: readers that load it true see those).
+  std::atomic<bool> staged{false};
   // Without the random-access switch, writes the shim sees must be
-  // sequential (as the handle enforces for in-process writes).
+  // sequential (as the handle enforces for in-process writes). Fixed.
   bool sequential_only = false;
-  uint32_t create_mode = 0644;  // the mode a created file gets, for adopters' stat
+  // The mode a created file gets, for adopters' stat. Fixed.
+  uint32_t create_mode = 0644;
   // The process that opened or adopted a staged description: the one that
-  // leaves a watcher behind if it lets go first (backing.cc).
+  // leaves a watcher behind if it lets go first (backing.cc). Fixed, or set
+  // by StageKept under mu before `staged`; read by the finish after the
+  // last fd is gone.
   pid_t owner_pid = 0;
-  // open(2) flags (access mode, O_APPEND, O_NONBLOCK, ...); F_SETFL changes
-  // them under mu, readers load them without it.
+  // open(2) flags (access mode, O_APPEND, O_NONBLOCK, ...). Atomic: F_SETFL
+  // changes them under mu (so two F_SETFLs cannot lose each other's bits),
+  // every other reader loads them without it.
   std::atomic<int> flags{0};
-  uint64_t offset = 0;  // under mu
+  uint64_t offset = 0;  // under mu; unused once backed (the kernel's then)
   // Directory streams: a snapshot listing and a position in it (under mu).
   std::vector<FileInfo> entries;
   bool listed = false;
   size_t pos = 0;
-  // Lazily opened lock file carrying fcntl/flock locks for this path (under mu).
+  // Lazily opened lock file carrying fcntl/flock locks for this path (under
+  // mu; the destructor closes it).
   int lock_fd = -1;
   // How many served fds refer to this description; the close that drops
-  // it to zero finishes (commits) it and reports the result.
+  // it to zero finishes (commits) it and reports the result. Atomic.
   std::atomic<int> fd_refs{0};
   // Live memory maps of a staged description in this process (they hold
   // the open file description too); the munmap of the last one finishes a
-  // description whose fds are all closed (finish_on_unmap).
+  // description whose fds are all closed (finish_on_unmap, which exactly
+  // one of the last close and the last munmap exchanges back). Atomic.
   std::atomic<int> maps{0};
   std::atomic<bool> finish_on_unmap{false};
   // Committed at close while maps lived on, and the staging file then
-  // (RecommitAfterMaps).
+  // (RecommitAfterMaps). Under finish_mu.
   bool committed_early = false;
   bool early_linked = false;
   uint64_t early_size = 0;
@@ -162,9 +202,14 @@ struct Desc {
   // Backed by a real file: the fds are kernel descriptors of a local file
   // (the staging file, or a read-only copy of the content) instead of
   // /dev/null, so code the shim cannot see reads and writes real bytes, and
-  // I/O goes through the kernel. Under mu until set, then fixed.
+  // I/O goes through the kernel. Fixed, or set once under mu (MakeBacked,
+  // StageKept) after backing_fd; never cleared. Atomic, read without mu.
   std::atomic<bool> backed{false};
-  int backing_fd = -1;  // an internal close-on-exec descriptor of that file
+  // An internal close-on-exec descriptor of that file. Written with
+  // `backed`/`staged` (fixed, or under mu before they are set; StageKept
+  // replaces a read-only copy's with the staging file's); read by callers
+  // that saw `staged`, or by the finish.
+  int backing_fd = -1;
 
   ~Desc();
 };
@@ -194,7 +239,9 @@ class FdTable {
  private:
   static constexpr int kShards = 64;
   std::mutex& ShardOf(int fd) { return shards_[fd % kShards]; }
-  std::mutex shards_[kShards];  // shard i guards slots_[fd] for fd % kShards == i
+  // Shard i guards slots_[fd] for fd % kShards == i. Third in the lock
+  // order (see Desc): taken under Desc::mu, never held while calling out.
+  std::mutex shards_[kShards];
   std::shared_ptr<Desc> slots_[kMaxFds];
   std::atomic<bool> served_[kMaxFds];
 };
@@ -259,13 +306,17 @@ void AdoptInherited();
 // Opens `where` as open(2) would with these flags and mode (before umask).
 int OpenServed(const Served& where, int flags, mode_t mode);
 
-// Whether the effective user may access a file with these attributes in
-// `mode` (R_OK/W_OK/X_OK), as the kernel decides (root passes all but X_OK
-// on files no one may execute).
-bool MayAccess(const FileAttr& a, int mode);
+// Whether this process may access a file with these attributes in `mode`
+// (R_OK/W_OK/X_OK), as the kernel decides (alluxio::MayAccess), with its
+// effective ids (or the real ones, for access(2)) and only its primary group
+// (the open path makes no getgroups call).
+bool CallerMayAccess(const FileAttr& a, int mode, bool effective = true);
+
+// Served files in stat: a device of their own, makedev(0xa1, 0x10), and
+// 128 KiB as the preferred I/O size.
+inline constexpr StatLayout kServedStat{(0xa1 << 8) | 0x10, 128 * 1024};
 
 // Stat results in the kernel's layout.
-void FillStat(const FileAttr& a, struct stat* st);
 int StatServed(const Served& where, struct stat* st);
 
 // A Desc's current attributes (open handles report unflushed writes).

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -140,8 +141,15 @@ TEST_F(PageCacheTest, ChangedFileIsNeverServedFromOldPages) {
   // Rewritten behind the client's back, same size: the metadata cache still
   // has the old version, but the reader notices and serves the new bytes.
   std::string v3 = Pattern(100000, 3);
-  std::this_thread::sleep_for(std::chrono::milliseconds(10));  // a new mtime
+  const std::string local = ufs_ + "/f";
+  struct stat before;
+  ASSERT_EQ(::stat(local.c_str(), &before), 0);
   PutLocal("f", v3);
+  // A new version by its modification time: a second past the old one,
+  // whatever the clock's granularity and however fast the rewrite.
+  const struct timespec times[2] = {{0, UTIME_OMIT},
+                                    {before.st_mtim.tv_sec + 1, before.st_mtim.tv_nsec}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, local.c_str(), times, 0), 0);
   (void)fs->Free("/f", false);
   EXPECT_TRUE(SameBytes(ReadAll(*fs, "/f"), v3));
 }

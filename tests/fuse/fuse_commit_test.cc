@@ -21,6 +21,8 @@
 #include <vector>
 
 #include "fuse_mount.h"
+#include "testing/bytes.h"
+#include "testing/local_files.h"
 
 extern char** environ;
 
@@ -28,23 +30,6 @@ namespace alluxio::testing {
 namespace {
 
 constexpr char kRandomAccess[] = "alluxio.user.fuse.random.access.file.stream.enabled";
-
-std::string Pattern(size_t n, unsigned seed) {
-  std::string s(n, '\0');
-  uint32_t x = seed * 2654435761u + 1;
-  for (size_t i = 0; i < n; ++i) {
-    x = x * 1103515245u + 12345u;
-    s[i] = static_cast<char>(x >> 16);
-  }
-  return s;
-}
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 struct Ran {
   int status = -1;  // exit code, or 128 + signal
@@ -78,8 +63,8 @@ Ran Spawn(const std::vector<std::string>& argv, const std::string& scratch) {
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = ReadAll(out);
-  r.err = ReadAll(err);
+  r.out = ReadLocalFile(out);
+  r.err = ReadLocalFile(err);
   return r;
 }
 
@@ -113,27 +98,14 @@ bool RunTrue(bool use_fork) {
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-// Mounts for a test, or skips it.
-class MountingTest : public ::testing::Test {
+// Mounts for a test, or skips it (MOUNT_OR_SKIP, fuse_mount.h); the daemon in
+// a PID namespace of its own when `own_pid_namespace` (root only).
+class MountingTest : public FuseMountTest {
  protected:
   std::unique_ptr<FuseMount> Mount(FuseMountOptions opts, bool own_pid_namespace) {
-    if (own_pid_namespace && ::geteuid() != 0) {
-      skipped_ = true;
-      skip_reason_ = "a PID namespace of its own for the daemon needs root";
-      return nullptr;
-    }
     opts.own_pid_namespace = own_pid_namespace;
-    std::string skip, error;
-    auto m = FuseMount::Start(opts, &skip, &error);
-    if (!m && !skip.empty()) {
-      skipped_ = true;
-      skip_reason_ = skip;
-    }
-    if (!m && skip.empty()) ADD_FAILURE() << error;
-    return m;
+    return FuseMountTest::Mount(opts);
   }
-  bool skipped_ = false;
-  std::string skip_reason_;
 };
 
 // Every scenario twice: with a daemon that sees the processes using the
@@ -161,11 +133,6 @@ class LastCloseTest : public MountingTest {
   }
 };
 
-#define MOUNT_OR_SKIP(var, opts)              \
-  auto var = Mount(opts);                     \
-  if (skipped_) GTEST_SKIP() << skip_reason_; \
-  ASSERT_NE(var, nullptr)
-
 // bash's `exec 3>file` keeps one open file for the whole script; a builtin
 // writing to >&3 closes a dup of it, and every program the shell starts
 // closes its copy at exec (close-on-exec) or exit. None of these is the end
@@ -177,8 +144,8 @@ TEST_P(CommitTest, ShellExecDescriptorSurvivesChildrenAndBuiltins) {
                 m->base_dir());
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.err, "");
-  EXPECT_EQ(ReadAll(f), "one\ntwo\n");
-  EXPECT_EQ(ReadAll(m->ufs_dir() + "/f"), "one\ntwo\n");
+  EXPECT_EQ(ReadLocalFile(f), "one\ntwo\n");
+  EXPECT_EQ(ReadLocalFile(m->ufs_dir() + "/f"), "one\ntwo\n");
 
   // Many rounds, an explicit close at the end, and `set -e` so that a
   // failing builtin write ends the script with an error.
@@ -193,8 +160,8 @@ TEST_P(CommitTest, ShellExecDescriptorSurvivesChildrenAndBuiltins) {
   EXPECT_EQ(r.out, "done\n");
   std::string expect;
   for (int i = 1; i <= 40; ++i) expect += "line " + std::to_string(i) + "\n";
-  EXPECT_EQ(ReadAll(g), expect);
-  EXPECT_EQ(ReadAll(m->ufs_dir() + "/g"), expect);
+  EXPECT_EQ(ReadLocalFile(g), expect);
+  EXPECT_EQ(ReadLocalFile(m->ufs_dir() + "/g"), expect);
 }
 
 // A writer of 8 MiB files that starts a program between chunks: the children
@@ -206,7 +173,7 @@ TEST_P(CommitTest, WriterSpawningChildrenBetweenChunksKeepsEveryFileWhole) {
   constexpr int kFiles = 8;
   for (int i = 0; i < kFiles; ++i) {
     SCOPED_TRACE("file " + std::to_string(i));
-    const std::string data = Pattern(kFileSize, 100 + i);
+    const std::string data = LcgBytes(kFileSize, 100 + i);
     const std::string path = m->mount_point() + "/w" + std::to_string(i);
     // Odd files are inherited across exec: the child closes them at exit.
     int flags = O_CREAT | O_WRONLY | O_TRUNC | (i % 2 == 0 ? O_CLOEXEC : 0);
@@ -220,8 +187,8 @@ TEST_P(CommitTest, WriterSpawningChildrenBetweenChunksKeepsEveryFileWhole) {
     }
     guard.fd = -1;
     ASSERT_EQ(::close(fd), 0) << std::strerror(errno);
-    EXPECT_TRUE(ReadAll(path) == data) << "size " << ReadAll(path).size();
-    EXPECT_TRUE(ReadAll(m->ufs_dir() + "/w" + std::to_string(i)) == data);
+    EXPECT_TRUE(ReadLocalFile(path) == data) << "size " << ReadLocalFile(path).size();
+    EXPECT_TRUE(ReadLocalFile(m->ufs_dir() + "/w" + std::to_string(i)) == data);
   }
 }
 
@@ -286,8 +253,8 @@ TEST_P(CommitTest, ReopenForWritingRightAfterCloseNeverMeetsThePreviousWriter) {
   }
   EXPECT_EQ(busy, 0);
   EXPECT_EQ(first_error, "");
-  EXPECT_EQ(ReadAll(f), "round 498\n");
-  EXPECT_EQ(ReadAll(m->ufs_dir() + "/cycle"), "round 498\n");
+  EXPECT_EQ(ReadLocalFile(f), "round 498\n");
+  EXPECT_EQ(ReadLocalFile(m->ufs_dir() + "/cycle"), "round 498\n");
 }
 
 // fsx-style: with the random-access switch, open O_RDWR, a few writes at
@@ -327,7 +294,7 @@ TEST_P(CommitTest, RandomAccessReopenCyclesNeverMeetThePreviousWriter) {
     for (int k = 0; k < 3 && i % 2 == 0; ++k) {
       x = x * 1103515245u + 12345u;
       size_t off = x % (model.size() - 100);
-      std::string bytes = Pattern(1 + x % 99, x);
+      std::string bytes = LcgBytes(1 + x % 99, x);
       if (::pwrite(fd, bytes.data(), bytes.size(), static_cast<off_t>(off)) !=
           static_cast<ssize_t>(bytes.size())) {
         if (first_error.empty()) {
@@ -343,8 +310,8 @@ TEST_P(CommitTest, RandomAccessReopenCyclesNeverMeetThePreviousWriter) {
   }
   EXPECT_EQ(busy, 0);
   EXPECT_EQ(first_error, "");
-  EXPECT_TRUE(ReadAll(f) == model);
-  EXPECT_TRUE(ReadAll(m->ufs_dir() + "/fsx") == model);
+  EXPECT_TRUE(ReadLocalFile(f) == model);
+  EXPECT_TRUE(ReadLocalFile(m->ufs_dir() + "/fsx") == model);
 }
 
 // A child still holds the descriptor when the parent closes it: nothing is
@@ -373,8 +340,8 @@ TEST_P(CommitTest, AnotherHolderDefersTheCommitUntilItCloses) {
   int status = 0;
   ASSERT_EQ(::waitpid(child, &status, 0), child);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
-  EXPECT_EQ(ReadAll(f), "first,second");
-  EXPECT_EQ(ReadAll(m->ufs_dir() + "/held"), "first,second");
+  EXPECT_EQ(ReadLocalFile(f), "first,second");
+  EXPECT_EQ(ReadLocalFile(m->ufs_dir() + "/held"), "first,second");
 }
 
 // The single-writer rule still holds: while a holder keeps the file (here
@@ -397,13 +364,13 @@ TEST_P(CommitTest, SecondWriterIsBusyWhileAHolderKeepsTheFile) {
   ASSERT_EQ(::write(fd, "!", 1), 1);
   guard.fd = -1;
   ASSERT_EQ(::close(fd), 0);
-  EXPECT_EQ(ReadAll(f), "kept!");
+  EXPECT_EQ(ReadLocalFile(f), "kept!");
   second = ::open(f.c_str(), O_WRONLY | O_TRUNC);
   EXPECT_GE(second, 0) << std::strerror(errno);
   if (second >= 0) {
     EXPECT_EQ(::close(second), 0);
   }
-  EXPECT_EQ(ReadAll(f), "");
+  EXPECT_EQ(ReadLocalFile(f), "");
 }
 
 // After children came and went, the writer's close is the last one again:
@@ -435,7 +402,7 @@ TEST_F(LastCloseTest, UfsHasTheFileWhenTheLastCloseReturns) {
   MOUNT_OR_SKIP(m, {});
   for (int i = 0; i < 50; ++i) {
     const std::string name = "/now" + std::to_string(i);
-    const std::string data = Pattern(1000 + i, i);
+    const std::string data = LcgBytes(1000 + i, i);
     int fd = ::open((m->mount_point() + name).c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
     ASSERT_GE(fd, 0) << std::strerror(errno);
     ASSERT_EQ(::write(fd, data.data(), data.size()), static_cast<ssize_t>(data.size()));
@@ -443,7 +410,7 @@ TEST_F(LastCloseTest, UfsHasTheFileWhenTheLastCloseReturns) {
       ASSERT_TRUE(RunTrue(/*use_fork=*/i % 4 == 1));
     }
     ASSERT_EQ(::close(fd), 0);
-    EXPECT_TRUE(ReadAll(m->ufs_dir() + name) == data) << name;
+    EXPECT_TRUE(ReadLocalFile(m->ufs_dir() + name) == data) << name;
   }
 }
 
@@ -452,7 +419,7 @@ TEST_F(LastCloseTest, UfsHasTheFileWhenTheLastCloseReturns) {
 // node's writer slot, so a new writer can open the file at once.
 TEST_F(LastCloseTest, MappingThatOutlivesItsDescriptorDoesNotHoldTheFile) {
   FuseMountOptions opts;
-  const std::string data = Pattern(4u << 20, 5);
+  const std::string data = LcgBytes(4u << 20, 5);
   opts.ufs_files["mapped"] = data;  // not in the kernel's cache yet
   MOUNT_OR_SKIP(m, opts);
   const std::string f = m->mount_point() + "/mapped";
@@ -470,8 +437,8 @@ TEST_F(LastCloseTest, MappingThatOutlivesItsDescriptorDoesNotHoldTheFile) {
     EXPECT_EQ(::close(w), 0);
   }
   ::munmap(map, data.size());
-  EXPECT_TRUE(ReadAll(f) == "new");  // not EXPECT_EQ: no 4 MiB in the log
-  EXPECT_TRUE(ReadAll(m->ufs_dir() + "/mapped") == "new");
+  EXPECT_TRUE(ReadLocalFile(f) == "new");  // not EXPECT_EQ: no 4 MiB in the log
+  EXPECT_TRUE(ReadLocalFile(m->ufs_dir() + "/mapped") == "new");
 }
 
 }  // namespace

@@ -17,26 +17,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "testing/local_files.h"
+#include "testing/wait.h"
+
 namespace alluxio::testing {
 namespace {
-
-double Now() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<double>(ts.tv_sec) + ts.tv_nsec / 1e9;
-}
-
-void SleepMs(int ms) {
-  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-  nanosleep(&ts, nullptr);
-}
-
-bool WriteFile(const std::string& path, const std::string& content) {
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-  std::ofstream out(path, std::ios::binary);
-  out << content;
-  return static_cast<bool>(out);
-}
 
 // Runs fusermount3 (for a test that is not root); true on success.
 bool RunFusermount(const std::string& mount_point, bool lazy) {
@@ -66,13 +51,13 @@ bool UnmountNow(const std::string& mount_point) {
 
 // Waits for `pid` to end; returns its status or -1 after `seconds`.
 int WaitPid(pid_t pid, double seconds) {
-  double deadline = Now() + seconds;
+  double deadline = MonotonicSeconds() + seconds;
   while (true) {
     int status = 0;
     pid_t r = waitpid(pid, &status, WNOHANG);
     if (r == pid) return status;
     if (r < 0 && errno != EINTR) return -1;
-    if (Now() > deadline) return -1;
+    if (MonotonicSeconds() > deadline) return -1;
     SleepMs(20);
   }
 }
@@ -130,8 +115,8 @@ bool IsMountPoint(const std::string& path) {
 }
 
 bool WaitForMount(const std::string& path, bool mounted, double seconds) {
-  double deadline = Now() + seconds;
-  while (Now() < deadline) {
+  double deadline = MonotonicSeconds() + seconds;
+  while (MonotonicSeconds() < deadline) {
     if (IsMountPoint(path) == mounted) {
       struct stat st;
       if (!mounted || stat(path.c_str(), &st) == 0) return true;
@@ -169,7 +154,7 @@ std::unique_ptr<FuseMount> FuseMount::Start(const FuseMountOptions& opts, std::s
     std::filesystem::create_directories(m->ufs_dir_ + "/" + d);
   }
   for (const auto& [path, content] : opts.ufs_files) {
-    if (!WriteFile(m->ufs_dir_ + "/" + path, content)) {
+    if (!WriteLocalFile(m->ufs_dir_ + "/" + path, content)) {
       *error = "cannot write " + path + " in the UFS";
       return nullptr;
     }
@@ -212,8 +197,8 @@ std::unique_ptr<FuseMount> FuseMount::Start(const FuseMountOptions& opts, std::s
   m->pid_ = pid;
   m->supervise_ = opts.supervise;
 
-  double deadline = Now() + 20;
-  while (Now() < deadline) {
+  double deadline = MonotonicSeconds() + 20;
+  while (MonotonicSeconds() < deadline) {
     if (WaitForMount(m->mount_point_, true, 0.05)) return m;
     int status = 0;
     if (waitpid(pid, &status, WNOHANG) == pid) {
@@ -274,6 +259,23 @@ FuseMount::~FuseMount() {
     std::error_code ec;
     std::filesystem::remove_all(base_, ec);
   }
+}
+
+std::unique_ptr<FuseMount> FuseMountTest::Mount(FuseMountOptions opts) {
+  if (opts.own_pid_namespace && ::geteuid() != 0) {
+    skipped_ = true;
+    skip_is_required_ = false;
+    skip_reason_ = "a PID namespace of its own for the daemon needs root";
+    return nullptr;
+  }
+  std::string skip, error;
+  auto m = FuseMount::Start(opts, &skip, &error);
+  if (!m && !skip.empty()) {
+    skipped_ = true;
+    skip_reason_ = skip;
+  }
+  if (!m && skip.empty()) ADD_FAILURE() << error;
+  return m;
 }
 
 }  // namespace alluxio::testing

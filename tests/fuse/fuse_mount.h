@@ -8,12 +8,15 @@
 #ifndef ALLUXIO_TESTS_FUSE_FUSE_MOUNT_H_
 #define ALLUXIO_TESTS_FUSE_FUSE_MOUNT_H_
 
+#include <gtest/gtest.h>
 #include <sys/types.h>
 
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "testing/require.h"
 
 namespace alluxio::testing {
 
@@ -81,6 +84,28 @@ bool IsMountPoint(const std::string& path);
 // Waits up to `seconds` for IsMountPoint(path) to become `mounted` (and, when
 // mounted, for the mount to answer stat()).
 bool WaitForMount(const std::string& path, bool mounted, double seconds);
+
+// A test that mounts: Mount() starts a FuseMount, or records why it cannot
+// (the machine cannot mount, or the options need root). Use it through
+// MOUNT_OR_SKIP.
+class FuseMountTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<FuseMount> Mount(FuseMountOptions opts = {});
+
+  bool skipped_ = false;
+  // Whether ALLUXIO_TEST_REQUIRE=fuse makes the skip a failure: yes when
+  // the machine cannot mount; no when only root may run the test.
+  bool skip_is_required_ = true;
+  std::string skip_reason_;
+};
+
+// Mounts `opts` into `var`, or skips the test; a skip for want of FUSE
+// fails instead when ALLUXIO_TEST_REQUIRE lists fuse (testing/require.h).
+#define MOUNT_OR_SKIP(var, opts)                                    \
+  auto var = Mount(opts);                                           \
+  if (skipped_ && !skip_is_required_) GTEST_SKIP() << skip_reason_; \
+  if (skipped_) ALLUXIO_SKIP_UNLESS_REQUIRED("fuse", skip_reason_); \
+  ASSERT_NE(var, nullptr)
 
 }  // namespace alluxio::testing
 

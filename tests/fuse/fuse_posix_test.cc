@@ -24,7 +24,10 @@
 #include "alluxio/config.h"
 #include "alluxio/file_system.h"
 #include "fuse_mount.h"
+#include "testing/bytes.h"
+#include "testing/local_files.h"
 #include "testing/require.h"
+#include "testing/wait.h"
 
 namespace alluxio::testing {
 namespace {
@@ -186,16 +189,6 @@ void ExpectSame(const Recorder& mount, const Recorder& local) {
   }
 }
 
-std::string Pattern(size_t n, unsigned seed) {
-  std::string s(n, '\0');
-  uint32_t x = seed * 2654435761u + 1;
-  for (size_t i = 0; i < n; ++i) {
-    x = x * 1103515245u + 12345u;
-    s[i] = static_cast<char>(x >> 16);
-  }
-  return s;
-}
-
 // The common POSIX surface and its error cases.
 void BasicScenario(Recorder& r) {
   r.Rec("mkdir d", ::mkdir(r.P("d").c_str(), 0755));
@@ -274,7 +267,7 @@ void BasicScenario(Recorder& r) {
 
   // a big file, in unaligned pieces, read back whole and in parts
   {
-    std::string big = Pattern(3 * 1024 * 1024 + 777, 1);
+    std::string big = LcgBytes(3 * 1024 * 1024 + 777, 1);
     int fd = r.Open("d/big", O_CREAT | O_WRONLY | O_TRUNC);
     for (size_t off = 0; off < big.size(); off += 300001) {
       r.Write("big", fd, big.substr(off, 300001));
@@ -331,29 +324,8 @@ void BasicScenario(Recorder& r) {
   r.ReadFile("d/" + max_name);
 }
 
-class FuseTest : public ::testing::Test {
- protected:
-  // Mounts or skips the test.
-  std::unique_ptr<FuseMount> Mount(const FuseMountOptions& opts = {}) {
-    std::string skip, error;
-    auto m = FuseMount::Start(opts, &skip, &error);
-    if (!m && !skip.empty()) {
-      skipped_ = true;
-      skip_reason_ = skip;
-    }
-    if (!m && skip.empty()) ADD_FAILURE() << error;
-    return m;
-  }
-  bool skipped_ = false;
-  std::string skip_reason_;
-};
-
-// Skips when the machine cannot mount; fails instead when
-// ALLUXIO_TEST_REQUIRE lists fuse (testing/require.h).
-#define MOUNT_OR_SKIP(var, opts)                                    \
-  auto var = Mount(opts);                                           \
-  if (skipped_) ALLUXIO_SKIP_UNLESS_REQUIRED("fuse", skip_reason_); \
-  ASSERT_NE(var, nullptr)
+// Mounts with MOUNT_OR_SKIP (fuse_mount.h).
+class FuseTest : public FuseMountTest {};
 
 TEST_F(FuseTest, PosixCallsMatchLocalDirectory) {
   MOUNT_OR_SKIP(m, {});
@@ -505,7 +477,7 @@ TEST_F(FuseTest, CommitFailureIsReportedByClose) {
   MOUNT_OR_SKIP(m, opts);
   int fd = ::open((m->mount_point() + "/cf/file").c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
   ASSERT_GE(fd, 0) << std::strerror(errno);
-  std::string data = Pattern(100000, 3);
+  std::string data = LcgBytes(100000, 3);
   ASSERT_EQ(::write(fd, data.data(), data.size()), static_cast<ssize_t>(data.size()));
   // The directory disappears from the UFS behind the client's back.
   std::filesystem::remove_all(m->ufs_dir() + "/cf");
@@ -577,7 +549,7 @@ TEST_F(FuseTest, CacheOptionsServeCorrectBytes) {
     SCOPED_TRACE(options);
     FuseMountOptions opts;
     opts.mount_options = {options};
-    std::string data = Pattern(2 * 1024 * 1024 + 5, 9);
+    std::string data = LcgBytes(2 * 1024 * 1024 + 5, 9);
     opts.ufs_files["f"] = data;
     MOUNT_OR_SKIP(m, opts);
     for (int round = 0; round < 2; ++round) {
@@ -613,23 +585,26 @@ TEST_P(AutoCacheTest, SeesChangesMadeElsewhere) {
   opts.conf["alluxio.user.metadata.cache.expiration.time"] = "50ms";
   opts.ufs_files["f"] = "first version";
   MOUNT_OR_SKIP(m, opts);
-  auto read = [&] {
-    std::ifstream in(m->mount_point() + "/f", std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  };
+  auto read = [&] { return ReadLocalFile(m->mount_point() + "/f"); };
   EXPECT_EQ(read(), "first version");
   EXPECT_EQ(read(), "first version");
-  // Another writer changes the file in the UFS.
-  std::ofstream(m->ufs_dir() + "/f", std::ios::trunc) << "second, longer version";
-  ::usleep(300 * 1000);
+  // Another writer changes the file in the UFS: seen once the kernel's
+  // attributes (0.1 s) and the client's metadata (50 ms) expire, which the
+  // test polls for rather than sleeping a fixed time.
+  const std::string ufs_file = m->ufs_dir() + "/f";
+  ASSERT_TRUE(WriteLocalFile(ufs_file, "second, longer version"));
+  EXPECT_TRUE(WaitFor([&] { return read() == "second, longer version"; }, 5)) << read();
   EXPECT_EQ(read(), "second, longer version");
-  EXPECT_EQ(read(), "second, longer version");
-  // Same size, new content: the modification time tells.
-  std::ofstream(m->ufs_dir() + "/f", std::ios::trunc) << "third, same-size versio";
-  ::usleep(300 * 1000);
-  EXPECT_EQ(read(), "third, same-size versio");
+  // Same size, new content: the modification time tells. It is set a
+  // second past the previous version's, so it differs whatever the clock's
+  // granularity and however fast the rewrite.
+  struct stat before;
+  ASSERT_EQ(::stat(ufs_file.c_str(), &before), 0);
+  ASSERT_TRUE(WriteLocalFile(ufs_file, "third, same-size versio"));
+  const struct timespec times[2] = {{0, UTIME_OMIT},
+                                    {before.st_mtim.tv_sec + 1, before.st_mtim.tv_nsec}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, ufs_file.c_str(), times, 0), 0);
+  EXPECT_TRUE(WaitFor([&] { return read() == "third, same-size versio"; }, 5)) << read();
 }
 
 // Another client on this node (as the shim would be) rewrites a file the
@@ -640,12 +615,7 @@ TEST_F(FuseTest, WritesOfAnotherClientOnTheNodeAreSeenAtOpen) {
   opts.mount_options = {"attr_timeout=60,entry_timeout=60"};
   opts.ufs_files["f"] = "short";
   MOUNT_OR_SKIP(m, opts);
-  auto read = [&] {
-    std::ifstream in(m->mount_point() + "/f", std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  };
+  auto read = [&] { return ReadLocalFile(m->mount_point() + "/f"); };
   EXPECT_EQ(read(), "short");
   EXPECT_EQ(read(), "short");
   auto conf = Configuration::FromMap({{"alluxio.work.dir", m->base_dir() + "/work"},
@@ -742,14 +712,14 @@ TEST_F(FuseTest, ConcurrentReadersGetCorrectBytes) {
   FuseMountOptions opts;
   const size_t kBig = 24 * 1024 * 1024 + 123;
   const int kSmall = 300;
-  opts.ufs_files["big"] = Pattern(kBig, 77);
+  opts.ufs_files["big"] = LcgBytes(kBig, 77);
   for (int i = 0; i < kSmall; ++i) {
     opts.ufs_files["small/" + std::to_string(i)] =
-        Pattern(1000 + i * 211, static_cast<unsigned>(i));
+        LcgBytes(1000 + i * 211, static_cast<unsigned>(i));
   }
   MOUNT_OR_SKIP(m, opts);
   const std::string mp = m->mount_point();
-  const std::string big = Pattern(kBig, 77);
+  const std::string big = LcgBytes(kBig, 77);
 
   // Several processes read the large file at once, with different patterns.
   EXPECT_TRUE(InChildren(6, [&](int id) {
@@ -786,7 +756,7 @@ TEST_F(FuseTest, ConcurrentReadersGetCorrectBytes) {
   EXPECT_TRUE(InChildren(6, [&](int id) {
     for (int k = 0; k < kSmall; ++k) {
       int i = (k * 7 + id * 53) % kSmall;
-      std::string expect = Pattern(1000 + static_cast<size_t>(i) * 211, static_cast<unsigned>(i));
+      std::string expect = LcgBytes(1000 + static_cast<size_t>(i) * 211, static_cast<unsigned>(i));
       std::ifstream in(mp + "/small/" + std::to_string(i), std::ios::binary);
       std::stringstream s;
       s << in.rdbuf();
@@ -865,7 +835,7 @@ TEST_F(FuseTest, SupervisorRestartsAKilledDaemon) {
   MOUNT_OR_SKIP(m, opts);
   const std::string mp = m->mount_point();
   for (int i = 0; i < 20; ++i) {
-    std::ofstream(mp + "/f" + std::to_string(i), std::ios::binary) << Pattern(5000 + i, i);
+    std::ofstream(mp + "/f" + std::to_string(i), std::ios::binary) << LcgBytes(5000 + i, i);
   }
   pid_t daemon = m->DaemonPid();
   ASSERT_GT(daemon, 0);
@@ -883,7 +853,7 @@ TEST_F(FuseTest, SupervisorRestartsAKilledDaemon) {
     std::ifstream in(mp + "/f" + std::to_string(i), std::ios::binary);
     std::stringstream s;
     s << in.rdbuf();
-    EXPECT_TRUE(s.str() == Pattern(5000 + i, i)) << i;
+    EXPECT_TRUE(s.str() == LcgBytes(5000 + i, i)) << i;
   }
   // SIGTERM to the supervisor unmounts and ends it.
   ASSERT_EQ(::kill(m->pid(), SIGTERM), 0);

@@ -29,38 +29,16 @@
 
 #include "fuse_mount.h"
 #include "testing/bytes.h"
+#include "testing/local_files.h"
 #include "testing/require.h"
+#include "testing/wait.h"
 
 namespace alluxio::testing {
 namespace {
 
-double Now() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<double>(ts.tv_sec) + ts.tv_nsec / 1e9;
-}
-
-// Polls `cond` every 10 ms for up to `seconds`.
-bool WaitFor(const std::function<bool()>& cond, double seconds) {
-  double deadline = Now() + seconds;
-  while (!cond()) {
-    if (Now() > deadline) return false;
-    struct timespec ts = {0, 10 * 1000 * 1000};
-    nanosleep(&ts, nullptr);
-  }
-  return true;
-}
-
-std::string ReadProc(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Seconds since `pid` started, or -1.
 double AgeOf(pid_t pid) {
-  std::string stat = ReadProc("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat = ReadLocalFile("/proc/" + std::to_string(pid) + "/stat");
   size_t p = stat.rfind(')');
   if (p == std::string::npos) return -1;
   std::istringstream fields(stat.substr(p + 2));
@@ -68,12 +46,12 @@ double AgeOf(pid_t pid) {
   for (int i = 3; i < 22; ++i) fields >> f;  // fields 3..21
   unsigned long long start = 0;
   fields >> start;
-  double uptime = std::stod(ReadProc("/proc/uptime"));
+  double uptime = std::stod(ReadLocalFile("/proc/uptime"));
   return uptime - static_cast<double>(start) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 pid_t ParentOf(pid_t pid) {
-  std::istringstream in(ReadProc("/proc/" + std::to_string(pid) + "/status"));
+  std::istringstream in(ReadLocalFile("/proc/" + std::to_string(pid) + "/status"));
   std::string line;
   while (std::getline(in, line)) {
     if (line.rfind("PPid:", 0) == 0) return static_cast<pid_t>(std::stol(line.substr(5)));
@@ -140,11 +118,11 @@ class Observations {
   // with the kills in the report).
   void Violation(const std::string& what) {
     char when[32];
-    std::snprintf(when, sizeof(when), "%.3f s: ", Now() - start_);
+    std::snprintf(when, sizeof(when), "%.3f s: ", MonotonicSeconds() - start_);
     std::lock_guard<std::mutex> lock(mu_);
     violations_.push_back(when + what);
   }
-  double Elapsed() const { return Now() - start_; }
+  double Elapsed() const { return MonotonicSeconds() - start_; }
   void Error(const std::string& op, int err) {
     std::lock_guard<std::mutex> lock(mu_);
     ++errors_[op + ": " + std::strerror(err)];
@@ -180,7 +158,7 @@ class Observations {
   }
 
  private:
-  const double start_ = Now();
+  const double start_ = MonotonicSeconds();
   std::mutex mu_;
   std::vector<std::string> violations_;
   std::map<std::string, int> errors_;
@@ -321,17 +299,8 @@ class Load {
   std::vector<std::thread> threads_;
 };
 
-class FuseRecoveryTest : public ::testing::Test {
- protected:
-  std::unique_ptr<FuseMount> Mount(const FuseMountOptions& opts) {
-    std::string skip, error;
-    auto m = FuseMount::Start(opts, &skip, &error);
-    if (!m && !skip.empty()) skip_ = skip;
-    if (!m && skip.empty()) ADD_FAILURE() << error;
-    return m;
-  }
-  std::string skip_;
-};
+// Mounts with MOUNT_OR_SKIP (fuse_mount.h).
+class FuseRecoveryTest : public FuseMountTest {};
 
 TEST_F(FuseRecoveryTest, KilledDaemonNeverExposesTheMountPointNorLosesWrites) {
   constexpr int kKills = 8;  // as many as in the report of issue #12
@@ -352,9 +321,7 @@ TEST_F(FuseRecoveryTest, KilledDaemonNeverExposesTheMountPointNorLosesWrites) {
   for (int i = 0; i < 30; ++i) {
     opts.ufs_files["r/f" + std::to_string(i)] = PseudoRandomBytes(1000 + 37000 * i, 7 + i);
   }
-  auto m = Mount(opts);
-  if (!skip_.empty()) ALLUXIO_SKIP_UNLESS_REQUIRED("fuse", skip_);
-  ASSERT_NE(m, nullptr);
+  MOUNT_OR_SKIP(m, opts);
   const std::string mp = m->mount_point();
 
   Observations obs;
@@ -384,10 +351,10 @@ TEST_F(FuseRecoveryTest, KilledDaemonNeverExposesTheMountPointNorLosesWrites) {
     EXPECT_TRUE(settled) << "no progress through daemon " << daemon;
     ASSERT_EQ(DaemonOf(*m), daemon);
     ASSERT_EQ(::kill(daemon, SIGKILL), 0);
-    double killed_at = Now();
+    double killed_at = MonotonicSeconds();
     kill_times.push_back(obs.Elapsed());
     pid_t next = WaitForNewDaemon(*m, daemon, 20);
-    restarts.push_back(Now() - killed_at);
+    restarts.push_back(MonotonicSeconds() - killed_at);
     if (next <= 0) {
       if (held >= 0) ::close(held);
       FAIL() << "no daemon came back after kill " << k << "\n" << m->Log();
@@ -477,15 +444,13 @@ TEST_F(FuseRecoveryTest, OnlyDaemonsDyingAtOnceAreRestartedLater) {
   FuseMountOptions opts;
   opts.supervise = true;
   opts.ufs_files["f"] = "x";
-  auto m = Mount(opts);
-  if (!skip_.empty()) ALLUXIO_SKIP_UNLESS_REQUIRED("fuse", skip_);
-  ASSERT_NE(m, nullptr);
+  MOUNT_OR_SKIP(m, opts);
   const std::string mp = m->mount_point();
   auto kill_and_time = [&](pid_t* daemon) {
     EXPECT_EQ(::kill(*daemon, SIGKILL), 0);
-    double t = Now();
+    double t = MonotonicSeconds();
     *daemon = WaitForNewDaemon(*m, *daemon, 20);
-    return Now() - t;
+    return MonotonicSeconds() - t;
   };
   pid_t daemon = DaemonOf(*m);
   ASSERT_GT(daemon, 0);
@@ -501,10 +466,10 @@ TEST_F(FuseRecoveryTest, OnlyDaemonsDyingAtOnceAreRestartedLater) {
     // During the longest pause, a stat waits for the next daemon.
     std::thread stat_thread([&] {
       WaitFor([&] { return DaemonOf(*m) <= 0; }, 5);
-      double t = Now();
+      double t = MonotonicSeconds();
       struct stat st;
       stat_rc = ::stat((mp + "/f").c_str(), &st);
-      stat_took = Now() - t;
+      stat_took = MonotonicSeconds() - t;
     });
     quick.push_back(kill_and_time(&daemon));
     stat_thread.join();
@@ -542,9 +507,7 @@ TEST_F(FuseRecoveryTest, RequestInFlightWhenTheDaemonDiesFails) {
   opts.ufs_files["f"] = "still here";
   // Without the page cache an open for reading opens the UFS file at once.
   opts.conf["alluxio.user.client.cache.enabled"] = "false";
-  auto m = Mount(opts);
-  if (!skip_.empty()) ALLUXIO_SKIP_UNLESS_REQUIRED("fuse", skip_);
-  ASSERT_NE(m, nullptr);
+  MOUNT_OR_SKIP(m, opts);
   const std::string mp = m->mount_point();
   // Opening a FIFO in the local UFS blocks the daemon until a writer comes:
   // a request it holds without answering.
@@ -563,7 +526,7 @@ TEST_F(FuseRecoveryTest, RequestInFlightWhenTheDaemonDiesFails) {
   auto daemon_in_open = [&] {
     std::string task = "/proc/" + std::to_string(daemon) + "/task";
     for (const auto& t : std::filesystem::directory_iterator(task)) {
-      std::string sc = ReadProc(t.path().string() + "/syscall");
+      std::string sc = ReadLocalFile(t.path().string() + "/syscall");
       if (sc.rfind(std::to_string(SYS_openat) + " ", 0) == 0) return true;
     }
     return false;

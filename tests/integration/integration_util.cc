@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "testing/bytes.h"
+#include "testing/local_files.h"
 
 extern char** environ;
 
@@ -207,17 +208,10 @@ std::string Md5Hex(const std::string& data) {
   return out;
 }
 
-std::string ReadLocal(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string ReadLocal(const std::string& path) { return ReadLocalFile(path); }
 
 void WriteLocal(const std::string& path, const std::string& data) {
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << data;
+  (void)WriteLocalFile(path, data);
 }
 
 std::string Bytes(size_t n, unsigned seed) {
