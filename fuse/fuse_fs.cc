@@ -270,7 +270,9 @@ int FuseFs::GetAttr(fuse_ino_t ino, fuse_file_info* fi, struct stat* st) {
   FileAttr a;
   if (!writer && v.path.empty()) {
     // Unlinked while open: as on a local file system, fstat of the open
-    // descriptor still describes the file it reads.
+    // descriptor still describes the file it reads. (fstat does not say
+    // which open file it asks for: any of the node's will do.)
+    if (open == nullptr) open = files_.FindIf([&](const OpenFile& f) { return f.ino() == ino; });
     if (open == nullptr) return ENOENT;
     auto r = open->Stat();
     if (!r.ok()) return ENOENT;

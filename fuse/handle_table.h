@@ -49,6 +49,17 @@ class HandleTable {
   }
 
   // Takes the handle out of the table (null when unknown).
+  // Some value for which pred(value) holds, or null. Walks the whole table:
+  // for rare cases only.
+  template <typename Pred>
+  std::shared_ptr<T> FindIf(Pred pred) const {
+    std::shared_lock lock(mu_);
+    for (const auto& [fh, value] : by_fh_) {
+      if (pred(*value)) return value;
+    }
+    return nullptr;
+  }
+
   std::shared_ptr<T> Remove(uint64_t fh) {
     std::unique_lock lock(mu_);
     auto it = by_fh_.find(fh);

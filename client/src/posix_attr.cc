@@ -29,6 +29,20 @@ mode_t TypeAndMode(const FileAttr& a) { return (a.is_dir ? S_IFDIR : S_IFREG) | 
 
 uint64_t Blocks(const FileAttr& a) { return (a.size + 511) / 512; }
 
+// What FileAttr leaves unknown (0), as FillStat's contract says.
+uint32_t Links(const FileAttr& a) { return a.nlink != 0 ? a.nlink : (a.is_dir ? 2 : 1); }
+int64_t AtimeNs(const FileAttr& a) { return a.atime_ns != 0 ? a.atime_ns : a.mtime_ns; }
+int64_t CtimeNs(const FileAttr& a) { return a.ctime_ns != 0 ? a.ctime_ns : a.mtime_ns; }
+
+struct statx_timestamp StatxTime(int64_t ns) {
+  struct timespec ts = TimespecFromNs(ns);
+  struct statx_timestamp t;
+  t.tv_sec = ts.tv_sec;
+  t.tv_nsec = static_cast<uint32_t>(ts.tv_nsec);
+  t.__reserved = 0;
+  return t;
+}
+
 }  // namespace
 
 void FillStat(const FileAttr& a, const StatLayout& layout, struct stat* st) {
@@ -36,34 +50,31 @@ void FillStat(const FileAttr& a, const StatLayout& layout, struct stat* st) {
   st->st_dev = layout.dev;
   st->st_ino = a.ino;
   st->st_mode = TypeAndMode(a);
-  st->st_nlink = a.is_dir ? 2 : 1;
+  st->st_nlink = Links(a);
   st->st_uid = a.uid;
   st->st_gid = a.gid;
   st->st_size = static_cast<off_t>(a.size);
   st->st_blksize = layout.blksize;
   st->st_blocks = static_cast<blkcnt_t>(Blocks(a));
   st->st_mtim = TimespecFromNs(a.mtime_ns);
-  st->st_atim = st->st_mtim;
-  st->st_ctim = st->st_mtim;
+  st->st_atim = TimespecFromNs(AtimeNs(a));
+  st->st_ctim = TimespecFromNs(CtimeNs(a));
 }
 
 void FillStatx(const FileAttr& a, const StatLayout& layout, struct statx* sx) {
   memset(sx, 0, sizeof(*sx));
   sx->stx_mask = STATX_BASIC_STATS;
   sx->stx_blksize = static_cast<uint32_t>(layout.blksize);
-  sx->stx_nlink = a.is_dir ? 2 : 1;
+  sx->stx_nlink = Links(a);
   sx->stx_uid = a.uid;
   sx->stx_gid = a.gid;
   sx->stx_mode = static_cast<uint16_t>(TypeAndMode(a));
   sx->stx_ino = a.ino;
   sx->stx_size = a.size;
   sx->stx_blocks = Blocks(a);
-  struct timespec ts = TimespecFromNs(a.mtime_ns);
-  struct statx_timestamp t;
-  t.tv_sec = ts.tv_sec;
-  t.tv_nsec = static_cast<uint32_t>(ts.tv_nsec);
-  t.__reserved = 0;
-  sx->stx_atime = sx->stx_ctime = sx->stx_mtime = t;
+  sx->stx_mtime = StatxTime(a.mtime_ns);
+  sx->stx_atime = StatxTime(AtimeNs(a));
+  sx->stx_ctime = StatxTime(CtimeNs(a));
   sx->stx_dev_major = major(layout.dev);
   sx->stx_dev_minor = minor(layout.dev);
 }

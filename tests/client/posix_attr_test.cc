@@ -53,6 +53,28 @@ TEST(PosixAttrTest, FillStatOfADirectory) {
   EXPECT_EQ(st.st_blocks, 0);
 }
 
+TEST(PosixAttrTest, LinksAndTimesTheUfsKeepsAreReported) {
+  FileAttr a = File(0, 0755);
+  a.is_dir = true;
+  a.nlink = 5;
+  a.atime_ns = 1600000000000000001;
+  a.ctime_ns = 1800000000000000002;
+  struct stat st;
+  FillStat(a, StatLayout{}, &st);
+  EXPECT_EQ(st.st_nlink, 5u);
+  EXPECT_EQ(st.st_atim.tv_sec, 1600000000);
+  EXPECT_EQ(st.st_atim.tv_nsec, 1);
+  EXPECT_EQ(st.st_ctim.tv_sec, 1800000000);
+  EXPECT_EQ(st.st_ctim.tv_nsec, 2);
+  EXPECT_EQ(st.st_mtim.tv_sec, 1700000000);
+  struct statx sx;
+  FillStatx(a, StatLayout{}, &sx);
+  EXPECT_EQ(sx.stx_nlink, 5u);
+  EXPECT_EQ(sx.stx_atime.tv_sec, 1600000000);
+  EXPECT_EQ(sx.stx_ctime.tv_nsec, 2u);
+  EXPECT_EQ(sx.stx_mtime.tv_sec, 1700000000);
+}
+
 TEST(PosixAttrTest, ModeKeepsOnlyPermissionBits) {
   struct stat st;
   FillStat(File(0, S_IFDIR | 0644), StatLayout{}, &st);  // stray type bits are dropped

@@ -346,6 +346,45 @@ TEST_F(FuseTest, PosixCallsMatchLocalDirectory) {
   ExpectSame(ufs, local_again);
 }
 
+// Over a local UFS, what the local file system keeps shows through the
+// mount as it is: inode numbers that survive a rename, a directory's link
+// count of 2 + subdirectories, ctime moved by chmod, atime as set; and an
+// open file stays describable after it is unlinked.
+TEST_F(FuseTest, InodesLinksAndTimesAreTheLocalFileSystems) {
+  MOUNT_OR_SKIP(m, {});
+  const std::string mp = m->mount_point();
+  ASSERT_EQ(::mkdir((mp + "/d").c_str(), 0755), 0);
+  ASSERT_EQ(::mkdir((mp + "/d/s1").c_str(), 0755), 0);
+  ASSERT_EQ(::mkdir((mp + "/d/s2").c_str(), 0755), 0);
+  struct stat st;
+  ASSERT_EQ(::stat((mp + "/d").c_str(), &st), 0);
+  EXPECT_EQ(st.st_nlink, 4u);
+
+  int fd = ::open((mp + "/d/a").c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::write(fd, "hi", 2), 2);
+  ASSERT_EQ(::close(fd), 0);
+  struct stat a;
+  ASSERT_EQ(::stat((mp + "/d/a").c_str(), &a), 0);
+  ASSERT_EQ(::rename((mp + "/d/a").c_str(), (mp + "/d/b").c_str()), 0);
+  ASSERT_EQ(::stat((mp + "/d/b").c_str(), &st), 0);
+  EXPECT_EQ(st.st_ino, a.st_ino);
+
+  struct timespec times[2] = {{1000, 0}, {2000, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, (mp + "/d/b").c_str(), times, 0), 0);
+  ASSERT_EQ(::stat((mp + "/d/b").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mtim.tv_sec, 2000);
+  EXPECT_GT(st.st_ctim.tv_sec, 2000);  // the change is now, not the mtime set
+
+  // An open file unlinked: fstat still answers (as on a local file system).
+  fd = ::open((mp + "/d/b").c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::unlink((mp + "/d/b").c_str()), 0);
+  EXPECT_EQ(::fstat(fd, &st), 0) << std::strerror(errno);
+  EXPECT_EQ(st.st_size, 2);
+  ::close(fd);
+}
+
 TEST_F(FuseTest, UnsupportedOperationsFailWithDocumentedErrno) {
   MOUNT_OR_SKIP(m, {});
   std::string f = m->mount_point() + "/file";

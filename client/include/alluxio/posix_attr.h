@@ -31,9 +31,10 @@ struct StatLayout {
 struct timespec TimespecFromNs(int64_t ns);
 
 // Fills *st (every other field zero): the type from is_dir (a regular file
-// or a directory), the permission bits, owner, size, ino; st_nlink 2 for a
-// directory and 1 for a file; st_blocks the 512-byte blocks the size needs;
-// atime and ctime equal to the modification time (only it is stored).
+// or a directory), the permission bits, owner, size, ino, link count and
+// times; st_blocks the 512-byte blocks the size needs. What the UFS does not
+// keep (FileAttr's 0) is filled in: 2 links for a directory and 1 for a
+// file, atime and ctime equal to the modification time.
 void FillStat(const FileAttr& a, const StatLayout& layout, struct stat* st);
 
 // The same attributes as statx(2) reports them: stx_mask STATX_BASIC_STATS
