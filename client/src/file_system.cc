@@ -663,7 +663,8 @@ Status FileSystemImpl::Mount(std::string_view path, const std::string& ufs_uri,
     return Status(Code::kNotDirectory, "cannot mount at " + p + ": " + parent + " is a file");
   if (mounts_->IsMountPoint(p)) return Status::AlreadyExists(p + " is already a mount point");
   // A misspelt option would otherwise be kept in the mount table and ignored.
-  for (const auto& [key, value] : options) {
+  for (const auto& option : options) {
+    const std::string& key = option.first;
     const auto& known = KnownProperties();
     if (std::none_of(known.begin(), known.end(),
                      [&](const PropertyKey& k) { return k.name == key; })) {
