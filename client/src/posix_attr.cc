@@ -57,8 +57,9 @@ void FillStat(const FileAttr& a, const StatLayout& layout, struct stat* st) {
   st->st_blksize = layout.blksize;
   st->st_blocks = static_cast<blkcnt_t>(Blocks(a));
   st->st_mtim = TimespecFromNs(a.mtime_ns);
-  st->st_atim = TimespecFromNs(AtimeNs(a));
-  st->st_ctim = TimespecFromNs(CtimeNs(a));
+  // Converted only when they differ (the stat hot path).
+  st->st_atim = AtimeNs(a) == a.mtime_ns ? st->st_mtim : TimespecFromNs(AtimeNs(a));
+  st->st_ctim = CtimeNs(a) == a.mtime_ns ? st->st_mtim : TimespecFromNs(CtimeNs(a));
 }
 
 void FillStatx(const FileAttr& a, const StatLayout& layout, struct statx* sx) {
