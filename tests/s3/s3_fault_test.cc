@@ -95,7 +95,7 @@ TEST_F(S3FaultTest, ServerErrorsAndSlowDownAreRetried) {
   auto list = ufs_->ListStatus("/");
   ASSERT_TRUE(list.ok()) << list.status().ToString();
   EXPECT_EQ(list->size(), 1u);
-  auto content = ReadFile(*ufs_, "/f");
+  auto content = ReadUfsFile(*ufs_, "/f");
   ASSERT_TRUE(content.ok()) << content.status().ToString();
   EXPECT_TRUE(*content == data);
   EXPECT_EQ(proxy_->faults_injected(), 9);
@@ -285,7 +285,7 @@ TEST_F(S3FaultTest, InterruptedSinglePutKeepsPreviousObject) {
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.code(), Code::kIoError) << st.ToString();
   proxy_->ClearRules();
-  EXPECT_EQ(*ReadFile(*ufs_, "/f"), "version one");
+  EXPECT_EQ(*ReadUfsFile(*ufs_, "/f"), "version one");
 }
 
 class S3MultipartFaultTest : public S3FaultTest {
@@ -301,7 +301,7 @@ class S3MultipartFaultTest : public S3FaultTest {
   }
   void ExpectIntact() {
     proxy_->ClearRules();
-    auto content = ReadFile(*ufs_, "/f");
+    auto content = ReadUfsFile(*ufs_, "/f");
     ASSERT_TRUE(content.ok()) << content.status().ToString();
     EXPECT_TRUE(*content == old_);
     EXPECT_EQ(UploadsInProgress(bucket_), 0);
@@ -316,7 +316,7 @@ TEST_F(S3MultipartFaultTest, TransientPartFailuresAreRetried) {
   std::string next = Pattern(700000, 11);
   ASSERT_TRUE(WriteFile(*ufs_, "/f", next).ok());
   proxy_->ClearRules();
-  EXPECT_TRUE(*ReadFile(*ufs_, "/f") == next);
+  EXPECT_TRUE(*ReadUfsFile(*ufs_, "/f") == next);
   EXPECT_EQ(UploadsInProgress(bucket_), 0);
 }
 
@@ -325,10 +325,10 @@ TEST_F(S3MultipartFaultTest, ExactlyOnePartIsASinglePut) {
   std::string one = Pattern(128 * 1024, 16);
   ASSERT_TRUE(WriteFile(*ufs_, "/one", one).ok());
   EXPECT_EQ(proxy_->requests("POST"), posts);  // no multipart upload started
-  EXPECT_TRUE(*ReadFile(*ufs_, "/one") == one);
+  EXPECT_TRUE(*ReadUfsFile(*ufs_, "/one") == one);
   ASSERT_TRUE(WriteFile(*ufs_, "/two", one + "x").ok());
   EXPECT_EQ(proxy_->requests("POST"), posts + 2);  // create and complete
-  EXPECT_TRUE(*ReadFile(*ufs_, "/two") == one + "x");
+  EXPECT_TRUE(*ReadUfsFile(*ufs_, "/two") == one + "x");
 }
 
 TEST_F(S3MultipartFaultTest, FailedPartAbortsTheUpload) {

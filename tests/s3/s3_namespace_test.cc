@@ -25,6 +25,7 @@
 #include "s3/s3_settings.h"
 #include "s3/s3_ufs.h"
 #include "testing/bytes.h"
+#include "testing/fs_read.h"
 #include "testing/mem_object_client.h"
 
 namespace alluxio::testing {
@@ -71,15 +72,7 @@ class S3NamespaceTest : public ::testing::Test {
     return (*w)->Commit();
   }
 
-  Result<std::string> Read(const std::string& path) {
-    auto r = ufs_->OpenRead(path);
-    if (!r.ok()) return r.status();
-    std::string out((*r)->Size(), '\0');
-    auto n = (*r)->ReadAt(0, out.data(), out.size());
-    if (!n.ok()) return n.status();
-    out.resize(*n);
-    return out;
-  }
+  Result<std::string> Read(const std::string& path) { return ReadUfsFile(*ufs_, path); }
 
   // "name" or "name/" for each entry.
   static std::vector<std::string> Names(const std::vector<FileInfo>& entries) {

@@ -18,6 +18,7 @@
 #include "moto_server.h"
 #include "s3/s3_ufs.h"
 #include "testing/bytes.h"
+#include "testing/fs_read.h"
 #include "testing/require.h"
 
 namespace alluxio::testing {
@@ -98,16 +99,6 @@ inline Status WriteFile(Ufs& ufs, const std::string& path, const std::string& da
     off += n;
   }
   return (*w)->Commit();
-}
-
-inline Result<std::string> ReadFile(Ufs& ufs, const std::string& path) {
-  auto r = ufs.OpenRead(path);
-  if (!r.ok()) return r.status();
-  std::string out((*r)->Size(), '\0');
-  auto n = (*r)->ReadAt(0, out.data(), out.size());
-  if (!n.ok()) return n.status();
-  out.resize(*n);
-  return out;
 }
 
 inline std::string Pattern(size_t n, unsigned seed) {

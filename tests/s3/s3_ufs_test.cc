@@ -125,7 +125,7 @@ TEST_F(S3UfsTest, EmptyFile) {
   auto a = ufs_->GetStatus("/empty");
   ASSERT_TRUE(a.ok());
   EXPECT_EQ(a->size, 0u);
-  auto content = ReadFile(*ufs_, "/empty");
+  auto content = ReadUfsFile(*ufs_, "/empty");
   ASSERT_TRUE(content.ok());
   EXPECT_EQ(*content, "");
 }
@@ -136,10 +136,10 @@ TEST_F(S3UfsTest, NothingVisibleBeforeCommitAndAbortKeepsOld) {
     auto w = ufs_->Create("/f", {});
     ASSERT_TRUE(w.ok());
     ASSERT_TRUE((*w)->Append("new content", 11).ok());
-    EXPECT_EQ(*ReadFile(*ufs_, "/f"), "old");
+    EXPECT_EQ(*ReadUfsFile(*ufs_, "/f"), "old");
     // Destroyed uncommitted: aborted.
   }
-  EXPECT_EQ(*ReadFile(*ufs_, "/f"), "old");
+  EXPECT_EQ(*ReadUfsFile(*ufs_, "/f"), "old");
   {
     auto w = ufs_->Create("/g", {});
     ASSERT_TRUE(w.ok());
@@ -149,7 +149,7 @@ TEST_F(S3UfsTest, NothingVisibleBeforeCommitAndAbortKeepsOld) {
   }
   EXPECT_EQ(ufs_->GetStatus("/g").status().code(), Code::kNotFound);
   ASSERT_TRUE(WriteFile(*ufs_, "/f", "replaced").ok());
-  EXPECT_EQ(*ReadFile(*ufs_, "/f"), "replaced");
+  EXPECT_EQ(*ReadUfsFile(*ufs_, "/f"), "replaced");
 }
 
 TEST_F(S3UfsTest, MissingPathsAndKinds) {
@@ -232,10 +232,10 @@ TEST_F(S3UfsTest, RenameFileAndOverwrite) {
   ASSERT_TRUE(WriteFile(*ufs_, "/b", "beta").ok());
   ASSERT_TRUE(ufs_->Rename("/a", "/c").ok());
   EXPECT_EQ(ufs_->GetStatus("/a").status().code(), Code::kNotFound);
-  EXPECT_EQ(*ReadFile(*ufs_, "/c"), "alpha");
+  EXPECT_EQ(*ReadUfsFile(*ufs_, "/c"), "alpha");
   EXPECT_EQ(ufs_->GetStatus("/c")->mode, 0600u);
   ASSERT_TRUE(ufs_->Rename("/c", "/b").ok());
-  EXPECT_EQ(*ReadFile(*ufs_, "/b"), "alpha");
+  EXPECT_EQ(*ReadUfsFile(*ufs_, "/b"), "alpha");
   EXPECT_EQ(Names(*ufs_->ListStatus("/")), (std::set<std::string>{"b"}));
   EXPECT_EQ(ufs_->Rename("/nope", "/x").code(), Code::kNotFound);
 }
@@ -254,8 +254,8 @@ TEST_F(S3UfsTest, RenameDirectoryRecursively) {
   EXPECT_EQ(ufs_->GetStatus("/parent/dst")->mode, 0700u);
   EXPECT_EQ(ufs_->ListStatus("/parent/dst/sub")->size(), 31u);
   EXPECT_TRUE(ufs_->GetStatus("/parent/dst/sub/empty")->is_dir);
-  EXPECT_EQ(*ReadFile(*ufs_, "/parent/dst/sub/f17"), "17");
-  EXPECT_EQ(*ReadFile(*ufs_, "/parent/dst/top"), "top");
+  EXPECT_EQ(*ReadUfsFile(*ufs_, "/parent/dst/sub/f17"), "17");
+  EXPECT_EQ(*ReadUfsFile(*ufs_, "/parent/dst/top"), "top");
   EXPECT_EQ(Names(*ufs_->ListStatus("/")), (std::set<std::string>{"parent"}));
 }
 
@@ -280,7 +280,7 @@ TEST_F(S3UfsTest, AttributesSurviveRemount) {
   EXPECT_EQ(f->gid, 43u);
   EXPECT_EQ(f->mtime_ns, 1600000000000000001);
   EXPECT_EQ(f->version, version);  // same bytes, same ETag
-  EXPECT_EQ(*ReadFile(**again, "/f"), "content");
+  EXPECT_EQ(*ReadUfsFile(**again, "/f"), "content");
   auto d = (*again)->GetStatus("/d");
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d->mode, 0711u);
@@ -310,10 +310,10 @@ TEST_F(S3UfsTest, SpecialNames) {
     std::string p = "/dir with space?/" + n;
     auto a = ufs_->GetStatus(p);
     ASSERT_TRUE(a.ok()) << n << ": " << a.status().ToString();
-    EXPECT_EQ(*ReadFile(*ufs_, p), "data:" + n);
+    EXPECT_EQ(*ReadUfsFile(*ufs_, p), "data:" + n);
     ASSERT_TRUE(ufs_->SetMode(p, 0600).ok()) << n;
     ASSERT_TRUE(ufs_->Rename(p, p + ".renamed").ok()) << n;
-    EXPECT_EQ(*ReadFile(*ufs_, p + ".renamed"), "data:" + n);
+    EXPECT_EQ(*ReadUfsFile(*ufs_, p + ".renamed"), "data:" + n);
     ASSERT_TRUE(ufs_->DeleteFile(p + ".renamed").ok()) << n;
   }
   EXPECT_TRUE(ufs_->ListStatus("/dir with space?")->empty());
@@ -367,17 +367,17 @@ TEST_F(S3UfsTest, ForkedChildGetsItsOwnIoThread) {
   pid_t pid = ::fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
-    auto c = ReadFile(*ufs_, "/f");
+    auto c = ReadUfsFile(*ufs_, "/f");
     Status st = WriteFile(*ufs_, "/child", "child");
     ::_exit(c.ok() && *c == "parent" && st.ok() ? 0 : 1);
   }
   int status = 0;
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
-  auto child = ReadFile(*ufs_, "/child");
+  auto child = ReadUfsFile(*ufs_, "/child");
   ASSERT_TRUE(child.ok()) << child.status().ToString();
   EXPECT_EQ(*child, "child");
-  EXPECT_EQ(*ReadFile(*ufs_, "/f"), "parent");
+  EXPECT_EQ(*ReadUfsFile(*ufs_, "/f"), "parent");
 }
 
 TEST_F(S3UfsTest, ListFromStartsAtFromInByteOrder) {
@@ -690,13 +690,13 @@ TEST_F(S3UfsSmallPartsTest, MultipartUploadParallelReadAndMultipartCopy) {
   ASSERT_TRUE(a.ok());
   EXPECT_EQ(a->size, data.size());
   EXPECT_EQ(a->mode, 0644u);
-  auto content = ReadFile(*ufs_, "/big");  // 24 parallel ranged GETs
+  auto content = ReadUfsFile(*ufs_, "/big");  // 24 parallel ranged GETs
   ASSERT_TRUE(content.ok()) << content.status().ToString();
   EXPECT_TRUE(*content == data);
   // Exactly a multiple of the part size: no empty last part.
   std::string exact = Pattern(2 * 256 * 1024, 4);
   ASSERT_TRUE(WriteFile(*ufs_, "/exact", exact).ok());
-  EXPECT_TRUE(*ReadFile(*ufs_, "/exact") == exact);
+  EXPECT_TRUE(*ReadUfsFile(*ufs_, "/exact") == exact);
   // Above the copy threshold: rename and chmod go through UploadPartCopy.
   ASSERT_TRUE(ufs_->SetMode("/big", 0600).ok());
   ASSERT_TRUE(ufs_->Rename("/big", "/moved").ok());
@@ -704,7 +704,7 @@ TEST_F(S3UfsSmallPartsTest, MultipartUploadParallelReadAndMultipartCopy) {
   ASSERT_TRUE(m.ok());
   EXPECT_EQ(m->mode, 0600u);
   EXPECT_EQ(m->size, data.size());
-  EXPECT_TRUE(*ReadFile(*ufs_, "/moved") == data);
+  EXPECT_TRUE(*ReadUfsFile(*ufs_, "/moved") == data);
 }
 
 class S3UfsListingTest : public S3UfsTest {

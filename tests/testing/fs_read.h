@@ -7,6 +7,7 @@
 #include <string>
 
 #include "alluxio/file_system.h"
+#include "alluxio/ufs.h"
 
 namespace alluxio::testing {
 
@@ -22,6 +23,15 @@ inline Result<std::string> ReadWhole(FileSystem& fs, const std::string& path, si
     out.append(buf.data(), n);
   }
   RETURN_IF_ERROR(h->Close());
+  return out;
+}
+
+// The bytes of `path` in `ufs`, in one ReadAt of the size its reader sees.
+inline Result<std::string> ReadUfsFile(Ufs& ufs, const std::string& path) {
+  ASSIGN_OR_RETURN(auto r, ufs.OpenRead(path));
+  std::string out(r->Size(), '\0');
+  ASSIGN_OR_RETURN(size_t n, r->ReadAt(0, out.data(), out.size()));
+  out.resize(n);
   return out;
 }
 

@@ -103,8 +103,9 @@ Result<s3::ObjectMeta> MemObjectClient::GetFirst(const std::string& key, size_t 
   return MetaOf(key, *o, true);
 }
 
-Status MemObjectClient::GetRange(const std::string& key, uint64_t offset, char* buf, size_t n,
-                                 const std::string& if_match) {
+Result<std::shared_ptr<const std::string>> MemObjectClient::RangeOf(const std::string& key,
+                                                                    uint64_t offset, uint64_t n,
+                                                                    const std::string& if_match) {
   std::lock_guard<std::mutex> lock(mu_);
   ASSIGN_OR_RETURN(const Object* o, Find(key));
   const std::string where = "s3://" + bucket_ + "/" + key;
@@ -112,10 +113,14 @@ Status MemObjectClient::GetRange(const std::string& key, uint64_t offset, char* 
     return Status(Code::kIoError, where + " changed while it was being read (HTTP 412)");
   }
   if (offset >= o->data->size()) return Status(Code::kOutOfRange, "GET " + where + ": HTTP 416");
-  if (o->data->size() - offset < n) {
-    return Status(Code::kIoError, "GET " + where + ": short body");
-  }
-  std::memcpy(buf, o->data->data() + offset, n);
+  if (o->data->size() - offset < n) return Status(Code::kIoError, "GET " + where + ": short body");
+  return o->data;
+}
+
+Status MemObjectClient::GetRange(const std::string& key, uint64_t offset, char* buf, size_t n,
+                                 const std::string& if_match) {
+  ASSIGN_OR_RETURN(auto data, RangeOf(key, offset, n, if_match));
+  std::memcpy(buf, data->data() + offset, n);
   return Status::OK();
 }
 
@@ -123,18 +128,8 @@ Status MemObjectClient::GetStream(const std::string& key, uint64_t offset, uint6
                                   const std::string& if_match, s3::BodyStream* stream,
                                   const std::function<bool()>& cancelled) {
   if (n == 0) return Status::OK();
-  std::shared_ptr<const std::string> data;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    ASSIGN_OR_RETURN(const Object* o, Find(key));
-    const std::string where = "s3://" + bucket_ + "/" + key;
-    if (!if_match.empty() && if_match != o->etag) {
-      return Status(Code::kIoError, where + " changed while it was being read (HTTP 412)");
-    }
-    if (offset >= o->data->size()) return Status(Code::kOutOfRange, "GET " + where + ": HTTP 416");
-    if (o->data->size() - offset < n) return Status(Code::kIoError, "GET " + where + ": short");
-    data = o->data;  // the version the transfer started on, as with S3
-  }
+  // The version the transfer started on, as with S3.
+  ASSIGN_OR_RETURN(auto data, RangeOf(key, offset, n, if_match));
   uint64_t done = 0;
   while (done < n) {
     if (cancelled())

@@ -109,6 +109,10 @@ class MemObjectClient : public s3::ObjectClient {
   Status CheckBucket() const;
   s3::ObjectMeta MetaOf(const std::string& key, const Object& o, bool head) const;
   Result<const Object*> Find(const std::string& key) const;
+  // The content of `key` when [offset, offset + n) is inside it and its ETag
+  // is `if_match` (if given), with S3's errors otherwise. Takes mu_.
+  Result<std::shared_ptr<const std::string>> RangeOf(const std::string& key, uint64_t offset,
+                                                     uint64_t n, const std::string& if_match);
   void Store(const std::string& key, std::string data, const s3::UserMeta& meta,
              const std::string& content_type, std::string etag);
 
