@@ -245,6 +245,15 @@ bool PageCache::TryClaim(uint64_t file, uint64_t index, size_t length, Claim* cl
     Complete(key, mine, Status(Code::kBusy, "fetched by another process"));
     return false;
   }
+  // The page may have landed between the first look and the claim: a
+  // fetcher in this process stores it before it lets go of its claim, one in
+  // another process before it drops the lock file we now hold.
+  if (auto page = store_->Get(key); page != nullptr && page->size() == length) {
+    ::unlink(lock_path.c_str());
+    ::close(fd);
+    Complete(key, mine, page);
+    return false;
+  }
   *claim = Claim{index, length, std::move(mine), fd, std::move(lock_path)};
   return true;
 }
