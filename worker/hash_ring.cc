@@ -46,4 +46,16 @@ size_t HashRing::Owner(std::string_view key) const {
   return it->second;
 }
 
+std::vector<size_t> HashRing::Owners(std::string_view key, size_t count) const {
+  std::vector<size_t> out;
+  uint64_t h = StableHash(key);
+  auto it = std::lower_bound(points_.begin(), points_.end(), std::make_pair(h, uint32_t{0}));
+  for (size_t seen = 0; seen < points_.size() && out.size() < count; ++seen, ++it) {
+    if (it == points_.end()) it = points_.begin();
+    size_t w = it->second;
+    if (std::find(out.begin(), out.end(), w) == out.end()) out.push_back(w);
+  }
+  return out;
+}
+
 }  // namespace alluxio::worker

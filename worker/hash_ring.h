@@ -29,6 +29,8 @@ class HashRing {
 
   // Index into addresses() of the worker owning `key`.
   size_t Owner(std::string_view key) const;
+  // The owner, then the other workers in ring order after it; at most count.
+  std::vector<size_t> Owners(std::string_view key, size_t count) const;
 
   const std::vector<std::string>& addresses() const { return addresses_; }
 

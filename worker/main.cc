@@ -3,7 +3,8 @@
 //   alluxio-worker [--host H] [--port N] [--conf key=value]...
 //   alluxio-worker health HOST:PORT
 //
-// Serves the Worker service (proto/worker.proto) from its own
+// Serves Alluxio's BlockWorker service (proto/alluxio/grpc/block_worker.proto)
+// and its own health counters (proto/alluxio/proto/worker.proto) from its own
 // alluxio::FileSystem, so it reads its UFS and caches pages in its own page
 // cache. Listens on 127.0.0.1 by default (alluxio.worker.bind.host) and
 // alluxio.worker.rpc.port; --port 0 picks a free port. Once listening it
@@ -149,13 +150,15 @@ int Run(int argc, char** argv) {
   sigaddset(&sigs, SIGINT);
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
 
-  alluxio::worker::WorkerService service(
+  alluxio::worker::BlockWorkerService service(
       *fs, static_cast<int>(conf->GetInt("alluxio.worker.rpc.threads")));
+  alluxio::worker::WorkerHealthService health(&service);
   int bound_port = 0;
   std::string address = host + ":" + std::to_string(port);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &bound_port);
   builder.RegisterService(&service);
+  builder.RegisterService(&health);
   builder.SetMaxReceiveMessageSize(alluxio::worker::kMaxMessageBytes);
   builder.SetMaxSendMessageSize(alluxio::worker::kMaxMessageBytes);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();

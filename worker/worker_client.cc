@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <set>
 
 #include "wire.h"
@@ -25,8 +26,8 @@ const char kAddressesKey[] = "alluxio.user.worker.addresses";
 
 struct WorkerPool::Worker {
   std::string address;
-  std::mutex mu;  // guards stub and pid; leaf lock
-  std::shared_ptr<proto::Worker::Stub> stub;
+  std::mutex mu;  // guards stubs and pid; leaf lock
+  WorkerPool::Stubs stubs;
   pid_t pid = 0;
   // Steady-clock ms until which the worker counts as down; 0 = up.
   std::atomic<int64_t> down_until{0};
@@ -101,27 +102,33 @@ WorkerPool::WorkerPool(WorkerPoolOptions opts)
 
 WorkerPool::~WorkerPool() = default;
 
-std::shared_ptr<proto::Worker::Stub> WorkerPool::Stub(size_t w) {
+WorkerPool::Stubs WorkerPool::StubsOf(size_t w) {
   Worker& wk = *workers_[w];
   std::lock_guard<std::mutex> lock(wk.mu);
   pid_t pid = ::getpid();
-  if (!wk.stub || wk.pid != pid) {
+  if (!wk.stubs.block || wk.pid != pid) {
     // In a forked child the parent's channel is unusable: it is dropped
     // (leaked, since tearing it down could touch the parent's threads) and a
     // fresh one made.
-    if (wk.stub && wk.pid != pid) new std::shared_ptr<proto::Worker::Stub>(std::move(wk.stub));
-    grpc::ChannelArguments args;
+    if (wk.stubs.block && wk.pid != pid) new Stubs(std::move(wk.stubs));
+    ::grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(kMaxMessageBytes);
     args.SetMaxSendMessageSize(kMaxMessageBytes);
     // A dead worker is retried after the backoff, not hammered by gRPC's
     // own reconnect loop in between.
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, static_cast<int>(opts_.failure_backoff_ms));
-    auto channel = grpc::CreateCustomChannel(wk.address, grpc::InsecureChannelCredentials(), args);
-    wk.stub = proto::Worker::NewStub(channel);
+    auto channel =
+        ::grpc::CreateCustomChannel(wk.address, ::grpc::InsecureChannelCredentials(), args);
+    wk.stubs.block = ::alluxio::grpc::block::BlockWorker::NewStub(channel);
+    wk.stubs.health = proto::Worker::NewStub(channel);
     wk.pid = pid;
   }
-  return wk.stub;
+  return wk.stubs;
+}
+
+std::vector<size_t> WorkerPool::Owners(std::string_view key, size_t count) const {
+  return ring_.Owners(key, count);
 }
 
 bool WorkerPool::Available(size_t w) const {
@@ -129,9 +136,9 @@ bool WorkerPool::Available(size_t w) const {
   return until == 0 || NowMs() >= until;
 }
 
-Status WorkerPool::Finish(size_t w, const Status& transport) {
+Status WorkerPool::Finish(size_t w, const Status& st, bool transport_failure) {
   Worker& wk = *workers_[w];
-  if (transport.ok()) {
+  if (!transport_failure) {
     if (wk.down_until.load(std::memory_order_relaxed) != 0) {
       wk.down_until.store(0, std::memory_order_relaxed);
       if (wk.down.exchange(false) && opts_.log) {
@@ -139,20 +146,20 @@ Status WorkerPool::Finish(size_t w, const Status& transport) {
                      wk.address.c_str());
       }
     }
-    return transport;
+    return st;
   }
   wk.down_until.store(NowMs() + opts_.failure_backoff_ms, std::memory_order_relaxed);
   if (!wk.down.exchange(true) && opts_.log) {
     // The message already starts with "worker <address>: ".
-    std::string why = transport.message();
+    std::string why = st.message();
     std::string prefix = "worker " + wk.address + ": ";
     if (why.rfind(prefix, 0) == 0) why.erase(0, prefix.size());
     std::fprintf(stderr,
-                 "alluxio: worker %s failed (%s); reading from the UFS directly, retrying the "
-                 "worker in %lld ms\n",
+                 "alluxio: worker %s failed (%s); asking the next worker or the UFS, retrying "
+                 "it in %lld ms\n",
                  wk.address.c_str(), why.c_str(), static_cast<long long>(opts_.failure_backoff_ms));
   }
-  return transport;
+  return st;
 }
 
 void WorkerPool::NoteRefusal(size_t w, const Status& st) {
@@ -165,72 +172,196 @@ void WorkerPool::NoteRefusal(size_t w, const Status& st) {
 
 namespace {
 
-void SetDeadline(grpc::ClientContext* ctx, int64_t timeout_ms) {
+namespace fpb = ::alluxio::grpc::file;
+namespace bpb = ::alluxio::grpc::block;
+
+void SetDeadline(::grpc::ClientContext* ctx, int64_t timeout_ms) {
   ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(timeout_ms));
+}
+
+bpb::ReadRequest FirstRead(const std::string& uri, uint64_t size, uint64_t offset,
+                           uint64_t length) {
+  bpb::ReadRequest req;
+  // A UFS file read: the "block" is the whole file, so offsets are the
+  // file's.
+  req.set_block_id(0);
+  req.set_offset(static_cast<int64_t>(offset));
+  req.set_length(static_cast<int64_t>(length));
+  req.set_chunk_size(static_cast<int64_t>(kChunkBytes));
+  req.set_position_short(length <= kChunkBytes);
+  auto* o = req.mutable_open_ufs_block_options();
+  o->set_ufs_path(uri);
+  o->set_offset_in_file(0);
+  o->set_block_size(static_cast<int64_t>(size));
+  return req;
 }
 
 }  // namespace
 
-Result<size_t> WorkerPool::ReadRange(size_t w, const std::string& ufs_uri, const std::string& path,
-                                     uint64_t version, uint64_t offset, size_t length, char* buf) {
-  if (length > kMaxReadRange) {
-    return Status::InvalidArgument("worker read of " + std::to_string(length) + " bytes");
+// One ReadBlock call, read in chunks, each acknowledged.
+class BlockStream : public UfsStream {
+ public:
+  BlockStream(std::unique_ptr<::grpc::ClientContext> ctx,
+              std::unique_ptr<::grpc::ClientReaderWriter<bpb::ReadRequest, bpb::ReadResponse>> rw,
+              std::string address, uint64_t length)
+      : ctx_(std::move(ctx)), rw_(std::move(rw)), address_(std::move(address)), left_(length) {}
+
+  ~BlockStream() override { Cancel(); }
+
+  Result<size_t> Read(char* buf, size_t n) override {
+    if (!status_.ok()) return status_;
+    if (pos_ == chunk_.size()) {
+      if (left_ == 0 || done_) return size_t{0};
+      bpb::ReadResponse resp;
+      if (!rw_->Read(&resp)) {
+        done_ = true;
+        ::grpc::Status st = rw_->Finish();
+        finished_ = true;
+        if (!st.ok()) return status_ = FromGrpc(st, *ctx_, address_);
+        if (left_ > 0) {
+          return status_ = Status(Code::kAborted, "worker " + address_ + " ended a read " +
+                                                      std::to_string(left_) + " bytes short");
+        }
+        return size_t{0};
+      }
+      chunk_ = std::move(*resp.mutable_chunk()->mutable_data());
+      pos_ = 0;
+      if (chunk_.size() > left_) {
+        return status_ = Status::IoError("worker " + address_ + " sent more bytes than asked");
+      }
+      left_ -= chunk_.size();
+      received_ += chunk_.size();
+      bpb::ReadRequest ack;
+      ack.set_offset_received(static_cast<int64_t>(received_));
+      (void)rw_->Write(ack);
+    }
+    size_t take = std::min(n, chunk_.size() - pos_);
+    std::memcpy(buf, chunk_.data() + pos_, take);
+    pos_ += take;
+    return take;
   }
-  proto::ReadRangeRequest req;
-  req.set_ufs_uri(ufs_uri);
-  req.set_path(path);
-  req.set_version(version);
-  req.set_offset(offset);
-  req.set_length(length);
-  proto::ReadRangeResponse resp;
-  grpc::ClientContext ctx;
+
+  void Cancel() override {
+    if (!finished_) {
+      ctx_->TryCancel();
+      (void)rw_->Finish();
+      finished_ = true;
+    }
+  }
+
+  // Ends the call after `n` bytes were read: the worker, having sent what
+  // was asked, ends its side; its status is the read's.
+  Result<size_t> Close(size_t n) {
+    if (finished_) return status_.ok() ? Result<size_t>(n) : Result<size_t>(status_);
+    (void)rw_->WritesDone();
+    bpb::ReadResponse extra;
+    bool more = rw_->Read(&extra);
+    ::grpc::Status st = rw_->Finish();
+    finished_ = true;
+    if (more) return Status::IoError("worker " + address_ + " sent more bytes than asked");
+    if (!st.ok()) return FromGrpc(st, *ctx_, address_);
+    return n;
+  }
+
+  // Reads exactly what was asked (fewer only when the file ends).
+  Result<size_t> ReadAll(char* buf, size_t n) {
+    size_t done = 0;
+    while (done < n) {
+      ASSIGN_OR_RETURN(size_t got, Read(buf + done, n - done));
+      if (got == 0) break;
+      done += got;
+    }
+    return done;
+  }
+
+ private:
+  std::unique_ptr<::grpc::ClientContext> ctx_;
+  std::unique_ptr<::grpc::ClientReaderWriter<bpb::ReadRequest, bpb::ReadResponse>> rw_;
+  const std::string address_;
+  uint64_t left_;
+  uint64_t received_ = 0;
+  std::string chunk_;
+  size_t pos_ = 0;
+  bool done_ = false;
+  bool finished_ = false;
+  Status status_;
+};
+
+Result<FileInfo> WorkerPool::GetStatus(size_t w, const std::string& uri) {
+  fpb::GetStatusPRequest req;
+  req.set_path(uri);
+  fpb::GetStatusPResponse resp;
+  ::grpc::ClientContext ctx;
   SetDeadline(&ctx, opts_.rpc_timeout_ms);
-  RETURN_IF_ERROR(Finish(w, FromGrpc(Stub(w)->ReadRange(&ctx, req, &resp), address(w))));
-  RETURN_IF_ERROR(FromProto(resp.error()));
-  const std::string& data = resp.data();
-  if (data.size() > length) {
-    return Status::IoError("worker " + address(w) + " returned more bytes than asked");
-  }
-  data.copy(buf, data.size());
-  return data.size();
+  ::grpc::Status st = StubsOf(w).block->GetStatus(&ctx, req, &resp);
+  RETURN_IF_ERROR(Finish(w, FromGrpc(st, ctx, address(w)), IsTransportFailure(st, ctx)));
+  return FromProto(resp.fileinfo());
 }
 
-Result<FileAttr> WorkerPool::GetStatus(size_t w, const std::string& ufs_uri,
-                                       const std::string& path) {
-  proto::GetStatusRequest req;
-  req.set_ufs_uri(ufs_uri);
-  req.set_path(path);
-  proto::GetStatusResponse resp;
-  grpc::ClientContext ctx;
+Result<std::vector<FileInfo>> WorkerPool::ListStatus(size_t w, const std::string& uri) {
+  fpb::ListStatusPRequest req;
+  req.set_path(uri);
+  req.mutable_options()->set_recursive(false);
+  ::grpc::ClientContext ctx;
   SetDeadline(&ctx, opts_.rpc_timeout_ms);
-  RETURN_IF_ERROR(Finish(w, FromGrpc(Stub(w)->GetStatus(&ctx, req, &resp), address(w))));
-  RETURN_IF_ERROR(FromProto(resp.error()));
-  return FromProto(resp.attr());
-}
-
-Result<std::vector<FileInfo>> WorkerPool::ListStatus(size_t w, const std::string& ufs_uri,
-                                                     const std::string& path) {
-  proto::ListStatusRequest req;
-  req.set_ufs_uri(ufs_uri);
-  req.set_path(path);
-  proto::ListStatusResponse resp;
-  grpc::ClientContext ctx;
-  SetDeadline(&ctx, opts_.rpc_timeout_ms);
-  RETURN_IF_ERROR(Finish(w, FromGrpc(Stub(w)->ListStatus(&ctx, req, &resp), address(w))));
-  RETURN_IF_ERROR(FromProto(resp.error()));
+  auto reader = StubsOf(w).block->ListStatus(&ctx, req);
   std::vector<FileInfo> out;
-  out.reserve(static_cast<size_t>(resp.entries_size()));
-  for (const auto& e : resp.entries()) out.push_back(FileInfo{e.name(), FromProto(e.attr())});
+  fpb::ListStatusPResponse batch;
+  while (reader->Read(&batch)) {
+    for (const auto& e : batch.fileinfos()) out.push_back(FromProto(e));
+  }
+  ::grpc::Status st = reader->Finish();
+  RETURN_IF_ERROR(Finish(w, FromGrpc(st, ctx, address(w)), IsTransportFailure(st, ctx)));
   return out;
+}
+
+Result<std::unique_ptr<BlockStream>> WorkerPool::StartRead(size_t w, const std::string& uri,
+                                                           uint64_t version, uint64_t size,
+                                                           uint64_t offset, uint64_t length,
+                                                           bool deadline) {
+  length = offset >= size ? 0 : std::min(length, size - offset);
+  auto ctx = std::make_unique<::grpc::ClientContext>();
+  if (deadline) SetDeadline(ctx.get(), opts_.rpc_timeout_ms);
+  if (version != 0) ctx->AddMetadata(kVersionKey, std::to_string(version));
+  auto rw = StubsOf(w).block->ReadBlock(ctx.get());
+  if (!rw->Write(FirstRead(uri, size, offset, length))) {
+    // The call broke before the request went out: Finish says why.
+    ::grpc::Status st = rw->Finish();
+    Status err = FromGrpc(st, *ctx, address(w));
+    if (err.ok()) err = Status(Code::kUnavailable, "worker " + address(w) + " closed the read");
+    return Finish(w, err, st.ok() || IsTransportFailure(st, *ctx));
+  }
+  return std::make_unique<BlockStream>(std::move(ctx), std::move(rw), address(w), length);
+}
+
+Result<std::unique_ptr<UfsStream>> WorkerPool::OpenStream(size_t w, const std::string& uri,
+                                                          uint64_t version, uint64_t size,
+                                                          uint64_t offset, uint64_t length) {
+  ASSIGN_OR_RETURN(auto stream, StartRead(w, uri, version, size, offset, length, false));
+  return std::unique_ptr<UfsStream>(std::move(stream));
+}
+
+Result<size_t> WorkerPool::Read(size_t w, const std::string& uri, uint64_t version, uint64_t size,
+                                uint64_t offset, size_t length, char* buf) {
+  if (offset >= size || length == 0) return size_t{0};
+  ASSIGN_OR_RETURN(auto stream, StartRead(w, uri, version, size, offset, length, true));
+  Result<size_t> got = stream->ReadAll(buf, length);
+  if (got.ok()) got = stream->Close(*got);
+  if (!got.ok()) {
+    Code c = got.status().code();
+    return Finish(w, got.status(), c == Code::kUnavailable || c == Code::kTimedOut);
+  }
+  (void)Finish(w, Status::OK(), false);
+  return got;
 }
 
 Result<WorkerHealth> WorkerPool::Health(size_t w) {
   proto::HealthRequest req;
   proto::HealthResponse resp;
-  grpc::ClientContext ctx;
+  ::grpc::ClientContext ctx;
   SetDeadline(&ctx, opts_.rpc_timeout_ms);
-  RETURN_IF_ERROR(Finish(w, FromGrpc(Stub(w)->Health(&ctx, req, &resp), address(w))));
-  RETURN_IF_ERROR(FromProto(resp.error()));
+  ::grpc::Status st = StubsOf(w).health->Health(&ctx, req, &resp);
+  RETURN_IF_ERROR(Finish(w, FromGrpc(st, ctx, address(w)), IsTransportFailure(st, ctx)));
   WorkerHealth h;
   h.pid = resp.pid();
   h.version = resp.version();

@@ -21,11 +21,15 @@
 
 #include "alluxio/config.h"
 #include "alluxio/file_info.h"
+#include "alluxio/grpc/block_worker.grpc.pb.h"
 #include "alluxio/proto/worker.grpc.pb.h"
 #include "alluxio/status.h"
+#include "alluxio/ufs.h"
 #include "hash_ring.h"
 
 namespace alluxio::worker {
+
+class BlockStream;
 
 struct WorkerHealth {
   int64_t pid = 0;
@@ -59,21 +63,27 @@ class WorkerPool {
   size_t size() const { return workers_.size(); }
   const std::string& address(size_t w) const { return ring_.addresses()[w]; }
 
-  // The worker owning `key` on the ring.
-  size_t Owner(std::string_view key) const { return ring_.Owner(key); }
+  // The workers for `key` (a file's full UFS URI) in preference order: the
+  // owner on the ring, then its replicas; at most `count`.
+  std::vector<size_t> Owners(std::string_view key, size_t count) const;
 
   // False while `w` is marked down.
   bool Available(size_t w) const;
 
-  // The RPCs. kUnavailable / kTimedOut when the worker could not be reached
-  // (and it is then marked down); otherwise the worker's own error.
-  // ReadRange fills buf with up to `length` (<= kMaxReadRange) bytes and
-  // returns how many, fewer only at end of file.
-  Result<size_t> ReadRange(size_t w, const std::string& ufs_uri, const std::string& path,
-                           uint64_t version, uint64_t offset, size_t length, char* buf);
-  Result<FileAttr> GetStatus(size_t w, const std::string& ufs_uri, const std::string& path);
-  Result<std::vector<FileInfo>> ListStatus(size_t w, const std::string& ufs_uri,
-                                           const std::string& path);
+  // The RPCs (Alluxio's BlockWorker service), each naming the file by its
+  // full UFS URI. kUnavailable / kTimedOut when the worker could not be
+  // reached (and it is then marked down); otherwise the worker's own error.
+  Result<FileInfo> GetStatus(size_t w, const std::string& uri);
+  Result<std::vector<FileInfo>> ListStatus(size_t w, const std::string& uri);
+  // Reads [offset, offset + length) of the file (of `size` bytes, at
+  // content version `version`; 0 = whatever the worker has) into buf;
+  // returns the bytes read, fewer only at end of file. kAborted when the
+  // worker sees another version.
+  Result<size_t> Read(size_t w, const std::string& uri, uint64_t version, uint64_t size,
+                      uint64_t offset, size_t length, char* buf);
+  // The same bytes as one stream (one ReadBlock call) for sequential reads.
+  Result<std::unique_ptr<UfsStream>> OpenStream(size_t w, const std::string& uri, uint64_t version,
+                                                uint64_t size, uint64_t offset, uint64_t length);
   Result<WorkerHealth> Health(size_t w);
 
   // Logs, once per worker, that it cannot serve a request for a reason other
@@ -83,10 +93,20 @@ class WorkerPool {
  private:
   struct Worker;
   explicit WorkerPool(WorkerPoolOptions opts);
-  // The stub for `w`, made for this process.
-  std::shared_ptr<proto::Worker::Stub> Stub(size_t w);
-  // Marks `w` down after a transport failure, or up after a success.
-  Status Finish(size_t w, const Status& transport);
+  // Starts a ReadBlock call for [offset, offset + length) of the file.
+  Result<std::unique_ptr<BlockStream>> StartRead(size_t w, const std::string& uri, uint64_t version,
+                                                 uint64_t size, uint64_t offset, uint64_t length,
+                                                 bool deadline);
+
+  struct Stubs {
+    std::shared_ptr<::alluxio::grpc::block::BlockWorker::Stub> block;
+    std::shared_ptr<proto::Worker::Stub> health;
+  };
+  // The stubs for `w`, made for this process.
+  Stubs StubsOf(size_t w);
+  // Marks `w` down after a transport failure (IsTransportFailure), or up
+  // after an answer; returns `st`.
+  Status Finish(size_t w, const Status& st, bool transport_failure);
 
   WorkerPoolOptions opts_;
   HashRing ring_;

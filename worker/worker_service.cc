@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "wire.h"
 
@@ -11,6 +12,9 @@
 #endif
 
 namespace alluxio::worker {
+
+namespace fpb = ::alluxio::grpc::file;
+namespace bpb = ::alluxio::grpc::block;
 
 namespace {
 
@@ -37,99 +41,190 @@ bool IsNormalPath(const std::string& p) {
   return true;
 }
 
+std::string BaseName(const std::string& path) {
+  size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
 }  // namespace
 
-WorkerService::WorkerService(std::shared_ptr<FileSystem> fs, int threads)
+BlockWorkerService::BlockWorkerService(std::shared_ptr<FileSystem> fs, int threads)
     : fs_(std::move(fs)), pool_(threads, TaskPool::AtStop::kRunPending) {}
 
-WorkerService::~WorkerService() { pool_.Stop(); }
+BlockWorkerService::~BlockWorkerService() { pool_.Stop(); }
 
-grpc::ServerUnaryReactor* WorkerService::Defer(grpc::CallbackServerContext* ctx,
-                                               std::function<void()> fn) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  auto task = [reactor, fn = std::move(fn)] {
-    // Exceptions stop here: the reply carries EIO/ENOMEM instead.
+::grpc::ServerUnaryReactor* BlockWorkerService::Defer(Ctx* ctx, std::function<Status()> fn) {
+  ::grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  auto task = [reactor, ctx, fn = std::move(fn)] {
+    // Exceptions stop here: the reply says what went wrong instead.
     try {
-      fn();
-      reactor->Finish(grpc::Status::OK);
+      reactor->Finish(ToGrpc(fn(), ctx));
     } catch (const std::bad_alloc&) {
-      reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "out of memory"));
+      reactor->Finish(ToGrpc(Status(Code::kNoMemory, "out of memory"), ctx));
     } catch (...) {
-      reactor->Finish(grpc::Status(grpc::StatusCode::INTERNAL, "unexpected error"));
+      reactor->Finish(ToGrpc(Status::IoError("unexpected error"), ctx));
     }
   };
   pool_.Submit(std::move(task));
   return reactor;
 }
 
-Result<std::string> WorkerService::Resolve(const std::string& ufs_uri, const std::string& path) {
-  if (!IsNormalPath(path)) {
-    return Status::InvalidArgument("path '" + path + "' is not absolute and normal");
-  }
-  std::string want = NormalUri(ufs_uri);
-  for (const auto& m : fs_->GetMountTable()) {
-    if (NormalUri(m.ufs_uri) != want) continue;
-    if (path == "/") return m.alluxio_path;
-    return (m.alluxio_path == "/" ? std::string() : m.alluxio_path) + path;
-  }
-  return Status::InvalidArgument("UFS " + ufs_uri + " is not mounted on this worker");
-}
-
-grpc::ServerUnaryReactor* WorkerService::GetStatus(grpc::CallbackServerContext* ctx,
-                                                   const proto::GetStatusRequest* req,
-                                                   proto::GetStatusResponse* resp) {
-  return Defer(ctx, [this, req, resp] {
-    auto p = Resolve(req->ufs_uri(), req->path());
-    Result<FileAttr> attr = p.ok() ? fs_->GetStatus(*p) : Result<FileAttr>(p.status());
-    if (attr.ok()) ToProto(*attr, resp->mutable_attr());
-    ToProto(attr.status(), resp->mutable_error());
-  });
-}
-
-grpc::ServerUnaryReactor* WorkerService::ListStatus(grpc::CallbackServerContext* ctx,
-                                                    const proto::ListStatusRequest* req,
-                                                    proto::ListStatusResponse* resp) {
-  return Defer(ctx, [this, req, resp] {
-    auto p = Resolve(req->ufs_uri(), req->path());
-    Result<std::vector<FileInfo>> list =
-        p.ok() ? fs_->ListStatus(*p) : Result<std::vector<FileInfo>>(p.status());
-    if (list.ok()) {
-      for (const auto& e : *list) {
-        auto* out = resp->add_entries();
-        out->set_name(e.name);
-        ToProto(e.attr, out->mutable_attr());
-      }
+Result<std::string> BlockWorkerService::Resolve(const std::string& uri) {
+  std::string want = NormalUri(uri);
+  const MountInfo* best = nullptr;
+  std::string best_uri;
+  std::vector<MountInfo> mounts = fs_->GetMountTable();
+  for (const auto& m : mounts) {
+    std::string mu = NormalUri(m.ufs_uri);
+    bool under =
+        want.rfind(mu, 0) == 0 && (want.size() == mu.size() || want[mu.size()] == '/' || mu == "/");
+    if (under && (best == nullptr || mu.size() > best_uri.size())) {
+      best = &m;
+      best_uri = mu;
     }
-    ToProto(list.status(), resp->mutable_error());
+  }
+  if (best == nullptr) {
+    return Status::InvalidArgument("'" + uri + "' is under no UFS mounted on this worker");
+  }
+  size_t cut = best_uri == "/" ? 0 : best_uri.size();
+  std::string rest = cut < want.size() ? want.substr(cut) : std::string(1, '/');
+  if (!IsNormalPath(rest)) {
+    return Status::InvalidArgument("path '" + rest + "' of '" + uri + "' is not normal");
+  }
+  if (rest == "/") return best->alluxio_path;
+  return (best->alluxio_path == "/" ? std::string() : best->alluxio_path) + rest;
+}
+
+::grpc::ServerUnaryReactor* BlockWorkerService::GetStatus(Ctx* ctx,
+                                                          const fpb::GetStatusPRequest* req,
+                                                          fpb::GetStatusPResponse* resp) {
+  return Defer(ctx, [this, req, resp]() -> Status {
+    ASSIGN_OR_RETURN(std::string path, Resolve(req->path()));
+    ASSIGN_OR_RETURN(FileAttr attr, fs_->GetStatus(path));
+    ToProto(FileInfo{BaseName(path), attr}, req->path(), resp->mutable_fileinfo());
+    return Status::OK();
   });
 }
 
-Result<std::shared_ptr<FileHandle>> WorkerService::OpenHandle(const std::string& path,
-                                                              uint64_t version) {
-  std::string key = path;
-  key.push_back('\0');
-  key.append(reinterpret_cast<const char*>(&version), sizeof(version));
+::grpc::ServerUnaryReactor* BlockWorkerService::Exists(Ctx* ctx, const fpb::ExistsPRequest* req,
+                                                       fpb::ExistsPResponse* resp) {
+  return Defer(ctx, [this, req, resp]() -> Status {
+    ASSIGN_OR_RETURN(std::string path, Resolve(req->path()));
+    auto attr = fs_->GetStatus(path);
+    if (!attr.ok() && attr.status().code() != Code::kNotFound &&
+        attr.status().code() != Code::kNotDirectory) {
+      return attr.status();
+    }
+    resp->set_exists(attr.ok());
+    return Status::OK();
+  });
+}
+
+::grpc::ServerUnaryReactor* BlockWorkerService::CreateDirectory(
+    Ctx* ctx, const fpb::CreateDirectoryPRequest* req, fpb::CreateDirectoryPResponse*) {
+  return Defer(ctx, [this, req]() -> Status {
+    ASSIGN_OR_RETURN(std::string path, Resolve(req->path()));
+    CreateDirectoryOptions opts;
+    opts.recursive = req->options().recursive();
+    opts.allow_exists = req->options().allowexists();
+    if (req->options().has_mode()) opts.mode = FromProto(req->options().mode());
+    return fs_->CreateDirectory(path, opts);
+  });
+}
+
+::grpc::ServerUnaryReactor* BlockWorkerService::Remove(Ctx* ctx, const fpb::DeletePRequest* req,
+                                                       fpb::DeletePResponse*) {
+  return Defer(ctx, [this, req]() -> Status {
+    ASSIGN_OR_RETURN(std::string path, Resolve(req->path()));
+    DeleteOptions opts;
+    opts.recursive = req->options().recursive();
+    RETURN_IF_ERROR(fs_->Delete(path, opts));
+    DropHandle(path);
+    return Status::OK();
+  });
+}
+
+::grpc::ServerUnaryReactor* BlockWorkerService::Rename(Ctx* ctx, const fpb::RenamePRequest* req,
+                                                       fpb::RenamePResponse*) {
+  return Defer(ctx, [this, req]() -> Status {
+    ASSIGN_OR_RETURN(std::string src, Resolve(req->path()));
+    ASSIGN_OR_RETURN(std::string dst, Resolve(req->dstpath()));
+    // Alluxio's rename replaces only when asked to; POSIX's always does.
+    // Without overwrite the destination must not exist.
+    bool no_replace = req->options().has_overwrite() && !req->options().overwrite();
+    RETURN_IF_ERROR(fs_->Rename(src, dst, no_replace));
+    DropHandle(src);
+    DropHandle(dst);
+    return Status::OK();
+  });
+}
+
+::grpc::ServerUnaryReactor* BlockWorkerService::SetAttribute(Ctx* ctx,
+                                                             const fpb::SetAttributePRequest* req,
+                                                             fpb::SetAttributePResponse*) {
+  return Defer(ctx, [this, req]() -> Status {
+    ASSIGN_OR_RETURN(std::string path, Resolve(req->path()));
+    const fpb::SetAttributePOptions& o = req->options();
+    if (o.recursive()) {
+      return Status::NotSupported("recursive SetAttribute of " + req->path());
+    }
+    SetAttributeOptions opts;
+    if (o.has_mode()) opts.mode = FromProto(o.mode());
+    if (o.has_owner()) {
+      fpb::FileInfo named;
+      named.set_owner(o.owner());
+      named.set_group(o.has_group() ? o.group() : std::string());
+      FileInfo parsed = FromProto(named);
+      opts.uid = parsed.attr.uid;
+      if (o.has_group()) opts.gid = parsed.attr.gid;
+    } else if (o.has_group()) {
+      fpb::FileInfo named;
+      named.set_group(o.group());
+      opts.gid = FromProto(named).attr.gid;
+    }
+    if (!opts.mode && !opts.uid && !opts.gid && !opts.mtime_ns) return Status::OK();
+    return fs_->SetAttribute(path, opts);
+  });
+}
+
+Result<std::shared_ptr<FileHandle>> BlockWorkerService::OpenHandle(const std::string& path,
+                                                                   uint64_t version) {
   {
     std::lock_guard<std::mutex> lock(handles_mu_);
-    auto it = handles_.find(key);
+    auto it = handles_.find(path);
     if (it != handles_.end()) {
       lru_.splice(lru_.begin(), lru_, it->second.second);
-      return it->second.first;
+      std::shared_ptr<FileHandle> h = it->second.first;
+      auto attr = h->Stat();
+      if (attr.ok() && (version == 0 || attr->version == version)) return h;
     }
   }
+  DropHandle(path);
   ASSIGN_OR_RETURN(std::shared_ptr<FileHandle> handle, fs_->OpenFile(path, OpenOptions{}));
   ASSIGN_OR_RETURN(FileAttr attr, handle->Stat());
-  if (attr.version != version) {
+  if (version != 0 && attr.version != version) {
+    // This worker's metadata may be older than the client's: look again.
     (void)handle->Close();
-    return Status(Code::kAborted, path + " is at another version on this worker");
+    fs_->InvalidateCache();
+    ASSIGN_OR_RETURN(handle, fs_->OpenFile(path, OpenOptions{}));
+    ASSIGN_OR_RETURN(attr, handle->Stat());
+    if (attr.version != version) {
+      (void)handle->Close();
+      return Status(Code::kAborted, path + " is at another version on this worker");
+    }
   }
   std::shared_ptr<FileHandle> evicted;
   {
     std::lock_guard<std::mutex> lock(handles_mu_);
-    auto [it, fresh] = handles_.try_emplace(key, handle, lru_.end());
-    if (!fresh) return it->second.first;  // another request opened it meanwhile
-    lru_.push_front(key);
-    it->second.second = lru_.begin();
+    auto [it, fresh] = handles_.try_emplace(path, handle, lru_.end());
+    if (!fresh) {
+      evicted = std::move(it->second.first);
+      it->second.first = handle;
+      lru_.splice(lru_.begin(), lru_, it->second.second);
+    } else {
+      lru_.push_front(path);
+      it->second.second = lru_.begin();
+    }
     if (handles_.size() > kMaxOpenHandles) {
       auto last = handles_.find(lru_.back());
       evicted = std::move(last->second.first);
@@ -141,106 +236,35 @@ Result<std::shared_ptr<FileHandle>> WorkerService::OpenHandle(const std::string&
   return handle;
 }
 
-void WorkerService::DropHandle(const std::string& path, uint64_t version) {
-  std::string key = path;
-  key.push_back('\0');
-  key.append(reinterpret_cast<const char*>(&version), sizeof(version));
-  std::lock_guard<std::mutex> lock(handles_mu_);
-  auto it = handles_.find(key);
-  if (it == handles_.end()) return;
-  lru_.erase(it->second.second);
-  handles_.erase(it);
+void BlockWorkerService::DropHandle(const std::string& path) {
+  std::shared_ptr<FileHandle> gone;
+  {
+    std::lock_guard<std::mutex> lock(handles_mu_);
+    auto it = handles_.find(path);
+    if (it == handles_.end()) return;
+    gone = std::move(it->second.first);
+    lru_.erase(it->second.second);
+    handles_.erase(it);
+  }
+  (void)gone->Close();
 }
 
-Status WorkerService::DoReadRange(const proto::ReadRangeRequest& req, std::string* data) {
-  if (req.length() > kMaxReadRange) {
-    return Status::InvalidArgument("read of " + std::to_string(req.length()) + " bytes; at most " +
-                                   std::to_string(kMaxReadRange));
-  }
-  ASSIGN_OR_RETURN(std::string path, Resolve(req.ufs_uri(), req.path()));
-  // Two tries. The first may meet this worker's cached metadata of an older
-  // version than the client saw: then the metadata cache is dropped and the
-  // file opened again. A mismatch after that means the client's view is the
-  // older one, and the client reads the UFS itself (kAborted). Any other
-  // read failure is retried once on a fresh handle.
-  Status st;
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    if (attempt > 0) {
-      DropHandle(path, req.version());
-      if (st.code() == Code::kAborted) fs_->InvalidateCache();
-    }
-    auto handle = OpenHandle(path, req.version());
-    if (!handle.ok()) {
-      st = handle.status();
-      if (st.code() == Code::kAborted) continue;
-      return st;  // NotFound, IsDirectory, ...: the client's UFS will say
-    }
-    auto attr = (*handle)->Stat();
-    if (!attr.ok()) return attr.status();
-    uint64_t end = std::min<uint64_t>(attr->size, req.offset() + req.length());
-    size_t want = req.offset() < end ? static_cast<size_t>(end - req.offset()) : 0;
-    data->resize(want);
-    size_t done = 0;
-    st = Status::OK();
-    while (done < want) {
-      auto n = (*handle)->Read(req.offset() + done, data->data() + done, want - done);
-      if (!n.ok()) {
-        st = n.status();
-        break;
-      }
-      if (*n == 0) break;
-      done += *n;
-    }
-    // The handle moves to a newer version when it finds the file changed
-    // (kAborted); whatever it read is then not of the version asked for.
-    if (st.ok()) {
-      auto now = (*handle)->Stat();
-      if (now.ok() && now->version != req.version()) {
-        st = Status(Code::kAborted, req.path() + " changed while being read");
-      }
-    }
-    if (!st.ok()) continue;
-    data->resize(done);
-    return Status::OK();
-  }
-  if (st.code() == Code::kAborted) {
-    return Status(Code::kAborted,
-                  req.path() + " in " + req.ufs_uri() + " is at another version on this worker");
-  }
-  return st;
-}
-
-grpc::ServerUnaryReactor* WorkerService::ReadRange(grpc::CallbackServerContext* ctx,
-                                                   const proto::ReadRangeRequest* req,
-                                                   proto::ReadRangeResponse* resp) {
-  return Defer(ctx, [this, req, resp] {
-    Status st = DoReadRange(*req, resp->mutable_data());
-    if (st.ok()) {
-      read_ranges_.fetch_add(1, std::memory_order_relaxed);
-      bytes_read_.fetch_add(resp->data().size(), std::memory_order_relaxed);
-    } else {
-      resp->clear_data();
-    }
-    ToProto(st, resp->mutable_error());
-  });
-}
-
-grpc::ServerUnaryReactor* WorkerService::Health(grpc::CallbackServerContext* ctx,
-                                                const proto::HealthRequest*,
-                                                proto::HealthResponse* resp) {
+::grpc::ServerUnaryReactor* WorkerHealthService::Health(::grpc::CallbackServerContext* ctx,
+                                                        const proto::HealthRequest*,
+                                                        proto::HealthResponse* resp) {
   // Cheap and non-blocking: answered on the gRPC thread.
   resp->set_version(ALLUXIO_VERSION);
   resp->set_pid(::getpid());
-  resp->set_read_ranges(read_ranges_.load(std::memory_order_relaxed));
-  resp->set_bytes_read(bytes_read_.load(std::memory_order_relaxed));
-  auto stats = fs_->GetCacheStats();
+  resp->set_read_ranges(block_->reads());
+  resp->set_bytes_read(block_->bytes_read());
+  auto stats = block_->fs()->GetCacheStats();
   if (stats.ok()) {
     resp->set_cache_hits(stats->hits);
     resp->set_cache_misses(stats->misses);
   }
-  ToProto(Status::OK(), resp->mutable_error());
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  reactor->Finish(grpc::Status::OK);
+  resp->mutable_error()->set_code(0);
+  ::grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  reactor->Finish(::grpc::Status::OK);
   return reactor;
 }
 

@@ -1,10 +1,23 @@
-// The cache worker's gRPC service (callback API) over an alluxio::FileSystem.
+// alluxio-worker's gRPC services (callback API) over an alluxio::FileSystem.
 //
-// A request names a UFS by URI and a path in it; the worker serves it from
-// the mount of its own namespace whose UFS has that URI (the root UFS, or any
-// mount in its mount table), so its page cache and metadata cache hold what
-// it serves. Requests run on a small pool of the service's own threads, not
-// on gRPC's callback threads, because a UFS read may block for a long time.
+// BlockWorkerService is Alluxio 3.x's worker service
+// (alluxio.grpc.block.BlockWorker, proto/alluxio/grpc/block_worker.proto):
+// a request names a file by its full UFS URI (`s3://bucket/key`,
+// `file:///dir/file`, or a bare absolute path for a local UFS), and the
+// worker serves it from the mount of its own namespace whose UFS holds that
+// URI (the longest mounted UFS URI that is a prefix of it, at a component
+// boundary), so its page cache and metadata cache hold what it serves.
+// Methods: GetStatus, ListStatus, Exists, ReadBlock, CreateDirectory,
+// Remove, Rename, SetAttribute. Errors are gRPC codes with the exact errno
+// in trailing metadata (wire.h). A client may ask for one content version of
+// a file by sending kVersionKey in the request metadata of a ReadBlock; the
+// worker then answers ABORTED (ECANCELED) when it sees another.
+//
+// WorkerHealthService is alluxio-posix's own (proto/alluxio/proto/
+// worker.proto): the counters `alluxio-worker health` prints.
+//
+// Requests run on a pool of the service's own threads, not on gRPC's
+// callback threads, because a UFS read may block for a long time.
 #ifndef ALLUXIO_WORKER_WORKER_SERVICE_H_
 #define ALLUXIO_WORKER_WORKER_SERVICE_H_
 
@@ -17,55 +30,71 @@
 #include <string>
 #include <unordered_map>
 #include <utility>
-#include <vector>
 
 #include "alluxio/file_system.h"
+#include "alluxio/grpc/block_worker.grpc.pb.h"
 #include "alluxio/proto/worker.grpc.pb.h"
 #include "alluxio/task_pool.h"
 
 namespace alluxio::worker {
 
-class WorkerService final : public proto::Worker::CallbackService {
+class BlockWorkerService final : public ::alluxio::grpc::block::BlockWorker::CallbackService {
  public:
-  WorkerService(std::shared_ptr<FileSystem> fs, int threads);
-  // Stops the threads after finishing the queued requests. The server must
-  // be shut down first.
-  ~WorkerService() override;
+  BlockWorkerService(std::shared_ptr<FileSystem> fs, int threads);
+  // Finishes the queued requests, then stops the threads. The server must be
+  // shut down first.
+  ~BlockWorkerService() override;
 
-  grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* ctx,
-                                      const proto::GetStatusRequest* req,
-                                      proto::GetStatusResponse* resp) override;
-  grpc::ServerUnaryReactor* ListStatus(grpc::CallbackServerContext* ctx,
-                                       const proto::ListStatusRequest* req,
-                                       proto::ListStatusResponse* resp) override;
-  grpc::ServerUnaryReactor* ReadRange(grpc::CallbackServerContext* ctx,
-                                      const proto::ReadRangeRequest* req,
-                                      proto::ReadRangeResponse* resp) override;
-  grpc::ServerUnaryReactor* Health(grpc::CallbackServerContext* ctx,
-                                   const proto::HealthRequest* req,
-                                   proto::HealthResponse* resp) override;
+  using Ctx = ::grpc::CallbackServerContext;
+  using Unary = ::grpc::ServerUnaryReactor;
+  ::grpc::ServerUnaryReactor* GetStatus(Ctx* ctx, const grpc::file::GetStatusPRequest* req,
+                                        grpc::file::GetStatusPResponse* resp) override;
+  ::grpc::ServerWriteReactor<grpc::file::ListStatusPResponse>* ListStatus(
+      Ctx* ctx, const grpc::file::ListStatusPRequest* req) override;
+  ::grpc::ServerUnaryReactor* Exists(Ctx* ctx, const grpc::file::ExistsPRequest* req,
+                                     grpc::file::ExistsPResponse* resp) override;
+  ::grpc::ServerBidiReactor<grpc::block::ReadRequest, grpc::block::ReadResponse>* ReadBlock(
+      Ctx* ctx) override;
+  ::grpc::ServerUnaryReactor* CreateDirectory(Ctx* ctx,
+                                              const grpc::file::CreateDirectoryPRequest* req,
+                                              grpc::file::CreateDirectoryPResponse* resp) override;
+  ::grpc::ServerUnaryReactor* Remove(Ctx* ctx, const grpc::file::DeletePRequest* req,
+                                     grpc::file::DeletePResponse* resp) override;
+  ::grpc::ServerUnaryReactor* Rename(Ctx* ctx, const grpc::file::RenamePRequest* req,
+                                     grpc::file::RenamePResponse* resp) override;
+  ::grpc::ServerUnaryReactor* SetAttribute(Ctx* ctx, const grpc::file::SetAttributePRequest* req,
+                                           grpc::file::SetAttributePResponse* resp) override;
 
-  // The Alluxio path serving `path` of the UFS `ufs_uri`. InvalidArgument
-  // when no mount has that UFS or the path is not normal.
-  Result<std::string> Resolve(const std::string& ufs_uri, const std::string& path);
+  // The Alluxio path serving the full UFS URI `uri`. InvalidArgument when
+  // no mount holds it or it is not normal.
+  Result<std::string> Resolve(const std::string& uri);
+
+  // Counters since start, for the health service.
+  uint64_t reads() const { return reads_.load(std::memory_order_relaxed); }
+  uint64_t bytes_read() const { return bytes_read_.load(std::memory_order_relaxed); }
+  FileSystem* fs() const { return fs_.get(); }
 
  private:
-  // Runs fn on the pool, then finishes the call.
-  grpc::ServerUnaryReactor* Defer(grpc::CallbackServerContext* ctx, std::function<void()> fn);
-  Status DoReadRange(const proto::ReadRangeRequest& req, std::string* data);
-  // An open handle of `path` at `version`, kept across requests so the page
-  // cache's readahead for one range serves the next; kAborted when the
-  // worker sees another version.
+  class ReadReactor;
+  class ListReactor;
+  friend class ReadReactor;
+  friend class ListReactor;
+
+  // Runs fn on the pool, then finishes the call with its status.
+  ::grpc::ServerUnaryReactor* Defer(Ctx* ctx, std::function<Status()> fn);
+  // An open handle of `path`, kept across requests so the page cache's
+  // readahead for one read serves the next. With `version` nonzero, only
+  // that content version (kAborted when the worker sees another).
   Result<std::shared_ptr<FileHandle>> OpenHandle(const std::string& path, uint64_t version);
-  void DropHandle(const std::string& path, uint64_t version);
+  void DropHandle(const std::string& path);
 
   static constexpr size_t kMaxOpenHandles = 256;
 
   std::shared_ptr<FileSystem> fs_;
-  std::atomic<uint64_t> read_ranges_{0};
+  std::atomic<uint64_t> reads_{0};
   std::atomic<uint64_t> bytes_read_{0};
 
-  // Open handles by path and version, most recently used first.
+  // Open handles by path, most recently used first.
   std::mutex handles_mu_;  // guards handles_ and lru_; leaf lock
   std::list<std::string> lru_;
   std::unordered_map<std::string,
@@ -75,6 +104,17 @@ class WorkerService final : public proto::Worker::CallbackService {
   // Runs the requests; declared last, so it stops (running what is queued:
   // each task answers a call) before the members its tasks use go.
   TaskPool pool_;
+};
+
+class WorkerHealthService final : public proto::Worker::CallbackService {
+ public:
+  explicit WorkerHealthService(const BlockWorkerService* block) : block_(block) {}
+  ::grpc::ServerUnaryReactor* Health(::grpc::CallbackServerContext* ctx,
+                                     const proto::HealthRequest* req,
+                                     proto::HealthResponse* resp) override;
+
+ private:
+  const BlockWorkerService* block_;
 };
 
 }  // namespace alluxio::worker

@@ -1,6 +1,8 @@
 #include "worker_ufs.h"
 
 #include <algorithm>
+#include <mutex>
+#include <optional>
 
 #include "wire.h"
 
@@ -8,70 +10,145 @@ namespace alluxio::worker {
 
 namespace {
 
+// A worker could not answer at all (the next candidate may).
+bool Unreachable(const Status& st) {
+  return st.code() == Code::kUnavailable || st.code() == Code::kTimedOut;
+}
+
+// The worker answered but cannot serve this file: it does not mount this
+// UFS, or the file is at another version there. The next candidate may.
+bool Refused(const Status& st) {
+  return st.code() == Code::kInvalidArgument || st.code() == Code::kAborted ||
+         st.code() == Code::kNotSupported;
+}
+
+// Asks the candidates for `uri` in order; `call` returns the worker's
+// answer. Returns the first answer that is not "cannot serve"; nullopt when
+// none could.
+template <typename T, typename Call>
+std::optional<Result<T>> AskWorkers(WorkerPool* pool, const std::string& uri, Call call) {
+  for (size_t w : pool->Owners(uri, WorkerUfs::kCandidates)) {
+    if (!pool->Available(w)) continue;
+    Result<T> r = call(w);
+    if (r.ok()) return r;
+    if (Unreachable(r.status())) continue;  // marked down and logged by the pool
+    if (Refused(r.status())) {
+      if (r.status().code() != Code::kAborted) pool->NoteRefusal(w, r.status());
+      continue;
+    }
+    return r;
+  }
+  return std::nullopt;
+}
+
 class WorkerReader : public UfsReader {
  public:
-  WorkerReader(std::unique_ptr<UfsReader> direct, std::shared_ptr<WorkerPool> pool,
-               const std::string& uri, std::string path)
-      : direct_(std::move(direct)),
+  WorkerReader(std::shared_ptr<Ufs> target, std::shared_ptr<WorkerPool> pool, std::string path,
+               std::string uri, FileAttr attr)
+      : target_(std::move(target)),
         pool_(std::move(pool)),
-        uri_(uri),
         path_(std::move(path)),
-        worker_(pool_->Owner(uri_ + path_)) {}
+        uri_(std::move(uri)),
+        attr_(attr),
+        candidates_(pool_->Owners(uri_, WorkerUfs::kCandidates)) {}
 
   Result<size_t> ReadAt(uint64_t offset, char* buf, size_t n) override {
-    uint64_t size = direct_->Size();
-    if (offset >= size || n == 0) return size_t{0};
-    n = static_cast<size_t>(std::min<uint64_t>(n, size - offset));
-    size_t done = 0;
-    while (done < n && pool_->Available(worker_)) {
-      size_t want = std::min(n - done, kMaxReadRange);
-      auto got = pool_->ReadRange(worker_, uri_, path_, direct_->Version(), offset + done, want,
-                                  buf + done);
-      if (!got.ok()) {
-        Code c = got.status().code();
-        // Unreachable workers were marked down (and logged) by the pool; a
-        // version mismatch is the file changing, not worth a line; anything
-        // else means the worker cannot serve this UFS.
-        if (c != Code::kUnavailable && c != Code::kTimedOut && c != Code::kAborted) {
-          pool_->NoteRefusal(worker_, got.status());
-        }
-        break;
+    if (offset >= attr_.size || n == 0) return size_t{0};
+    n = static_cast<size_t>(std::min<uint64_t>(n, attr_.size - offset));
+    for (size_t w : candidates_) {
+      if (!pool_->Available(w)) continue;
+      auto got = pool_->Read(w, uri_, attr_.version, attr_.size, offset, n, buf);
+      if (got.ok() && *got == n) return got;
+      if (got.ok()) break;  // short: the worker's view differs; the UFS says
+      if (Unreachable(got.status())) continue;
+      if (Refused(got.status())) {
+        if (got.status().code() != Code::kAborted) pool_->NoteRefusal(w, got.status());
+        continue;
       }
-      done += *got;
-      // Short before the size this reader promises: the worker's view
-      // differs, so the UFS answers the rest.
-      if (*got < want) break;
+      return got.status();
     }
-    if (done == n) return done;
-    ASSIGN_OR_RETURN(size_t more, direct_->ReadAt(offset + done, buf + done, n - done));
-    return done + more;
+    ASSIGN_OR_RETURN(UfsReader * direct, Direct());
+    return direct->ReadAt(offset, buf, n);
   }
 
-  uint64_t Size() const override { return direct_->Size(); }
-  uint64_t Version() const override { return direct_->Version(); }
-  // Ranges come from the owning worker. Only when that worker is already
-  // down at open does the reader stream from the UFS, if the UFS streams.
-  bool PrefersStreams() const override {
-    return !pool_->Available(worker_) && direct_->PrefersStreams();
-  }
+  uint64_t Size() const override { return attr_.size; }
+  uint64_t Version() const override { return attr_.version; }
+  // Sequential reads stream from the owner (one ReadBlock call).
+  bool PrefersStreams() const override { return true; }
   Result<std::unique_ptr<UfsStream>> OpenStream(uint64_t offset, uint64_t length) override {
-    return direct_->OpenStream(offset, length);
+    for (size_t w : candidates_) {
+      if (!pool_->Available(w)) continue;
+      auto s = pool_->OpenStream(w, uri_, attr_.version, attr_.size, offset, length);
+      if (s.ok()) return s;
+    }
+    ASSIGN_OR_RETURN(UfsReader * direct, Direct());
+    if (!direct->PrefersStreams()) {
+      return Status::NotSupported("no worker streams " + uri_ + " and its UFS does not");
+    }
+    return direct->OpenStream(offset, length);
   }
 
  private:
-  const std::unique_ptr<UfsReader> direct_;
+  // The UFS's own reader, opened on first need, of the same version.
+  Result<UfsReader*> Direct() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!direct_) {
+      ASSIGN_OR_RETURN(direct_, target_->OpenReader(path_, nullptr));
+      if (direct_->Version() != attr_.version || direct_->Size() != attr_.size) {
+        direct_.reset();
+        return Status(Code::kAborted, uri_ +
+                                          " changed: its UFS has another version than the "
+                                          "workers had");
+      }
+    }
+    return direct_.get();
+  }
+
+  const std::shared_ptr<Ufs> target_;
   const std::shared_ptr<WorkerPool> pool_;
-  const std::string uri_;
   const std::string path_;
-  const size_t worker_;
+  const std::string uri_;
+  const FileAttr attr_;
+  const std::vector<size_t> candidates_;
+  std::mutex mu_;  // guards direct_'s creation; leaf lock
+  std::unique_ptr<UfsReader> direct_;
 };
 
 }  // namespace
 
+Result<FileAttr> WorkerUfs::Stat(const std::string& path, size_t head_max, std::string* head) {
+  std::string uri = FullUfsUri(uri_, path);
+  auto r = AskWorkers<FileAttr>(pool_.get(), uri, [&](size_t w) -> Result<FileAttr> {
+    ASSIGN_OR_RETURN(FileInfo info, pool_->GetStatus(w, uri));
+    return info.attr;
+  });
+  if (r) return std::move(*r);
+  return target_->Stat(path, head_max, head);
+}
+
+Result<std::vector<FileInfo>> WorkerUfs::ListStatus(const std::string& path) {
+  std::string uri = FullUfsUri(uri_, path);
+  auto r = AskWorkers<std::vector<FileInfo>>(
+      pool_.get(), uri, [&](size_t w) -> Result<std::vector<FileInfo>> {
+        ASSIGN_OR_RETURN(FileInfo self, pool_->GetStatus(w, uri));
+        if (!self.attr.is_dir) return Status(Code::kNotDirectory, uri + " is a file");
+        return pool_->ListStatus(w, uri);
+      });
+  if (r) return std::move(*r);
+  return target_->ListStatus(path);
+}
+
 Result<std::unique_ptr<UfsReader>> WorkerUfs::OpenReader(const std::string& path,
                                                          const FileAttr* known) {
-  ASSIGN_OR_RETURN(auto direct, target_->OpenReader(path, known));
-  return std::unique_ptr<UfsReader>(new WorkerReader(std::move(direct), pool_, uri_, path));
+  FileAttr attr;
+  if (known != nullptr) {
+    attr = *known;
+  } else {
+    ASSIGN_OR_RETURN(attr, Stat(path, 0, nullptr));
+  }
+  if (attr.is_dir) return Status(Code::kIsDirectory, path + " is a directory");
+  return std::unique_ptr<UfsReader>(
+      new WorkerReader(target_, pool_, path, FullUfsUri(uri_, path), attr));
 }
 
 }  // namespace alluxio::worker

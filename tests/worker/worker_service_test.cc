@@ -1,5 +1,6 @@
-// The Worker service in-process: a real gRPC server on a loopback port over a
-// FileSystem on a local directory, called through the client's WorkerPool,
+// The BlockWorker service in-process: a real gRPC server on a loopback port
+// over a FileSystem on a local directory, called through the client's
+// WorkerPool,
 // and the WorkerUfs decorator reading through it (and around it when it is
 // gone).
 #include "worker_service.h"
@@ -64,11 +65,13 @@ class WorkerServiceTest : public ::testing::Test {
     auto fs = FileSystem::Create(*conf_);
     ASSERT_TRUE(fs.ok()) << fs.status().ToString();
     fs_ = *fs;
-    service_ = std::make_unique<WorkerService>(fs_, 4);
-    grpc::ServerBuilder builder;
+    service_ = std::make_unique<BlockWorkerService>(fs_, 4);
+    health_ = std::make_unique<WorkerHealthService>(service_.get());
+    ::grpc::ServerBuilder builder;
     int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.AddListeningPort("127.0.0.1:0", ::grpc::InsecureServerCredentials(), &port);
     builder.RegisterService(service_.get());
+    builder.RegisterService(health_.get());
     builder.SetMaxSendMessageSize(kMaxMessageBytes);
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
@@ -83,6 +86,7 @@ class WorkerServiceTest : public ::testing::Test {
 
   void TearDown() override {
     if (server_) server_->Shutdown();
+    health_.reset();
     service_.reset();
   }
 
@@ -94,11 +98,18 @@ class WorkerServiceTest : public ::testing::Test {
     return r.ok() ? (*r)->Version() : 0;
   }
 
+  // Reads through the worker as a client that saw `version` of a file of
+  // `size` bytes (by default what the UFS has now).
   Result<std::string> Read(const std::string& path, uint64_t version, uint64_t off, size_t len,
-                           const std::string& uri = "") {
+                           const std::string& uri = "", uint64_t size = ~0ull) {
+    if (size == ~0ull) {
+      struct stat st {};
+      size = ::stat((ufs_dir_ + path).c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size)
+                                                         : uint64_t{1} << 40;
+    }
     std::string buf(len, '\0');
-    ASSIGN_OR_RETURN(size_t n, pool_->ReadRange(0, uri.empty() ? ufs_dir_ : uri, path, version, off,
-                                                len, buf.data()));
+    ASSIGN_OR_RETURN(size_t n, pool_->Read(0, FullUfsUri(uri.empty() ? ufs_dir_ : uri, path),
+                                           version, size, off, len, buf.data()));
     buf.resize(n);
     return buf;
   }
@@ -107,8 +118,9 @@ class WorkerServiceTest : public ::testing::Test {
   std::string ufs_dir_;
   std::unique_ptr<Configuration> conf_;
   std::shared_ptr<FileSystem> fs_;
-  std::unique_ptr<WorkerService> service_;
-  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<BlockWorkerService> service_;
+  std::unique_ptr<WorkerHealthService> health_;
+  std::unique_ptr<::grpc::Server> server_;
   std::string address_;
   std::shared_ptr<WorkerPool> pool_;
 };
@@ -117,34 +129,49 @@ TEST_F(WorkerServiceTest, GetStatusAndListStatus) {
   ::mkdir((ufs_dir_ + "/dir").c_str(), 0755);
   WriteFile(ufs_dir_ + "/dir/a", "hello");
   WriteFile(ufs_dir_ + "/dir/b b", "");
-  auto attr = pool_->GetStatus(0, ufs_dir_, "/dir/a");
-  ASSERT_TRUE(attr.ok()) << attr.status().ToString();
-  EXPECT_FALSE(attr->is_dir);
-  EXPECT_EQ(attr->size, 5u);
-  EXPECT_EQ(attr->version, VersionOf("/dir/a"));
+  // A DORA worker is asked by full UFS URI; a bare local path works too.
+  auto info = pool_->GetStatus(0, "file://" + ufs_dir_ + "/dir/a");
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_EQ(info->name, "a");
+  EXPECT_FALSE(info->attr.is_dir);
+  EXPECT_EQ(info->attr.size, 5u);
+  EXPECT_EQ(info->attr.version, VersionOf("/dir/a"));
+  struct stat st {};
+  ASSERT_EQ(::stat((ufs_dir_ + "/dir/a").c_str(), &st), 0);
+  EXPECT_EQ(info->attr.mtime_ns, st.st_mtim.tv_sec * 1000000000ll + st.st_mtim.tv_nsec);
+  EXPECT_EQ(info->attr.uid, st.st_uid);
+  EXPECT_EQ(info->attr.mode, st.st_mode & 07777);
 
-  auto list = pool_->ListStatus(0, "file://" + ufs_dir_ + "/", "/dir");
+  auto list = pool_->ListStatus(0, FullUfsUri("file://" + ufs_dir_ + "/", "/dir"));
   ASSERT_TRUE(list.ok()) << list.status().ToString();
   ASSERT_EQ(list->size(), 2u);
   EXPECT_EQ((*list)[0].name, "a");
   EXPECT_EQ((*list)[1].name, "b b");
 
-  auto missing = pool_->GetStatus(0, ufs_dir_, "/dir/nope");
+  auto missing = pool_->GetStatus(0, ufs_dir_ + "/dir/nope");
   EXPECT_EQ(missing.status().code(), Code::kNotFound) << missing.status().ToString();
-  auto not_dir = pool_->ListStatus(0, ufs_dir_, "/dir/a");
-  EXPECT_EQ(not_dir.status().code(), Code::kNotDirectory) << not_dir.status().ToString();
+  // Listing a file answers the file itself, as Alluxio's worker does.
+  auto self = pool_->ListStatus(0, ufs_dir_ + "/dir/a");
+  ASSERT_TRUE(self.ok()) << self.status().ToString();
+  ASSERT_EQ(self->size(), 1u);
+  EXPECT_EQ((*self)[0].name, "a");
+  auto under_file = pool_->GetStatus(0, ufs_dir_ + "/dir/a/x");
+  EXPECT_EQ(under_file.status().code(), Code::kNotDirectory) << under_file.status().ToString();
 }
 
-TEST_F(WorkerServiceTest, ReadRangeReturnsTheBytes) {
+TEST_F(WorkerServiceTest, ReadBlockReturnsTheBytes) {
   std::string data = Pattern(5 << 20, 1);
   WriteFile(ufs_dir_ + "/big", data);
   uint64_t v = VersionOf("/big");
   auto head = Read("/big", v, 0, 1000);
   ASSERT_TRUE(head.ok()) << head.status().ToString();
   EXPECT_EQ(*head, data.substr(0, 1000));
-  auto mid = Read("/big", v, 1234567, kMaxReadRange);
+  auto mid = Read("/big", v, 1234567, 3 << 20);  // several chunks
   ASSERT_TRUE(mid.ok()) << mid.status().ToString();
-  EXPECT_EQ(*mid, data.substr(1234567, kMaxReadRange));
+  EXPECT_EQ(*mid, data.substr(1234567, 3 << 20));
+  auto any = Read("/big", 0, 10, 10);  // version 0: whatever the worker has
+  ASSERT_TRUE(any.ok()) << any.status().ToString();
+  EXPECT_EQ(*any, data.substr(10, 10));
   auto tail = Read("/big", v, data.size() - 10, 100);
   ASSERT_TRUE(tail.ok());
   EXPECT_EQ(*tail, data.substr(data.size() - 10));
@@ -155,8 +182,8 @@ TEST_F(WorkerServiceTest, ReadRangeReturnsTheBytes) {
   auto health = pool_->Health(0);
   ASSERT_TRUE(health.ok()) << health.status().ToString();
   EXPECT_EQ(health->pid, ::getpid());
-  EXPECT_EQ(health->read_ranges, 4u);
-  EXPECT_EQ(health->bytes_read, 1000u + (data.size() - 1234567) + 10u);
+  EXPECT_EQ(health->read_ranges, 4u);  // the read past the end asks nothing
+  EXPECT_EQ(health->bytes_read, 1000u + (3u << 20) + 10u + 10u);
   EXPECT_GT(health->cache_misses, 0u);
 }
 
@@ -167,13 +194,9 @@ TEST_F(WorkerServiceTest, RefusesWhatItCannotServeRightly) {
   EXPECT_EQ(Read("/f", v, 0, 7, "/some/other/ufs").status().code(), Code::kInvalidArgument);
   EXPECT_EQ(Read("/../f", v, 0, 7).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(Read("/x/./f", v, 0, 7).status().code(), Code::kInvalidArgument);
-  EXPECT_EQ(Read("/missing", v, 0, 7).status().code(), Code::kNotFound);
+  EXPECT_EQ(Read("/missing", v, 0, 7, "", 7).status().code(), Code::kNotFound);
   ::mkdir((ufs_dir_ + "/d").c_str(), 0755);
-  EXPECT_EQ(Read("/d", v, 0, 7).status().code(), Code::kIsDirectory);
-  std::string buf(8, '\0');
-  EXPECT_EQ(
-      pool_->ReadRange(0, ufs_dir_, "/f", v, 0, kMaxReadRange + 1, buf.data()).status().code(),
-      Code::kInvalidArgument);
+  EXPECT_EQ(Read("/d", v, 0, 7, "", 7).status().code(), Code::kIsDirectory);
 }
 
 TEST_F(WorkerServiceTest, FollowsAFileThatChanged) {
@@ -207,7 +230,34 @@ TEST_F(WorkerServiceTest, WorkerUfsReadsThroughTheWorker) {
   auto health = pool_->Health(0);
   ASSERT_TRUE(health.ok());
   EXPECT_EQ(health->bytes_read, data.size());
-  EXPECT_EQ(health->read_ranges, 3u);
+  EXPECT_EQ(health->read_ranges, 1u);  // one ReadBlock call, in chunks
+
+  // A sequential reader streams: one ReadBlock call for the whole range.
+  ASSERT_TRUE((*reader)->PrefersStreams());
+  auto stream = (*reader)->OpenStream(1000, data.size());
+  ASSERT_TRUE(stream.ok()) << stream.status().ToString();
+  std::string streamed;
+  char chunk[70000];
+  while (true) {
+    auto k = (*stream)->Read(chunk, sizeof(chunk));
+    ASSERT_TRUE(k.ok()) << k.status().ToString();
+    if (*k == 0) break;
+    streamed.append(chunk, *k);
+  }
+  EXPECT_TRUE(streamed == data.substr(1000));
+  health = pool_->Health(0);
+  ASSERT_TRUE(health.ok());
+  EXPECT_EQ(health->read_ranges, 2u);
+
+  // Metadata comes from the worker too.
+  auto attr = ufs.GetStatus("/data");
+  ASSERT_TRUE(attr.ok()) << attr.status().ToString();
+  EXPECT_EQ(attr->size, data.size());
+  auto list = ufs.ListStatus("/");
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].name, "data");
+  EXPECT_EQ(ufs.ListStatus("/data").status().code(), Code::kNotDirectory);
 
   // Errors are the UFS's own.
   EXPECT_EQ(ufs.OpenRead("/missing").status().code(), Code::kNotFound);

@@ -1,0 +1,30 @@
+// FullUfsUri: how a file is named to a DORA worker and placed on the ring.
+//
+// Alluxio 3.x names a file by its full UFS URI (`s3://bucket/dir/file`,
+// `file:///data/dir/file`): that string is the `path` of every worker
+// request and the key the consistent-hash ring places the file by. A local
+// UFS whose Uri() is a bare directory ("/data") is a file:// URI.
+#ifndef ALLUXIO_WORKER_UFS_URI_H_
+#define ALLUXIO_WORKER_UFS_URI_H_
+
+#include <string>
+
+namespace alluxio::worker {
+
+// The full UFS URI of `path` ("/" or "/a/b") in the UFS whose Uri() is
+// `ufs_uri`: "/data" + "/a" is "file:///data/a", "s3://b/p/" + "/a" is
+// "s3://b/p/a", and "/" names the UFS root itself.
+inline std::string FullUfsUri(const std::string& ufs_uri, const std::string& path) {
+  std::string base = ufs_uri;
+  if (!base.empty() && base[0] == '/') base = "file://" + base;
+  while (base.size() > 1 && base.back() == '/' &&
+         !(base.size() >= 3 && base.compare(base.size() - 3, 3, "://") == 0)) {
+    base.pop_back();
+  }
+  if (path.empty() || path == "/") return base;
+  return base + path;
+}
+
+}  // namespace alluxio::worker
+
+#endif  // ALLUXIO_WORKER_UFS_URI_H_
