@@ -24,6 +24,8 @@
 
 #include "alluxio/config.h"
 #include "alluxio/file_system.h"
+#include "data_server.h"
+#include "open_writes.h"
 #include "wire.h"
 #include "worker_client.h"
 #include "worker_service.h"
@@ -31,12 +33,14 @@
 namespace {
 
 void Usage() {
-  std::fprintf(stderr,
-               "usage: alluxio-worker [--host HOST] [--port PORT] [--conf key=value]...\n"
-               "       alluxio-worker health HOST:PORT\n"
-               "  --host   address to bind (alluxio.worker.bind.host, default 127.0.0.1)\n"
-               "  --port   port to listen on (alluxio.worker.rpc.port, default 29999; 0 = any)\n"
-               "  --conf   a configuration property, overriding site file and environment\n");
+  std::fprintf(
+      stderr,
+      "usage: alluxio-worker [--host HOST] [--port PORT] [--data-port PORT] [--conf key=value]...\n"
+      "       alluxio-worker health HOST:PORT\n"
+      "  --host   address to bind (alluxio.worker.bind.host, default 127.0.0.1)\n"
+      "  --port   gRPC port (alluxio.worker.rpc.port, default 29999; 0 = any)\n"
+      "  --data-port  data port (alluxio.worker.data.port, default 29997; 0 = any)\n"
+      "  --conf   a configuration property, overriding site file and environment\n");
 }
 
 int Health(const std::string& address) {
@@ -89,7 +93,11 @@ int Run(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (arg == "--port") {
+    if (arg == "--data-port") {
+      const char* v = value("--data-port");
+      if (v == nullptr) return 2;
+      overrides["alluxio.worker.data.port"] = v;
+    } else if (arg == "--port") {
       const char* v = value("--port");
       if (v == nullptr) return 2;
       overrides["alluxio.worker.rpc.port"] = v;
@@ -150,15 +158,26 @@ int Run(int argc, char** argv) {
   sigaddset(&sigs, SIGINT);
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
 
+  int64_t data_port = conf->GetInt("alluxio.worker.data.port");
+  if (data_port < 0 || data_port > 65535) {
+    std::fprintf(stderr, "alluxio-worker: bad value for property alluxio.worker.data.port: %lld\n",
+                 static_cast<long long>(data_port));
+    return 2;
+  }
+  alluxio::worker::OpenWrites writes(*fs);
   alluxio::worker::BlockWorkerService service(
-      *fs, static_cast<int>(conf->GetInt("alluxio.worker.rpc.threads")));
+      *fs, &writes, static_cast<int>(conf->GetInt("alluxio.worker.rpc.threads")));
   alluxio::worker::WorkerHealthService health(&service);
+  alluxio::worker::SaslAuthService sasl;
+  alluxio::worker::DataServer data(
+      &service, &writes, static_cast<int>(conf->GetInt("alluxio.worker.data.connections.max")));
   int bound_port = 0;
   std::string address = host + ":" + std::to_string(port);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &bound_port);
   builder.RegisterService(&service);
   builder.RegisterService(&health);
+  builder.RegisterService(&sasl);
   builder.SetMaxReceiveMessageSize(alluxio::worker::kMaxMessageBytes);
   builder.SetMaxSendMessageSize(alluxio::worker::kMaxMessageBytes);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -166,13 +185,21 @@ int Run(int argc, char** argv) {
     std::fprintf(stderr, "alluxio-worker: cannot listen on %s\n", address.c_str());
     return 1;
   }
+  alluxio::Status data_started = data.Start(host, static_cast<int>(data_port));
+  if (!data_started.ok()) {
+    std::fprintf(stderr, "alluxio-worker: %s\n", data_started.ToString().c_str());
+    server->Shutdown();
+    return 1;
+  }
   std::printf("alluxio-worker listening on %s:%d\n", host.c_str(), bound_port);
+  std::printf("alluxio-worker data port on %s:%d\n", host.c_str(), data.port());
   std::fflush(stdout);
 
   int sig = 0;
   sigwait(&sigs, &sig);
   std::fprintf(stderr, "alluxio-worker: %s, shutting down\n", strsignal(sig));
   // In-flight calls get a few seconds to finish, then are cancelled.
+  data.Stop();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   server->Wait();
   return 0;

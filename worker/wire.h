@@ -43,6 +43,10 @@ inline constexpr int kMaxMessageBytes = 16 << 20;
 // Block size reported in FileInfo (Alluxio's default, 64 MiB).
 inline constexpr int64_t kBlockSizeBytes = 64ll << 20;
 
+// The gRPC status code Alluxio's worker would send for `code` (the data
+// port's PStatus uses the same numbers).
+::grpc::StatusCode GrpcCodeOf(Code code);
+
 // Server side: the ::grpc::Status for an application error, with its errno
 // in ctx's trailing metadata.
 ::grpc::Status ToGrpc(const Status& st, ::grpc::ServerContextBase* ctx);

@@ -225,8 +225,8 @@ class BlockWorkerService::ReadReactor final
       return;
     }
     if (pos_ == first_) svc_->reads_.fetch_add(1, std::memory_order_relaxed);
-    pos_ += done;
     svc_->bytes_read_.fetch_add(done, std::memory_order_relaxed);
+    pos_ += done;
     StartWrite(&out_);
   }
 

@@ -139,7 +139,11 @@ const std::vector<PropertyKey>& KnownProperties() {
       {"s3a.secretKey", PropertyType::kString, "", "S3 secret key."},
       {"alluxio.fuse.mount.options", PropertyType::kString, "",
        "Default mount options of alluxio-fuse."},
-      {"alluxio.worker.rpc.port", PropertyType::kInt, "29999", "Port of the cache worker."},
+      {"alluxio.worker.rpc.port", PropertyType::kInt, "29999",
+       "Port of the cache worker's gRPC services (Alluxio's BlockWorker)."},
+      {"alluxio.worker.data.port", PropertyType::kInt, "29997",
+       "Port of the cache worker's framed data protocol (Alluxio's Java client reads and writes "
+       "file data there)."},
       {"alluxio.user.worker.addresses", PropertyType::kList, "",
        "host:port of cache workers; empty = embedded mode."},
       {"alluxio.user.worker.client.library", PropertyType::kString, "",
@@ -155,6 +159,8 @@ const std::vector<PropertyKey>& KnownProperties() {
        "Address the cache worker listens on."},
       {"alluxio.worker.rpc.threads", PropertyType::kInt, "16",
        "Threads of the cache worker serving requests."},
+      {"alluxio.worker.data.connections.max", PropertyType::kInt, "256",
+       "Connections the cache worker's data port serves at once."},
   };
   return kKeys;
 }

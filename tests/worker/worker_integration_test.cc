@@ -124,9 +124,10 @@ class WorkersTest : public ::testing::Test {
     w.log = work + "/worker.log";
     int fds[2];
     ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
-    w.pid = Spawn({ALLUXIO_WORKER_BINARY, "--port", "0", "--conf", "alluxio.work.dir=" + work,
-                   "--conf", "alluxio.master.mount.table.root.ufs=" + ufs_dir_},
-                  {{"ALLUXIO_CONF_DIR", conf_dir_}}, fds[1], w.log);
+    w.pid = Spawn(
+        {ALLUXIO_WORKER_BINARY, "--port", "0", "--data-port", "0", "--conf",
+         "alluxio.work.dir=" + work, "--conf", "alluxio.master.mount.table.root.ufs=" + ufs_dir_},
+        {{"ALLUXIO_CONF_DIR", conf_dir_}}, fds[1], w.log);
     ::close(fds[1]);
     ASSERT_GT(w.pid, 0);
     workers_.push_back(w);

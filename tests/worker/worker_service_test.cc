@@ -65,7 +65,8 @@ class WorkerServiceTest : public ::testing::Test {
     auto fs = FileSystem::Create(*conf_);
     ASSERT_TRUE(fs.ok()) << fs.status().ToString();
     fs_ = *fs;
-    service_ = std::make_unique<BlockWorkerService>(fs_, 4);
+    writes_ = std::make_unique<OpenWrites>(fs_);
+    service_ = std::make_unique<BlockWorkerService>(fs_, writes_.get(), 4);
     health_ = std::make_unique<WorkerHealthService>(service_.get());
     ::grpc::ServerBuilder builder;
     int port = 0;
@@ -118,6 +119,7 @@ class WorkerServiceTest : public ::testing::Test {
   std::string ufs_dir_;
   std::unique_ptr<Configuration> conf_;
   std::shared_ptr<FileSystem> fs_;
+  std::unique_ptr<OpenWrites> writes_;
   std::unique_ptr<BlockWorkerService> service_;
   std::unique_ptr<WorkerHealthService> health_;
   std::unique_ptr<::grpc::Server> server_;
