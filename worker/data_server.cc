@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "alluxio/dataserver/protocol.pb.h"
+#include "data_frames.h"
 #include "wire.h"
 
 namespace alluxio::worker {
@@ -23,111 +24,20 @@ namespace dpb = ::alluxio::proto::dataserver;
 
 namespace {
 
-enum MessageType : int32_t {
-  kReadRequest = 100,
-  kWriteRequest = 101,
-  kResponse = 102,
-  kHeartbeat = 104,
-  kReadResponse = 111,
-};
-
-// Largest frame accepted: a 1 MiB chunk is what clients send; this leaves
-// room and bounds what a bad peer can make us allocate.
-constexpr uint64_t kMaxFrame = 64ull << 20;
 // Largest chunk sent back, whatever chunk_size a client asks.
 constexpr size_t kMaxChunk = 4u << 20;
-
-struct Frame {
-  int32_t type = 0;
-  std::string message;
-  std::string payload;
-};
-
-bool ReadFull(int fd, char* buf, size_t n) {
-  size_t done = 0;
-  while (done < n) {
-    ssize_t r = ::recv(fd, buf + done, n - done, 0);
-    if (r > 0) {
-      done += static_cast<size_t>(r);
-    } else if (r == 0 || errno != EINTR) {
-      return false;
-    }
-  }
-  return true;
-}
-
-bool WriteAll(int fd, iovec* iov, int count) {
-  while (count > 0) {
-    msghdr msg{};
-    msg.msg_iov = iov;
-    msg.msg_iovlen = static_cast<size_t>(count);
-    ssize_t w = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    size_t left = static_cast<size_t>(w);
-    while (count > 0 && left >= iov->iov_len) {
-      left -= iov->iov_len;
-      ++iov;
-      --count;
-    }
-    if (count > 0) {
-      iov->iov_base = static_cast<char*>(iov->iov_base) + left;
-      iov->iov_len -= left;
-    }
-  }
-  return true;
-}
-
-uint64_t LoadBe(const char* p, int bytes) {
-  uint64_t v = 0;
-  for (int i = 0; i < bytes; ++i) v = v << 8 | static_cast<uint8_t>(p[i]);
-  return v;
-}
-
-void StoreBe(char* p, uint64_t v, int bytes) {
-  for (int i = bytes - 1; i >= 0; --i, v >>= 8) p[i] = static_cast<char>(v & 0xff);
-}
-
-// Reads one frame. False at the end of the connection or on a frame that
-// breaks the protocol (then the connection is closed).
-bool ReadFrame(int fd, Frame* f) {
-  char head[16];
-  if (!ReadFull(fd, head, sizeof(head))) return false;
-  uint64_t total = LoadBe(head, 8);
-  f->type = static_cast<int32_t>(LoadBe(head + 8, 4));
-  uint64_t msg_len = LoadBe(head + 12, 4);
-  if (total < 16 || total > kMaxFrame || msg_len > total - 16) return false;
-  f->message.resize(msg_len);
-  f->payload.resize(total - 16 - msg_len);
-  return ReadFull(fd, f->message.data(), f->message.size()) &&
-         ReadFull(fd, f->payload.data(), f->payload.size());
-}
-
-bool SendFrame(int fd, int32_t type, const google::protobuf::MessageLite& m, const char* payload,
-               size_t n) {
-  std::string body = m.SerializeAsString();
-  char head[16];
-  StoreBe(head, 16 + body.size() + n, 8);
-  StoreBe(head + 8, static_cast<uint32_t>(type), 4);
-  StoreBe(head + 12, body.size(), 4);
-  iovec iov[3] = {
-      {head, sizeof(head)}, {body.data(), body.size()}, {const_cast<char*>(payload), n}};
-  return WriteAll(fd, iov, n > 0 ? 3 : 2);
-}
 
 bool SendStatus(int fd, const Status& st, const char* payload = nullptr, size_t n = 0) {
   dpb::Response r;
   r.set_status(static_cast<::alluxio::proto::status::PStatus>(GrpcCodeOf(st.code())));
   if (!st.ok()) r.set_message(st.message());
-  return SendFrame(fd, kResponse, r, payload, n);
+  return SendDataFrame(fd, kResponseFrame, r, payload, n);
 }
 
 bool SendCancelled(int fd) {
   dpb::Response r;
   r.set_status(::alluxio::proto::status::CANCELLED);
-  return SendFrame(fd, kResponse, r, nullptr, 0);
+  return SendDataFrame(fd, kResponseFrame, r, nullptr, 0);
 }
 
 }  // namespace
@@ -236,11 +146,11 @@ void DataServer::AcceptLoop() {
 }
 
 void DataServer::Serve(int fd) {
-  Frame f;
+  DataFrame f;
   std::string data;
-  while (!stopping_.load() && ReadFrame(fd, &f)) {
-    if (f.type == kHeartbeat) continue;
-    if (f.type == kReadRequest) {
+  while (!stopping_.load() && ReadDataFrame(fd, &f)) {
+    if (f.type == kHeartbeatFrame) continue;
+    if (f.type == kReadRequestFrame) {
       dpb::ReadRequest req;
       if (!req.ParseFromString(f.message)) return;
       if (req.cancel()) {
@@ -251,7 +161,7 @@ void DataServer::Serve(int fd) {
       if (!ServeRead(fd, req, &data)) return;
       continue;
     }
-    if (f.type == kWriteRequest) {
+    if (f.type == kWriteRequestFrame) {
       dpb::WriteRequest req;
       if (!req.ParseFromString(f.message)) return;
       const std::string& uri = req.create_ufs_file_options().ufs_path();
@@ -306,14 +216,14 @@ bool DataServer::ServeRead(int fd, const dpb::ReadRequest& req, std::string* dat
     // Between chunks: the client may have cancelled (or sent a heartbeat).
     pollfd p{fd, POLLIN, 0};
     if (::poll(&p, 1, 0) > 0) {
-      Frame f;
-      if (!ReadFrame(fd, &f)) return false;
-      if (f.type == kReadRequest) {
+      DataFrame f;
+      if (!ReadDataFrame(fd, &f)) return false;
+      if (f.type == kReadRequestFrame) {
         dpb::ReadRequest next;
         if (!next.ParseFromString(f.message) || !next.cancel()) return false;
         return SendCancelled(fd);
       }
-      if (f.type != kHeartbeat) return false;
+      if (f.type != kHeartbeatFrame) return false;
     }
     size_t want = static_cast<size_t>(std::min<uint64_t>(chunk, end - pos));
     data->resize(want);

@@ -312,6 +312,12 @@ TEST_F(DataServerTest, CreateFileChunksAndCompleteFilePublishTheFile) {
   auto again = CreateFile("/new", true);
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   c.Send(kWriteRequest, Chunk("/new", 0), "v2");
+  // As a client does: the end of the data is answered before CompleteFile.
+  eof = Chunk("/new", 2);
+  eof.set_eof(true);
+  c.Send(kWriteRequest, eof);
+  ASSERT_TRUE(c.Receive(&r, &payload));
+  EXPECT_EQ(r.status(), ::alluxio::proto::status::OK) << r.message();
   ASSERT_TRUE(CompleteFile("/new", *again, 2).ok());
   EXPECT_EQ(ReadLocal(ufs_dir_ + "/new"), "v2");
 }
@@ -336,6 +342,11 @@ TEST_F(DataServerTest, AWriteNotCompletedLeavesNothingBehind) {
   auto u2 = CreateFile("/short");
   ASSERT_TRUE(u2.ok());
   c.Send(kWriteRequest, Chunk("/short", 0), "abc");
+  auto short_eof = Chunk("/short", 3);
+  short_eof.set_eof(true);
+  c.Send(kWriteRequest, short_eof);
+  ASSERT_TRUE(c.Receive(&r, &payload));
+  EXPECT_EQ(r.status(), ::alluxio::proto::status::OK) << r.message();
   EXPECT_FALSE(CompleteFile("/short", *u2, 10).ok());
   EXPECT_FALSE(Exists(ufs_dir_ + "/short"));
   // Chunks out of order: the error is the answer to the end.
