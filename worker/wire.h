@@ -32,6 +32,8 @@
 namespace alluxio::worker {
 
 inline constexpr char kErrnoKey[] = "x-alluxio-posix-errno";
+// Request metadata of a Remove: "file" or "directory", the kind to remove.
+inline constexpr char kKindKey[] = "x-alluxio-posix-kind";
 // Request metadata of a ReadBlock: the content version the client saw.
 inline constexpr char kVersionKey[] = "x-alluxio-posix-version";
 

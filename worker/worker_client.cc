@@ -373,3 +373,171 @@ Result<WorkerHealth> WorkerPool::Health(size_t w) {
 }
 
 }  // namespace alluxio::worker
+
+namespace alluxio::worker {
+
+namespace {
+
+namespace fpb = ::alluxio::grpc::file;
+namespace bpb = ::alluxio::grpc::block;
+
+class GrpcWriteStream : public BlockWriteStream {
+ public:
+  GrpcWriteStream(
+      std::unique_ptr<::grpc::ClientContext> ctx,
+      std::unique_ptr<::grpc::ClientReaderWriter<bpb::WriteRequest, bpb::WriteResponse>> rw,
+      std::string address)
+      : ctx_(std::move(ctx)), rw_(std::move(rw)), address_(std::move(address)) {}
+  ~GrpcWriteStream() override { Cancel(); }
+
+  Status Append(const char* data, size_t n) override {
+    while (n > 0) {
+      size_t take = std::min(n, kChunkBytes);
+      bpb::WriteRequest req;
+      req.mutable_chunk()->set_data(data, take);
+      if (!rw_->Write(req)) return Broken();
+      sent_ += take;
+      data += take;
+      n -= take;
+    }
+    return Status::OK();
+  }
+
+  Status Close() override {
+    if (finished_) return Status::IoError("write to worker " + address_ + " already ended");
+    (void)rw_->WritesDone();
+    bpb::WriteResponse resp;
+    bool answered = rw_->Read(&resp);
+    ::grpc::Status st = rw_->Finish();
+    finished_ = true;
+    RETURN_IF_ERROR(FromGrpc(st, *ctx_, address_));
+    if (!answered || resp.offset() < 0 || static_cast<uint64_t>(resp.offset()) != sent_) {
+      return Status::IoError("worker " + address_ + " took " +
+                             std::to_string(answered ? resp.offset() : -1) + " of " +
+                             std::to_string(sent_) + " bytes written");
+    }
+    return Status::OK();
+  }
+
+  void Cancel() override {
+    if (finished_) return;
+    ctx_->TryCancel();
+    (void)rw_->Finish();
+    finished_ = true;
+  }
+
+ private:
+  // The stream broke: its status says why.
+  Status Broken() {
+    ::grpc::Status st = rw_->Finish();
+    finished_ = true;
+    Status err = FromGrpc(st, *ctx_, address_);
+    return err.ok() ? Status(Code::kUnavailable, "worker " + address_ + " closed the write") : err;
+  }
+
+  std::unique_ptr<::grpc::ClientContext> ctx_;
+  std::unique_ptr<::grpc::ClientReaderWriter<bpb::WriteRequest, bpb::WriteResponse>> rw_;
+  const std::string address_;
+  uint64_t sent_ = 0;
+  bool finished_ = false;
+};
+
+}  // namespace
+
+template <typename Req, typename Resp, typename Method>
+Status WorkerPool::Unary(size_t w, Method method, const Req& req, Resp* resp, const char* kind) {
+  ::grpc::ClientContext ctx;
+  SetDeadline(&ctx, opts_.rpc_timeout_ms);
+  if (kind != nullptr && kind[0] != '\0') ctx.AddMetadata(kKindKey, kind);
+  auto stub = StubsOf(w).block;
+  ::grpc::Status st = ((*stub).*method)(&ctx, req, resp);
+  return Finish(w, FromGrpc(st, ctx, address(w)), IsTransportFailure(st, ctx));
+}
+
+Result<std::string> WorkerPool::CreateFile(size_t w, const std::string& uri, uint32_t mode) {
+  fpb::CreateFilePRequest req;
+  req.set_path(uri);
+  auto* o = req.mutable_options();
+  o->set_overwrite(true);
+  o->set_recursive(false);
+  o->set_blocksizebytes(kBlockSizeBytes);
+  o->set_writetype(fpb::CACHE_THROUGH);
+  ToProto(mode, o->mutable_mode());
+  fpb::CreateFilePResponse resp;
+  RETURN_IF_ERROR(Unary(w, &bpb::BlockWorker::Stub::CreateFile, req, &resp));
+  if (resp.uuid().empty()) {
+    return Status::IoError("worker " + address(w) + " created " + uri + " without a handle");
+  }
+  return resp.uuid();
+}
+
+Result<std::unique_ptr<BlockWriteStream>> WorkerPool::StartWrite(size_t w, const std::string& uri) {
+  auto ctx = std::make_unique<::grpc::ClientContext>();
+  auto rw = StubsOf(w).block->WriteBlock(ctx.get());
+  bpb::WriteRequest first;
+  auto* c = first.mutable_command();
+  c->set_type(bpb::UFS_FILE);
+  c->set_offset(0);
+  c->mutable_create_ufs_file_options()->set_ufs_path(uri);
+  if (!rw->Write(first)) {
+    ::grpc::Status st = rw->Finish();
+    Status err = FromGrpc(st, *ctx, address(w));
+    if (err.ok()) err = Status(Code::kUnavailable, "worker " + address(w) + " closed the write");
+    return Finish(w, err, st.ok() || IsTransportFailure(st, *ctx));
+  }
+  return std::unique_ptr<BlockWriteStream>(
+      new GrpcWriteStream(std::move(ctx), std::move(rw), address(w)));
+}
+
+Status WorkerPool::CompleteFile(size_t w, const std::string& uri, const std::string& uuid,
+                                uint64_t length) {
+  fpb::CompleteFilePRequest req;
+  req.set_path(uri);
+  req.set_uuid(uuid);
+  req.mutable_options()->set_ufslength(static_cast<int64_t>(length));
+  fpb::CompleteFilePResponse resp;
+  return Unary(w, &bpb::BlockWorker::Stub::CompleteFile, req, &resp);
+}
+
+Status WorkerPool::CreateDirectory(size_t w, const std::string& uri, uint32_t mode) {
+  fpb::CreateDirectoryPRequest req;
+  req.set_path(uri);
+  req.mutable_options()->set_recursive(false);
+  req.mutable_options()->set_allowexists(false);
+  ToProto(mode, req.mutable_options()->mutable_mode());
+  fpb::CreateDirectoryPResponse resp;
+  return Unary(w, &bpb::BlockWorker::Stub::CreateDirectory, req, &resp);
+}
+
+Status WorkerPool::Remove(size_t w, const std::string& uri, const char* kind) {
+  fpb::DeletePRequest req;
+  req.set_path(uri);
+  req.mutable_options()->set_recursive(false);
+  req.mutable_options()->set_alluxioonly(false);
+  fpb::DeletePResponse resp;
+  return Unary(w, &bpb::BlockWorker::Stub::Remove, req, &resp, kind);
+}
+
+Status WorkerPool::Rename(size_t w, const std::string& src, const std::string& dst) {
+  fpb::RenamePRequest req;
+  req.set_path(src);
+  req.set_dstpath(dst);
+  req.mutable_options()->set_overwrite(true);  // POSIX rename replaces
+  fpb::RenamePResponse resp;
+  return Unary(w, &bpb::BlockWorker::Stub::Rename, req, &resp);
+}
+
+Status WorkerPool::SetAttribute(size_t w, const std::string& uri, std::optional<uint32_t> mode,
+                                std::optional<uint32_t> uid, std::optional<uint32_t> gid) {
+  fpb::SetAttributePRequest req;
+  req.set_path(uri);
+  auto* o = req.mutable_options();
+  o->set_recursive(false);
+  if (mode) ToProto(*mode, o->mutable_mode());
+  if (uid) o->set_owner(std::to_string(*uid));
+  if (gid) o->set_group(std::to_string(*gid));
+  fpb::SetAttributePResponse resp;
+  return Unary(w, &bpb::BlockWorker::Stub::SetAttribute, req, &resp);
+}
+
+}  // namespace alluxio::worker

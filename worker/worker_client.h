@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,18 @@
 namespace alluxio::worker {
 
 class BlockStream;
+
+// The bytes of one file going to a worker: one WriteBlock call.
+class BlockWriteStream {
+ public:
+  virtual ~BlockWriteStream() = default;
+  // Sends the next bytes (in chunks of at most kChunkBytes).
+  virtual Status Append(const char* data, size_t n) = 0;
+  // Ends the stream; OK when the worker took every byte sent.
+  virtual Status Close() = 0;
+  // Abandons it: the worker drops what it received.
+  virtual void Cancel() = 0;
+};
 
 struct WorkerHealth {
   int64_t pid = 0;
@@ -86,6 +99,23 @@ class WorkerPool {
                                                 uint64_t size, uint64_t offset, uint64_t length);
   Result<WorkerHealth> Health(size_t w);
 
+  // The write path: CreateFile opens `uri` for writing on the worker
+  // (replacing what is there once completed) and returns its handle uuid;
+  // StartWrite streams its bytes (one WriteBlock call); CompleteFile
+  // publishes it, atomically, holding `length` bytes.
+  Result<std::string> CreateFile(size_t w, const std::string& uri, uint32_t mode);
+  Result<std::unique_ptr<BlockWriteStream>> StartWrite(size_t w, const std::string& uri);
+  Status CompleteFile(size_t w, const std::string& uri, const std::string& uuid, uint64_t length);
+
+  // The other mutations, as the Ufs methods they serve. `kind` of Remove is
+  // "file", "directory" or empty (either).
+  Status CreateDirectory(size_t w, const std::string& uri, uint32_t mode);
+  Status Remove(size_t w, const std::string& uri, const char* kind);
+  Status Rename(size_t w, const std::string& src, const std::string& dst);
+  // Mode bits (rwx only), owner and group as the worker's names or numbers.
+  Status SetAttribute(size_t w, const std::string& uri, std::optional<uint32_t> mode,
+                      std::optional<uint32_t> uid, std::optional<uint32_t> gid);
+
   // Logs, once per worker, that it cannot serve a request for a reason other
   // than being unreachable (e.g. the UFS is not mounted on it).
   void NoteRefusal(size_t w, const Status& st);
@@ -97,6 +127,11 @@ class WorkerPool {
   Result<std::unique_ptr<BlockStream>> StartRead(size_t w, const std::string& uri, uint64_t version,
                                                  uint64_t size, uint64_t offset, uint64_t length,
                                                  bool deadline);
+
+  // One unary call of the BlockWorker service; `kind`, when not empty, goes
+  // as kKindKey metadata.
+  template <typename Req, typename Resp, typename Method>
+  Status Unary(size_t w, Method method, const Req& req, Resp* resp, const char* kind = nullptr);
 
   struct Stubs {
     std::shared_ptr<::alluxio::grpc::block::BlockWorker::Stub> block;

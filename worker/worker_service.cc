@@ -85,7 +85,8 @@ Result<std::string> BlockWorkerService::Resolve(const std::string& uri) {
     }
   }
   if (best == nullptr) {
-    return Status::InvalidArgument("'" + uri + "' is under no UFS mounted on this worker");
+    // Not the client's mistake: another worker, or the UFS, may serve it.
+    return Status::NotSupported("'" + uri + "' is under no UFS mounted on this worker");
   }
   size_t cut = best_uri == "/" ? 0 : best_uri.size();
   std::string rest = cut < want.size() ? want.substr(cut) : std::string(1, '/');
@@ -180,10 +181,16 @@ Result<std::string> BlockWorkerService::Resolve(const std::string& uri) {
 
 ::grpc::ServerUnaryReactor* BlockWorkerService::Remove(Ctx* ctx, const fpb::DeletePRequest* req,
                                                        fpb::DeletePResponse*) {
-  return Defer(ctx, [this, req]() -> Status {
+  return Defer(ctx, [this, ctx, req]() -> Status {
     ASSIGN_OR_RETURN(std::string path, Resolve(req->path()));
     DeleteOptions opts;
     opts.recursive = req->options().recursive();
+    auto kind = ctx->client_metadata().find(kKindKey);
+    if (kind != ctx->client_metadata().end()) {
+      std::string k(kind->second.data(), kind->second.size());
+      if (k == "file") opts.kind = DeleteOptions::Kind::kFileOnly;
+      if (k == "directory") opts.kind = DeleteOptions::Kind::kDirectoryOnly;
+    }
     RETURN_IF_ERROR(fs_->Delete(path, opts));
     DropHandle(path);
     return Status::OK();

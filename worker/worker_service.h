@@ -8,8 +8,12 @@
 // URI (the longest mounted UFS URI that is a prefix of it, at a component
 // boundary), so its page cache and metadata cache hold what it serves.
 // Methods: GetStatus, ListStatus, Exists, ReadBlock, CreateFile and
-// CompleteFile (the data between them comes on the data port: DataServer),
-// CreateDirectory, Remove, Rename, SetAttribute. Errors are gRPC codes with the exact errno
+// CompleteFile (the data between them comes on the data port, DataServer,
+// or a WriteBlock stream: one UFS_FILE command naming the file, then its
+// chunks in order, answered with the bytes received when the client closes
+// its side), CreateDirectory, Remove, Rename, SetAttribute. A Remove with
+// kKindKey "file" or "directory" in its metadata removes only that kind
+// (unlink and rmdir), as POSIX clients need. Errors are gRPC codes with the exact errno
 // in trailing metadata (wire.h). A client may ask for one content version of
 // a file by sending kVersionKey in the request metadata of a ReadBlock; the
 // worker then answers ABORTED (ECANCELED) when it sees another.
@@ -58,6 +62,8 @@ class BlockWorkerService final : public ::alluxio::grpc::block::BlockWorker::Cal
                                      grpc::file::ExistsPResponse* resp) override;
   ::grpc::ServerBidiReactor<grpc::block::ReadRequest, grpc::block::ReadResponse>* ReadBlock(
       Ctx* ctx) override;
+  ::grpc::ServerBidiReactor<grpc::block::WriteRequest, grpc::block::WriteResponse>* WriteBlock(
+      Ctx* ctx) override;
   ::grpc::ServerUnaryReactor* CreateFile(Ctx* ctx, const grpc::file::CreateFilePRequest* req,
                                          grpc::file::CreateFilePResponse* resp) override;
   ::grpc::ServerUnaryReactor* CompleteFile(Ctx* ctx, const grpc::file::CompleteFilePRequest* req,
@@ -72,8 +78,8 @@ class BlockWorkerService final : public ::alluxio::grpc::block::BlockWorker::Cal
   ::grpc::ServerUnaryReactor* SetAttribute(Ctx* ctx, const grpc::file::SetAttributePRequest* req,
                                            grpc::file::SetAttributePResponse* resp) override;
 
-  // The Alluxio path serving the full UFS URI `uri`. InvalidArgument when
-  // no mount holds it or it is not normal.
+  // The Alluxio path serving the full UFS URI `uri`. NotSupported when no
+  // mount holds it, InvalidArgument when it is not normal.
   Result<std::string> Resolve(const std::string& uri);
 
   // An open handle of `path`, kept across requests so the page cache's
@@ -95,8 +101,10 @@ class BlockWorkerService final : public ::alluxio::grpc::block::BlockWorker::Cal
 
  private:
   class ReadReactor;
+  class WriteReactor;
   class ListReactor;
   friend class ReadReactor;
+  friend class WriteReactor;
   friend class ListReactor;
 
   // Runs fn on the pool, then finishes the call with its status.

@@ -19,6 +19,7 @@
 
 #include "alluxio/file_system.h"
 #include "testing/bytes.h"
+#include "testing/mem_ufs.h"
 #include "testing/temp_dir.h"
 #include "wire.h"
 #include "worker_client.h"
@@ -193,7 +194,7 @@ TEST_F(WorkerServiceTest, RefusesWhatItCannotServeRightly) {
   WriteFile(ufs_dir_ + "/f", "content");
   uint64_t v = VersionOf("/f");
   EXPECT_EQ(Read("/f", v + 1, 0, 7).status().code(), Code::kAborted);
-  EXPECT_EQ(Read("/f", v, 0, 7, "/some/other/ufs").status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(Read("/f", v, 0, 7, "/some/other/ufs").status().code(), Code::kNotSupported);
   EXPECT_EQ(Read("/../f", v, 0, 7).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(Read("/x/./f", v, 0, 7).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(Read("/missing", v, 0, 7, "", 7).status().code(), Code::kNotFound);
@@ -304,6 +305,105 @@ TEST_F(WorkerServiceTest, WorkerUfsFallsBackWhenTheWorkerRefuses) {
   got.resize(*n);
   EXPECT_EQ(got, "not on the worker");
   EXPECT_TRUE(pool_->Available(0)) << "a refusal is not a failure";
+}
+
+TEST_F(WorkerServiceTest, WorkerUfsWritesThroughTheWorkerAndPublishesOnCommit) {
+  auto local = CreateUfs(ufs_dir_, {}, *conf_);
+  ASSERT_TRUE(local.ok());
+  WorkerUfs ufs(*local, pool_);
+  // Nothing is staged on this side: the worker stages the file.
+  EXPECT_EQ(ufs.CreateStaging("/w").status().code(), Code::kNotSupported);
+  std::string data = Pattern((5 << 20) / 2, 7);
+  UfsCreateOptions opts;
+  opts.mode = 0600;
+  auto w = ufs.Create("/w", opts);
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  ASSERT_TRUE((*w)->Append(data.data(), 1000).ok());
+  ASSERT_TRUE((*w)->Append(data.data() + 1000, data.size() - 1000).ok());
+  struct stat st {};
+  EXPECT_NE(::stat((ufs_dir_ + "/w").c_str(), &st), 0) << "visible before Commit";
+  ASSERT_TRUE((*w)->Commit().ok());
+  std::ifstream in(ufs_dir_ + "/w", std::ios::binary);
+  std::string got((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_TRUE(got == data);
+  ASSERT_EQ(::stat((ufs_dir_ + "/w").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+
+  // Abandoned: the old content stays.
+  auto w2 = ufs.Create("/w", opts);
+  ASSERT_TRUE(w2.ok());
+  ASSERT_TRUE((*w2)->Append("junk", 4).ok());
+  (*w2)->Abort();
+  std::ifstream again(ufs_dir_ + "/w", std::ios::binary);
+  std::string still((std::istreambuf_iterator<char>(again)), {});
+  EXPECT_TRUE(still == data);
+  // A parent that is missing is the worker's answer, as the UFS's would be.
+  EXPECT_EQ(ufs.Create("/no/such/dir/f", opts).status().code(), Code::kNotFound);
+}
+
+TEST_F(WorkerServiceTest, AWorkerThatDiesMidWriteLeavesNothingBehind) {
+  auto local = CreateUfs(ufs_dir_, {}, *conf_);
+  ASSERT_TRUE(local.ok());
+  WorkerUfs ufs(*local, pool_);
+  auto w = ufs.Create("/half", UfsCreateOptions{});
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  std::string data = Pattern(1 << 20, 8);
+  ASSERT_TRUE((*w)->Append(data.data(), data.size()).ok());
+  server_->Shutdown(std::chrono::system_clock::now());
+  server_.reset();
+  Status st = (*w)->Append(data.data(), data.size());
+  if (st.ok()) st = (*w)->Commit();
+  EXPECT_FALSE(st.ok()) << "a write whose worker died must not succeed";
+  health_.reset();
+  service_.reset();
+  writes_.reset();  // the worker's end: what was never completed is dropped
+  struct stat sb {};
+  EXPECT_NE(::stat((ufs_dir_ + "/half").c_str(), &sb), 0);
+}
+
+TEST_F(WorkerServiceTest, WorkerUfsMutationsGoThroughTheWorker) {
+  auto local = CreateUfs(ufs_dir_, {}, *conf_);
+  ASSERT_TRUE(local.ok());
+  // The client's own way to the UFS refuses every mutation: each that
+  // succeeds below was done by the worker.
+  auto direct = std::make_shared<testing::FaultyUfs>(*local);
+  for (const char* op : {"CreateDirectory", "DeleteFile", "DeleteDirectory", "Rename", "SetMode",
+                         "Create", "GetStatus", "ListStatus", "OpenRead"}) {
+    direct->InjectFault(op, Status(Code::kReadOnly, "the client went to the UFS"), 1000);
+  }
+  WorkerUfs ufs(direct, pool_);
+  {
+    auto w = ufs.Create("/made", UfsCreateOptions{});
+    ASSERT_TRUE(w.ok()) << w.status().ToString();
+    ASSERT_TRUE((*w)->Append("made", 4).ok());
+    ASSERT_TRUE((*w)->Commit().ok());
+    auto attr = ufs.GetStatus("/made");
+    ASSERT_TRUE(attr.ok()) << attr.status().ToString();
+    EXPECT_EQ(attr->size, 4u);
+    ASSERT_TRUE(ufs.DeleteFile("/made").ok());
+  }
+  ASSERT_TRUE(ufs.CreateDirectory("/d", 0750).ok());
+  struct stat st {};
+  ASSERT_EQ(::stat((ufs_dir_ + "/d").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISDIR(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0750u);
+  EXPECT_EQ(ufs.CreateDirectory("/d", 0750).code(), Code::kAlreadyExists);
+  EXPECT_EQ(ufs.CreateDirectory("/x/y", 0750).code(), Code::kNotFound);
+  WriteFile(ufs_dir_ + "/d/f", "f");
+  ASSERT_TRUE(ufs.SetMode("/d/f", 0604).ok());
+  ASSERT_EQ(::stat((ufs_dir_ + "/d/f").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0604u);
+  ASSERT_TRUE(ufs.Rename("/d/f", "/d/g").ok());
+  EXPECT_NE(::stat((ufs_dir_ + "/d/f").c_str(), &st), 0);
+  EXPECT_EQ(::stat((ufs_dir_ + "/d/g").c_str(), &st), 0);
+  // unlink refuses a directory, rmdir a file and a non-empty directory.
+  EXPECT_EQ(ufs.DeleteFile("/d").code(), Code::kIsDirectory);
+  EXPECT_EQ(ufs.DeleteDirectory("/d/g").code(), Code::kNotDirectory);
+  EXPECT_EQ(ufs.DeleteDirectory("/d").code(), Code::kNotEmpty);
+  ASSERT_TRUE(ufs.DeleteFile("/d/g").ok());
+  ASSERT_TRUE(ufs.DeleteDirectory("/d").ok());
+  EXPECT_NE(::stat((ufs_dir_ + "/d").c_str(), &st), 0);
+  EXPECT_EQ(ufs.DeleteFile("/d").code(), Code::kNotFound);
 }
 
 TEST(WorkerPoolTest, ValidatesAddresses) {
