@@ -153,8 +153,9 @@ const std::vector<PropertyKey>& KnownProperties() {
        "Deadline of one request to a cache worker."},
       {"alluxio.user.worker.failure.backoff", PropertyType::kDuration, "5s",
        "How long a failed worker is bypassed (reads go to the UFS) before it is tried again."},
-      {"alluxio.user.consistent.hash.virtual.node.count.per.worker", PropertyType::kInt, "2000",
-       "Points per worker on the consistent-hash ring."},
+      {"alluxio.user.consistent.hash.virtual.node.count.per.worker", PropertyType::kInt, "5",
+       "Points per worker on the consistent-hash ring (Alluxio's default, 5; every client of "
+       "a cluster must use the same number)."},
       {"alluxio.worker.bind.host", PropertyType::kString, "127.0.0.1",
        "Address the cache worker listens on."},
       {"alluxio.worker.rpc.threads", PropertyType::kInt, "16",
