@@ -92,9 +92,20 @@ Result<std::shared_ptr<WorkerPool>> WorkerPool::Create(WorkerPoolOptions opts) {
   return std::shared_ptr<WorkerPool>(new WorkerPool(std::move(opts)));
 }
 
+namespace {
+
+std::vector<WorkerIdentity> Identities(const std::vector<std::string>& addresses) {
+  std::vector<WorkerIdentity> out;
+  out.reserve(addresses.size());
+  for (const auto& a : addresses) out.push_back(WorkerIdentity::FromName(a));
+  return out;
+}
+
+}  // namespace
+
 WorkerPool::WorkerPool(WorkerPoolOptions opts)
-    : opts_(std::move(opts)), ring_(opts_.addresses, opts_.virtual_nodes) {
-  for (const auto& a : ring_.addresses()) {
+    : opts_(std::move(opts)), ring_(Identities(opts_.addresses), opts_.virtual_nodes) {
+  for (const auto& a : opts_.addresses) {
     workers_.push_back(std::make_unique<Worker>());
     workers_.back()->address = a;
   }

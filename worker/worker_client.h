@@ -54,8 +54,10 @@ struct WorkerHealth {
 };
 
 struct WorkerPoolOptions {
-  std::vector<std::string> addresses;  // host:port, at least one
-  int virtual_nodes = 2000;
+  // host:port, at least one. Each is placed on the ring as the STATIC
+  // shorthand names it: WorkerIdentity::FromName(the address as written).
+  std::vector<std::string> addresses;
+  int virtual_nodes = 5;
   int64_t rpc_timeout_ms = 30000;
   int64_t failure_backoff_ms = 5000;
   bool log = true;  // the stderr lines about workers going down and back
@@ -74,7 +76,7 @@ class WorkerPool {
   ~WorkerPool();
 
   size_t size() const { return workers_.size(); }
-  const std::string& address(size_t w) const { return ring_.addresses()[w]; }
+  const std::string& address(size_t w) const { return opts_.addresses[w]; }
 
   // The workers for `key` (a file's full UFS URI) in preference order: the
   // owner on the ring, then its replicas; at most `count`.
@@ -144,7 +146,7 @@ class WorkerPool {
   Status Finish(size_t w, const Status& st, bool transport_failure);
 
   WorkerPoolOptions opts_;
-  HashRing ring_;
+  ConsistentHashRing ring_;
   std::vector<std::unique_ptr<Worker>> workers_;
 };
 

@@ -153,14 +153,40 @@ const std::vector<PropertyKey>& KnownProperties() {
        "Deadline of one request to a cache worker."},
       {"alluxio.user.worker.failure.backoff", PropertyType::kDuration, "5s",
        "How long a failed worker is bypassed (reads go to the UFS) before it is tried again."},
-      {"alluxio.user.consistent.hash.virtual.node.count.per.worker", PropertyType::kInt, "2000",
-       "Points per worker on the consistent-hash ring."},
+      {"alluxio.user.consistent.hash.virtual.node.count.per.worker", PropertyType::kInt, "5",
+       "Points per worker on the consistent-hash ring (Alluxio's default, 5; every client of "
+       "a cluster must use the same number)."},
       {"alluxio.worker.bind.host", PropertyType::kString, "127.0.0.1",
        "Address the cache worker listens on."},
       {"alluxio.worker.rpc.threads", PropertyType::kInt, "16",
        "Threads of the cache worker serving requests."},
       {"alluxio.worker.data.connections.max", PropertyType::kInt, "256",
        "Connections the cache worker's data port serves at once."},
+      // Membership (worker/static_membership.h; ETCD: worker/etcd_membership.h).
+      {"alluxio.home", PropertyType::kString, "/opt/alluxio",
+       "Alluxio's installation directory (for alluxio.conf.dir's default)."},
+      {"alluxio.conf.dir", PropertyType::kString, "${alluxio.home}/conf",
+       "Alluxio's configuration directory, as $ALLUXIO_CONF_DIR sets it (the site file is "
+       "read from $ALLUXIO_CONF_DIR only)."},
+      {"alluxio.worker.membership.manager.type", PropertyType::kString, "",
+       "Where the cluster's workers are listed: STATIC (a hostnames file, or "
+       "alluxio.user.worker.addresses) or ETCD (live registrations in etcd); empty = ETCD "
+       "when alluxio.etcd.endpoints is set, else STATIC."},
+      {"alluxio.worker.static.membership.manager.config.file", PropertyType::kString,
+       "${alluxio.conf.dir}/workers",
+       "STATIC membership: the file listing the workers' hostnames, one a line ('#' starts a "
+       "comment line)."},
+      {"alluxio.etcd.endpoints", PropertyType::kList, "",
+       "http://host:port of the etcd servers ETCD membership uses, comma-separated."},
+      {"alluxio.worker.container.hostname", PropertyType::kString, "",
+       "Container hostname this worker registers."},
+      {"alluxio.worker.web.port", PropertyType::kInt, "30000", "Web port this worker registers."},
+      {"alluxio.worker.http.server.port", PropertyType::kInt, "28080",
+       "Port of this worker's REST API (alluxiofs), as registered."},
+      {"alluxio.user.netty.data.transmission.enabled", PropertyType::kBool, "true",
+       "Alluxio's switch for its netty data path; STATIC membership lists a worker's data "
+       "port as alluxio.worker.data.port when true, else as its RPC port (as Alluxio "
+       "does). Our client reads over gRPC either way."},
   };
   return kKeys;
 }

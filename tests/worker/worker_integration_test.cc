@@ -105,8 +105,12 @@ class WorkersTest : public ::testing::Test {
     auto ufs = CreateUfs(ufs_dir_, {}, *conf);
     ASSERT_TRUE(ufs.ok());
     uri_ = (*ufs)->Uri();
-    ring_ = std::make_unique<HashRing>(
-        std::vector<std::string>{workers_[0].address, workers_[1].address}, 2000);
+    // The workers as the alluxio.user.worker.addresses shorthand names them.
+    ring_ = std::make_unique<ConsistentHashRing>(
+        std::vector<WorkerIdentity>{WorkerIdentity::FromName(workers_[0].address),
+                                    WorkerIdentity::FromName(workers_[1].address)},
+        static_cast<int>(
+            conf->GetInt("alluxio.user.consistent.hash.virtual.node.count.per.worker")));
   }
 
   void TearDown() override {
@@ -181,7 +185,7 @@ class WorkersTest : public ::testing::Test {
   TempDir tmp_;
   std::string ufs_dir_, conf_dir_, addresses_, uri_;
   std::vector<WorkerProcess> workers_;
-  std::unique_ptr<HashRing> ring_;
+  std::unique_ptr<ConsistentHashRing> ring_;
 };
 
 Result<std::string> ReadAll(FileSystem& fs, const std::string& path) {
