@@ -53,10 +53,9 @@ int32_t Murmur3_32(const void* data, size_t len, uint32_t seed);
 //   ("file:///ufs/", "/")           -> "file:///ufs"
 //   ("/ufs", "/dir/file")           -> "/ufs/dir/file"
 // The UFS URI's text matters: Alluxio hashes "file:///ufs/f" and "/ufs/f"
-// differently, so clients must be configured with the same form. (WorkerUfs
-// still keys by FullUfsUri(ufs->Uri(), path), ufs_uri.h: the same string for
-// "file:///dir" and "s3://bucket/..." mounts, but "file:///dir/f" where
-// Alluxio, configured with "/dir", hashes "/dir/f", and "s3://" for "s3a://".)
+// differently, so clients must be configured with the same form. This is
+// also how a worker request names the file (WorkerUfs, from the UFS's
+// Uri(); an S3 UFS reports "s3://" also when configured as "s3a://").
 std::string UfsFileUri(std::string_view ufs_uri, std::string_view ufs_path);
 
 class ConsistentHashRing {

@@ -192,7 +192,7 @@ class WorkerReader : public UfsReader {
 }  // namespace
 
 Result<FileAttr> WorkerUfs::Stat(const std::string& path, size_t head_max, std::string* head) {
-  std::string uri = FullUfsUri(uri_, path);
+  std::string uri = UfsFileUri(uri_, path);
   auto r = AskWorkers<FileAttr>(pool_.get(), uri, [&](size_t w) -> Result<FileAttr> {
     ASSIGN_OR_RETURN(FileInfo info, pool_->GetStatus(w, uri));
     return info.attr;
@@ -202,7 +202,7 @@ Result<FileAttr> WorkerUfs::Stat(const std::string& path, size_t head_max, std::
 }
 
 Result<std::vector<FileInfo>> WorkerUfs::ListStatus(const std::string& path) {
-  std::string uri = FullUfsUri(uri_, path);
+  std::string uri = UfsFileUri(uri_, path);
   auto r = AskWorkers<std::vector<FileInfo>>(
       pool_.get(), uri, [&](size_t w) -> Result<std::vector<FileInfo>> {
         ASSIGN_OR_RETURN(FileInfo self, pool_->GetStatus(w, uri));
@@ -223,12 +223,12 @@ Result<std::unique_ptr<UfsReader>> WorkerUfs::OpenReader(const std::string& path
   }
   if (attr.is_dir) return Status(Code::kIsDirectory, path + " is a directory");
   return std::unique_ptr<UfsReader>(
-      new WorkerReader(target_, pool_, path, FullUfsUri(uri_, path), attr));
+      new WorkerReader(target_, pool_, path, UfsFileUri(uri_, path), attr));
 }
 
 Result<std::unique_ptr<UfsWriter>> WorkerUfs::Create(const std::string& path,
                                                      const UfsCreateOptions& opts) {
-  std::string uri = FullUfsUri(uri_, path);
+  std::string uri = UfsFileUri(uri_, path);
   auto r = AskWorkers<std::unique_ptr<UfsWriter>>(
       pool_.get(), uri, [&](size_t w) -> Result<std::unique_ptr<UfsWriter>> {
         ASSIGN_OR_RETURN(std::string uuid, pool_->CreateFile(w, uri, opts.mode & 0777));
@@ -250,7 +250,7 @@ Status WorkerUfs::LinkStaging(const std::string& path, int, const UfsCreateOptio
 }
 
 Status WorkerUfs::CreateDirectory(const std::string& path, uint32_t mode) {
-  std::string uri = FullUfsUri(uri_, path);
+  std::string uri = UfsFileUri(uri_, path);
   if ((mode & ~0777u) != 0) return target_->CreateDirectory(path, mode);
   auto r =
       TellWorkers(pool_.get(), uri, [&](size_t w) { return pool_->CreateDirectory(w, uri, mode); });
@@ -258,13 +258,13 @@ Status WorkerUfs::CreateDirectory(const std::string& path, uint32_t mode) {
 }
 
 Status WorkerUfs::DeleteFile(const std::string& path) {
-  std::string uri = FullUfsUri(uri_, path);
+  std::string uri = UfsFileUri(uri_, path);
   auto r = TellWorkers(pool_.get(), uri, [&](size_t w) { return pool_->Remove(w, uri, "file"); });
   return r ? *r : target_->DeleteFile(path);
 }
 
 Status WorkerUfs::DeleteDirectory(const std::string& path) {
-  std::string uri = FullUfsUri(uri_, path);
+  std::string uri = UfsFileUri(uri_, path);
   auto r =
       TellWorkers(pool_.get(), uri, [&](size_t w) { return pool_->Remove(w, uri, "directory"); });
   return r ? *r : target_->DeleteDirectory(path);
@@ -272,15 +272,15 @@ Status WorkerUfs::DeleteDirectory(const std::string& path) {
 
 Status WorkerUfs::Rename(const std::string& src, const std::string& dst) {
   // Placed by the source, as Alluxio's client places a rename.
-  std::string from = FullUfsUri(uri_, src);
-  std::string to = FullUfsUri(uri_, dst);
+  std::string from = UfsFileUri(uri_, src);
+  std::string to = UfsFileUri(uri_, dst);
   auto r = TellWorkers(pool_.get(), from, [&](size_t w) { return pool_->Rename(w, from, to); });
   return r ? *r : target_->Rename(src, dst);
 }
 
 Status WorkerUfs::SetMode(const std::string& path, uint32_t mode) {
   if ((mode & ~0777u) != 0) return target_->SetMode(path, mode);
-  std::string uri = FullUfsUri(uri_, path);
+  std::string uri = UfsFileUri(uri_, path);
   auto r = TellWorkers(pool_.get(), uri, [&](size_t w) {
     return pool_->SetAttribute(w, uri, mode, std::nullopt, std::nullopt);
   });
@@ -289,7 +289,7 @@ Status WorkerUfs::SetMode(const std::string& path, uint32_t mode) {
 
 Status WorkerUfs::SetOwner(const std::string& path, std::optional<uint32_t> uid,
                            std::optional<uint32_t> gid) {
-  std::string uri = FullUfsUri(uri_, path);
+  std::string uri = UfsFileUri(uri_, path);
   auto r = TellWorkers(pool_.get(), uri, [&](size_t w) {
     return pool_->SetAttribute(w, uri, std::nullopt, uid, gid);
   });

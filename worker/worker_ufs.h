@@ -29,7 +29,7 @@
 #include <string>
 
 #include "alluxio/ufs.h"
-#include "ufs_uri.h"
+#include "hash_ring.h"
 #include "worker_client.h"
 
 namespace alluxio::worker {

@@ -22,7 +22,7 @@
 #include "hash_ring.h"
 #include "testing/bytes.h"
 #include "testing/temp_dir.h"
-#include "ufs_uri.h"
+#include "hash_ring.h"
 
 namespace alluxio::worker {
 namespace {
@@ -170,7 +170,7 @@ class WorkersTest : public ::testing::Test {
 
   // Which worker owns `path` of the UFS, as every client computes it.
   int OwnerOf(const std::string& path) {
-    return static_cast<int>(ring_->Owner(FullUfsUri(uri_, path)));
+    return static_cast<int>(ring_->Owner(UfsFileUri(uri_, path)));
   }
 
   std::map<std::string, std::string> ClientConf() {

@@ -110,7 +110,7 @@ class WorkerServiceTest : public ::testing::Test {
                                                          : uint64_t{1} << 40;
     }
     std::string buf(len, '\0');
-    ASSIGN_OR_RETURN(size_t n, pool_->Read(0, FullUfsUri(uri.empty() ? ufs_dir_ : uri, path),
+    ASSIGN_OR_RETURN(size_t n, pool_->Read(0, UfsFileUri(uri.empty() ? ufs_dir_ : uri, path),
                                            version, size, off, len, buf.data()));
     buf.resize(n);
     return buf;
@@ -145,7 +145,7 @@ TEST_F(WorkerServiceTest, GetStatusAndListStatus) {
   EXPECT_EQ(info->attr.uid, st.st_uid);
   EXPECT_EQ(info->attr.mode, st.st_mode & 07777);
 
-  auto list = pool_->ListStatus(0, FullUfsUri("file://" + ufs_dir_ + "/", "/dir"));
+  auto list = pool_->ListStatus(0, UfsFileUri("file://" + ufs_dir_ + "/", "/dir"));
   ASSERT_TRUE(list.ok()) << list.status().ToString();
   ASSERT_EQ(list->size(), 2u);
   EXPECT_EQ((*list)[0].name, "a");
