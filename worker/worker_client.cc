@@ -8,6 +8,7 @@
 #include <cstring>
 #include <set>
 
+#include "static_membership.h"
 #include "wire.h"
 
 namespace alluxio::worker {
@@ -25,8 +26,9 @@ const char kAddressesKey[] = "alluxio.user.worker.addresses";
 }  // namespace
 
 struct WorkerPool::Worker {
-  std::string address;
-  std::mutex mu;  // guards stubs and pid; leaf lock
+  WorkerIdentity identity;
+  std::string address;  // host:rpc_port
+  std::mutex mu;        // guards stubs and pid; leaf lock
   WorkerPool::Stubs stubs;
   pid_t pid = 0;
   // Steady-clock ms until which the worker counts as down; 0 = up.
@@ -61,9 +63,18 @@ Status ValidateAddress(std::string_view address) {
   return Status::OK();
 }
 
+Result<std::shared_ptr<Membership>> MembershipFromConfig(const Configuration& conf) {
+  ASSIGN_OR_RETURN(std::string type, MembershipType(conf));
+  if (type == "ETCD") {
+    return Status::NotSupported(std::string(kMembershipTypeKey) +
+                                "=ETCD: etcd membership is not in this build");
+  }
+  return StaticMembership::FromConfig(conf);
+}
+
 Result<std::shared_ptr<WorkerPool>> WorkerPool::FromConfig(const Configuration& conf) {
   WorkerPoolOptions opts;
-  opts.addresses = conf.GetList(kAddressesKey);
+  ASSIGN_OR_RETURN(opts.membership, MembershipFromConfig(conf));
   opts.virtual_nodes =
       static_cast<int>(conf.GetInt("alluxio.user.consistent.hash.virtual.node.count.per.worker"));
   opts.rpc_timeout_ms = conf.GetDurationMs("alluxio.user.worker.rpc.timeout");
@@ -72,44 +83,82 @@ Result<std::shared_ptr<WorkerPool>> WorkerPool::FromConfig(const Configuration& 
 }
 
 Result<std::shared_ptr<WorkerPool>> WorkerPool::Create(WorkerPoolOptions opts) {
-  if (opts.addresses.empty())
-    return Status::InvalidArgument(std::string(kAddressesKey) + " is empty");
-  std::set<std::string> seen;
-  for (const auto& a : opts.addresses) {
-    Status st = ValidateAddress(a);
-    if (!st.ok()) return st.WithContext(std::string("bad value for property ") + kAddressesKey);
-    if (!seen.insert(a).second) {
-      return Status::InvalidArgument(std::string("bad value for property ") + kAddressesKey +
-                                     ": worker " + a + " is listed twice");
-    }
-  }
   if (opts.virtual_nodes < 1 || opts.virtual_nodes > 100000) {
     return Status::InvalidArgument(
         "bad value for property alluxio.user.consistent.hash.virtual.node.count.per.worker: " +
         std::to_string(opts.virtual_nodes) + " is not in 1..100000");
   }
   if (opts.rpc_timeout_ms <= 0) opts.rpc_timeout_ms = 30000;
-  return std::shared_ptr<WorkerPool>(new WorkerPool(std::move(opts)));
-}
-
-namespace {
-
-std::vector<WorkerIdentity> Identities(const std::vector<std::string>& addresses) {
-  std::vector<WorkerIdentity> out;
-  out.reserve(addresses.size());
-  for (const auto& a : addresses) out.push_back(WorkerIdentity::FromName(a));
-  return out;
-}
-
-}  // namespace
-
-WorkerPool::WorkerPool(WorkerPoolOptions opts)
-    : opts_(std::move(opts)), ring_(Identities(opts_.addresses), opts_.virtual_nodes) {
-  for (const auto& a : opts_.addresses) {
-    workers_.push_back(std::make_unique<Worker>());
-    workers_.back()->address = a;
+  if (!opts.membership) {
+    if (opts.addresses.empty()) {
+      return Status::InvalidArgument(std::string(kAddressesKey) + " is empty");
+    }
+    std::set<std::string> seen;
+    std::vector<WorkerInfo> workers;
+    for (const auto& a : opts.addresses) {
+      Status st = ValidateAddress(a);
+      if (!st.ok()) return st.WithContext(std::string("bad value for property ") + kAddressesKey);
+      if (!seen.insert(a).second) {
+        return Status::InvalidArgument(std::string("bad value for property ") + kAddressesKey +
+                                       ": worker " + a + " is listed twice");
+      }
+      WorkerInfo info;
+      info.identity = WorkerIdentity::FromName(a);
+      size_t colon = a.rfind(':');
+      info.address.host = a.substr(0, colon);
+      info.address.rpc_port = std::stoi(a.substr(colon + 1));
+      workers.push_back(std::move(info));
+    }
+    opts.membership = std::make_shared<StaticMembership>(std::move(workers));
   }
+  auto pool = std::shared_ptr<WorkerPool>(new WorkerPool(std::move(opts)));
+  // Number the workers known now in the membership's order, so that a
+  // static pool's numbers are its addresses' positions.
+  (void)pool->CurrentRing();
+  return pool;
 }
+
+WorkerPool::WorkerPool(WorkerPoolOptions opts) : opts_(std::move(opts)), workers_(kMaxWorkers) {}
+
+size_t WorkerPool::SlotOf(const WorkerInfo& info) {
+  std::string host = info.address.host;
+  if (host.find(':') != std::string::npos && host.front() != '[') host = "[" + host + "]";
+  std::string address = host + ":" + std::to_string(info.address.rpc_port);
+  size_t n = count_.load(std::memory_order_relaxed);
+  for (size_t i = 0; i < n; ++i) {
+    // A worker that comes back at another address is the same worker on
+    // the ring but a new connection.
+    if (workers_[i]->identity == info.identity && workers_[i]->address == address) return i;
+  }
+  if (n == kMaxWorkers) return n - 1;  // beyond any real cluster; reuse the last slot
+  auto w = std::make_unique<Worker>();
+  w->identity = info.identity;
+  w->address = address;
+  workers_[n] = std::move(w);
+  count_.store(n + 1, std::memory_order_release);
+  return n;
+}
+
+std::shared_ptr<const WorkerPool::Ring> WorkerPool::CurrentRing() {
+  uint64_t epoch = opts_.membership->Epoch();
+  std::lock_guard<std::mutex> lock(ring_mu_);
+  if (ring_ && ring_->epoch == epoch) return ring_;
+  std::vector<WorkerIdentity> ids;
+  std::vector<size_t> slots;
+  for (const WorkerInfo& info : opts_.membership->Live()) {
+    ids.push_back(info.identity);
+    slots.push_back(SlotOf(info));
+  }
+  ring_ = std::make_shared<const Ring>(
+      Ring{epoch, ConsistentHashRing(std::move(ids), opts_.virtual_nodes), std::move(slots)});
+  return ring_;
+}
+
+std::vector<size_t> WorkerPool::Members() { return CurrentRing()->slots; }
+
+const std::string& WorkerPool::address(size_t w) const { return workers_[w]->address; }
+
+const WorkerIdentity& WorkerPool::identity(size_t w) const { return workers_[w]->identity; }
 
 WorkerPool::~WorkerPool() = default;
 
@@ -138,8 +187,11 @@ WorkerPool::Stubs WorkerPool::StubsOf(size_t w) {
   return wk.stubs;
 }
 
-std::vector<size_t> WorkerPool::Owners(std::string_view key, size_t count) const {
-  return ring_.Owners(key, count);
+std::vector<size_t> WorkerPool::Owners(std::string_view key, size_t count) {
+  std::shared_ptr<const Ring> ring = CurrentRing();
+  std::vector<size_t> out = ring->ring.Owners(key, count);
+  for (size_t& i : out) i = ring->slots[i];
+  return out;
 }
 
 bool WorkerPool::Available(size_t w) const {

@@ -27,6 +27,7 @@
 #include "alluxio/status.h"
 #include "alluxio/ufs.h"
 #include "hash_ring.h"
+#include "membership.h"
 
 namespace alluxio::worker {
 
@@ -54,8 +55,10 @@ struct WorkerHealth {
 };
 
 struct WorkerPoolOptions {
-  // host:port, at least one. Each is placed on the ring as the STATIC
-  // shorthand names it: WorkerIdentity::FromName(the address as written).
+  // Who the workers are. When null, `addresses` (host:port, at least one):
+  // each is placed on the ring as the STATIC shorthand names it,
+  // WorkerIdentity::FromName(the address as written).
+  std::shared_ptr<Membership> membership;
   std::vector<std::string> addresses;
   int virtual_nodes = 5;
   int64_t rpc_timeout_ms = 30000;
@@ -69,18 +72,26 @@ Status ValidateAddress(std::string_view address);
 
 class WorkerPool {
  public:
-  // From alluxio.user.worker.addresses and the alluxio.user.worker.* keys.
-  // InvalidArgument naming the key for a bad or duplicate address.
+  // From the membership the configuration names (MembershipFromConfig) and
+  // the alluxio.user.worker.* keys. InvalidArgument naming the key for a bad
+  // or duplicate address.
   static Result<std::shared_ptr<WorkerPool>> FromConfig(const Configuration& conf);
   static Result<std::shared_ptr<WorkerPool>> Create(WorkerPoolOptions opts);
   ~WorkerPool();
 
-  size_t size() const { return workers_.size(); }
-  const std::string& address(size_t w) const { return opts_.addresses[w]; }
+  // Workers are numbered in the order the pool first met them; a number
+  // stays the worker's while the pool lives, also after it leaves the
+  // cluster (it is then on no ring). size() counts every one met.
+  size_t size() const { return count_.load(std::memory_order_acquire); }
+  const std::string& address(size_t w) const;
+  const WorkerIdentity& identity(size_t w) const;
+  // The workers now on the ring.
+  std::vector<size_t> Members();
 
   // The workers for `key` (a file's full UFS URI) in preference order: the
-  // owner on the ring, then its replicas; at most `count`.
-  std::vector<size_t> Owners(std::string_view key, size_t count) const;
+  // owner on the ring, then its replicas; at most `count`. The ring follows
+  // the membership: rebuilt when its Epoch() moves.
+  std::vector<size_t> Owners(std::string_view key, size_t count);
 
   // False while `w` is marked down.
   bool Available(size_t w) const;
@@ -145,10 +156,31 @@ class WorkerPool {
   // after an answer; returns `st`.
   Status Finish(size_t w, const Status& st, bool transport_failure);
 
+  // The ring of the membership's current workers, and which pool number
+  // each of its entries is.
+  struct Ring {
+    uint64_t epoch = 0;
+    ConsistentHashRing ring;
+    std::vector<size_t> slots;
+  };
+  std::shared_ptr<const Ring> CurrentRing();
+  // The pool number of `info`'s worker, adding it when new. Under ring_mu_.
+  size_t SlotOf(const WorkerInfo& info);
+
+  static constexpr size_t kMaxWorkers = 4096;
+
   WorkerPoolOptions opts_;
-  ConsistentHashRing ring_;
+  std::mutex ring_mu_;  // guards ring_ and adding workers; before Worker::mu
+  std::shared_ptr<const Ring> ring_;
+  // kMaxWorkers slots, filled in order; those below count_ are set and
+  // never change.
   std::vector<std::unique_ptr<Worker>> workers_;
+  std::atomic<size_t> count_{0};
 };
+
+// The membership alluxio.worker.membership.manager.type names: STATIC (the
+// workers file or the alluxio.user.worker.addresses shorthand) or ETCD.
+Result<std::shared_ptr<Membership>> MembershipFromConfig(const Configuration& conf);
 
 }  // namespace alluxio::worker
 

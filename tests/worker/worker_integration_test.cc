@@ -22,7 +22,6 @@
 #include "hash_ring.h"
 #include "testing/bytes.h"
 #include "testing/temp_dir.h"
-#include "hash_ring.h"
 
 namespace alluxio::worker {
 namespace {

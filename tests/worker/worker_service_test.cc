@@ -15,9 +15,12 @@
 
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "alluxio/file_system.h"
+#include "hash_ring.h"
 #include "testing/bytes.h"
 #include "testing/mem_ufs.h"
 #include "testing/temp_dir.h"
@@ -426,6 +429,90 @@ TEST(WorkerPoolTest, ConfigErrorsNameTheKey) {
   auto dup = Configuration::FromMap({{"alluxio.user.worker.addresses", "a:1,a:1"}});
   ASSERT_TRUE(dup.ok());
   EXPECT_FALSE(WorkerPool::FromConfig(*dup).ok());
+}
+
+// A membership a test changes by hand, as an etcd watch would.
+class SettableMembership : public Membership {
+ public:
+  std::vector<WorkerInfo> Live() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return live_;
+  }
+  uint64_t Epoch() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return epoch_;
+  }
+  void Set(std::vector<WorkerInfo> live) {
+    std::lock_guard<std::mutex> lock(mu_);
+    live_ = std::move(live);
+    ++epoch_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<WorkerInfo> live_;
+  uint64_t epoch_ = 0;
+};
+
+WorkerInfo Info(const std::string& host, int port) {
+  WorkerInfo w;
+  w.identity = WorkerIdentity::FromName(host + ":" + std::to_string(port));
+  w.address.host = host;
+  w.address.rpc_port = port;
+  return w;
+}
+
+TEST(WorkerPoolTest, TheRingFollowsTheMembership) {
+  auto members = std::make_shared<SettableMembership>();
+  members->Set({Info("10.0.0.1", 29999), Info("10.0.0.2", 29999)});
+  WorkerPoolOptions opts;
+  opts.membership = members;
+  auto pool = WorkerPool::Create(opts);
+  ASSERT_TRUE(pool.ok()) << pool.status().ToString();
+  WorkerPool& p = **pool;
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_EQ(p.address(0), "10.0.0.1:29999");
+  EXPECT_EQ(p.address(1), "10.0.0.2:29999");
+
+  // Keys the ring gives the same owner as a two-worker ConsistentHashRing.
+  ConsistentHashRing two({Info("10.0.0.1", 29999).identity, Info("10.0.0.2", 29999).identity}, 5);
+  for (int i = 0; i < 50; ++i) {
+    std::string key = "s3://b/f" + std::to_string(i);
+    EXPECT_EQ(p.Owners(key, 1), std::vector<size_t>{two.Owner(key)}) << key;
+  }
+
+  // A third worker joins: it gets the next number and owns a share of keys.
+  members->Set({Info("10.0.0.1", 29999), Info("10.0.0.2", 29999), Info("10.0.0.3", 29999)});
+  ASSERT_EQ(p.Members().size(), 3u);
+  ASSERT_EQ(p.size(), 3u);
+  EXPECT_EQ(p.address(2), "10.0.0.3:29999");
+  ConsistentHashRing three({Info("10.0.0.1", 29999).identity, Info("10.0.0.2", 29999).identity,
+                            Info("10.0.0.3", 29999).identity},
+                           5);
+  int owned_by_new = 0;
+  for (int i = 0; i < 200; ++i) {
+    std::string key = "s3://b/f" + std::to_string(i);
+    auto owners = p.Owners(key, 3);
+    ASSERT_EQ(owners.size(), 3u);
+    EXPECT_EQ(owners[0], three.Owner(key)) << key;
+    owned_by_new += owners[0] == 2;
+  }
+  EXPECT_GT(owned_by_new, 0);
+
+  // The first leaves: it keeps its number but owns nothing.
+  members->Set({Info("10.0.0.2", 29999), Info("10.0.0.3", 29999)});
+  EXPECT_EQ(p.size(), 3u);
+  EXPECT_EQ(p.Members(), (std::vector<size_t>{1, 2}));
+  for (int i = 0; i < 200; ++i) {
+    auto owners = p.Owners("s3://b/f" + std::to_string(i), 3);
+    ASSERT_EQ(owners.size(), 2u);
+    for (size_t w : owners) EXPECT_NE(w, 0u);
+  }
+
+  // It comes back: the same number as before.
+  members->Set({Info("10.0.0.3", 29999), Info("10.0.0.1", 29999)});
+  EXPECT_EQ(p.size(), 3u);
+  EXPECT_EQ(p.Members(), (std::vector<size_t>{2, 0}));
 }
 
 }  // namespace
