@@ -94,8 +94,8 @@ Result<WorkerIdentity> WorkerIdentityFromConfig(const Configuration& conf, std::
   return id;
 }
 
-WorkerInfo LocalWorkerInfo(const Configuration& conf, const WorkerIdentity& identity,
-                           int rpc_port) {
+WorkerInfo LocalWorkerInfo(const Configuration& conf, const WorkerIdentity& identity, int rpc_port,
+                           int data_port) {
   WorkerInfo info;
   info.identity = identity;
   WorkerNetAddress& a = info.address;
@@ -114,7 +114,8 @@ WorkerInfo LocalWorkerInfo(const Configuration& conf, const WorkerIdentity& iden
   }
   a.container_host = conf.Get("alluxio.worker.container.hostname");
   a.rpc_port = rpc_port;
-  a.data_port = rpc_port;
+  a.data_port = data_port > 0 ? data_port : rpc_port;
+  a.netty_data_port = data_port > 0 ? data_port : 0;
   a.web_port = static_cast<int>(conf.GetInt("alluxio.worker.web.port"));
   a.http_server_port = static_cast<int>(conf.GetInt("alluxio.worker.http.server.port"));
   return info;
