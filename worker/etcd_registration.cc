@@ -114,8 +114,9 @@ WorkerInfo LocalWorkerInfo(const Configuration& conf, const WorkerIdentity& iden
   }
   a.container_host = conf.Get("alluxio.worker.container.hostname");
   a.rpc_port = rpc_port;
-  a.data_port = data_port > 0 ? data_port : rpc_port;
-  a.netty_data_port = data_port > 0 ? data_port : 0;
+  const bool netty = data_port > 0 && conf.GetBool("alluxio.user.netty.data.transmission.enabled");
+  a.data_port = netty ? data_port : rpc_port;
+  a.netty_data_port = netty ? data_port : 0;
   a.web_port = static_cast<int>(conf.GetInt("alluxio.worker.web.port"));
   a.http_server_port = static_cast<int>(conf.GetInt("alluxio.worker.http.server.port"));
   return info;

@@ -57,11 +57,11 @@ Result<WorkerIdentity> WorkerIdentityFromConfig(const Configuration& conf,
 // alluxio.worker.hostname, else the bind host (alluxio.worker.bind.host)
 // unless it is a wildcard, else the machine's hostname; ContainerHost is
 // alluxio.worker.container.hostname; RpcPort is `rpc_port`; DataPort and
-// NettyDataPort are `data_port`, the framed data port (as Alluxio 3.x
-// registers them with alluxio.user.netty.data.transmission.enabled, its
-// default), or DataPort is `rpc_port` and NettyDataPort 0 when `data_port`
-// is 0 (no data port: Alluxio without netty); WebPort and HttpServerPort
-// are alluxio.worker.web.port and alluxio.worker.http.server.port.
+// NettyDataPort are `data_port`, the framed data port, when
+// alluxio.user.netty.data.transmission.enabled (true, as Alluxio 3.x
+// registers them), else DataPort is `rpc_port` and NettyDataPort 0 (so too
+// when `data_port` is 0); WebPort and HttpServerPort are
+// alluxio.worker.web.port and alluxio.worker.http.server.port.
 WorkerInfo LocalWorkerInfo(const Configuration& conf, const WorkerIdentity& identity, int rpc_port,
                            int data_port);
 

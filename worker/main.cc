@@ -20,7 +20,6 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -32,6 +31,7 @@
 #include "data_server.h"
 #include "etcd_registration.h"
 #include "open_writes.h"
+#include "static_membership.h"
 #include "wire.h"
 #include "worker_client.h"
 #include "worker_service.h"
@@ -81,14 +81,14 @@ int Health(const std::string& address) {
   return 0;
 }
 
-// alluxio.worker.membership.manager.type=ETCD: registers this worker (its
-// persisted identity, serving RPCs on `rpc_port` and data on `data_port`) in
-// etcd; otherwise nothing (null).
+// ETCD membership (alluxio::worker::MembershipType): registers this worker
+// (its persisted identity, serving RPCs on `rpc_port` and data on
+// `data_port`) in etcd; otherwise nothing (null).
 alluxio::Result<std::unique_ptr<alluxio::worker::EtcdRegistration>> RegisterInEtcd(
     const alluxio::Configuration& conf, int rpc_port, int data_port) {
-  std::string type = conf.Get("alluxio.worker.membership.manager.type");
-  for (char& c : type) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (type != "ETCD") return std::unique_ptr<alluxio::worker::EtcdRegistration>();
+  auto type = alluxio::worker::MembershipType(conf);
+  if (!type.ok()) return type.status();
+  if (*type != "ETCD") return std::unique_ptr<alluxio::worker::EtcdRegistration>();
   std::string warning;
   auto identity = alluxio::worker::WorkerIdentityFromConfig(conf, &warning);
   if (!identity.ok()) return identity.status();
