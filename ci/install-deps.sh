@@ -15,6 +15,7 @@ PACKAGES=(
   clang-format clang-tidy
   python3 strace busybox-static fio coreutils tar findutils
   gzip rsync sqlite3 python3-numpy python3-torch
+  etcd-server
 )
 if [ -n "${ALLUXIO_EXTRA_PACKAGES:-}" ]; then
   # shellcheck disable=SC2206

@@ -9,9 +9,13 @@
 // cache. Listens on 127.0.0.1 by default (alluxio.worker.bind.host) and
 // alluxio.worker.rpc.port; --port 0 picks a free port. Once listening it
 // prints "alluxio-worker listening on HOST:PORT" on stdout. SIGTERM and
-// SIGINT shut it down cleanly (exit 0). `health` asks a running worker for
-// its counters and prints them as key=value lines (exit 1 when it does not
-// answer).
+// SIGINT shut it down cleanly (exit 0). Under
+// alluxio.worker.membership.manager.type=ETCD it registers in etcd once
+// listening, as Alluxio's worker does (etcd_registration.h), and revokes
+// its registration when shutting down; a failed registration ends it (exit
+// 1) before it prints the listening line. `health` asks a running worker
+// for its counters and prints them as key=value lines (exit 1 when it does
+// not answer).
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
 #include <unistd.h>
@@ -25,7 +29,9 @@
 #include "alluxio/config.h"
 #include "alluxio/file_system.h"
 #include "data_server.h"
+#include "etcd_registration.h"
 #include "open_writes.h"
+#include "static_membership.h"
 #include "wire.h"
 #include "worker_client.h"
 #include "worker_service.h"
@@ -73,6 +79,26 @@ int Health(const std::string& address) {
       static_cast<unsigned long long>(h->cache_hits),
       static_cast<unsigned long long>(h->cache_misses));
   return 0;
+}
+
+// ETCD membership (alluxio::worker::MembershipType): registers this worker
+// (its persisted identity, serving RPCs on `rpc_port` and data on
+// `data_port`) in etcd; otherwise nothing (null).
+alluxio::Result<std::unique_ptr<alluxio::worker::EtcdRegistration>> RegisterInEtcd(
+    const alluxio::Configuration& conf, int rpc_port, int data_port) {
+  auto type = alluxio::worker::MembershipType(conf);
+  if (!type.ok()) return type.status();
+  if (*type != "ETCD") return std::unique_ptr<alluxio::worker::EtcdRegistration>();
+  std::string warning;
+  auto identity = alluxio::worker::WorkerIdentityFromConfig(conf, &warning);
+  if (!identity.ok()) return identity.status();
+  if (!warning.empty()) std::fprintf(stderr, "alluxio-worker: warning: %s\n", warning.c_str());
+  auto self = alluxio::worker::LocalWorkerInfo(conf, *identity, rpc_port, data_port);
+  auto r = alluxio::worker::EtcdRegistration::FromConfig(conf, self);
+  if (r.ok()) {
+    std::fprintf(stderr, "alluxio-worker: registered in etcd as %s\n", (*r)->live_key().c_str());
+  }
+  return r;
 }
 
 int Run(int argc, char** argv) {
@@ -123,13 +149,21 @@ int Run(int argc, char** argv) {
       return 2;
     }
   }
-  // A worker reads its UFS itself. A site file shared with clients may list
-  // the workers; following it here would send the worker's reads to itself.
-  overrides["alluxio.user.worker.addresses"] = "";
-
   auto conf = alluxio::Configuration::Load(overrides);
   if (!conf.ok()) {
     std::fprintf(stderr, "alluxio-worker: %s\n", conf.status().ToString().c_str());
+    return 2;
+  }
+  // A worker reads its UFS itself. A site file shared with clients names the
+  // cluster; following it in the worker's own FileSystem would send the
+  // worker's reads to itself, so that one sees no cluster keys.
+  for (const char* k : {"alluxio.user.worker.addresses", "alluxio.worker.membership.manager.type",
+                        "alluxio.etcd.endpoints"}) {
+    overrides[k] = "";
+  }
+  auto fs_conf = alluxio::Configuration::Load(overrides);
+  if (!fs_conf.ok()) {
+    std::fprintf(stderr, "alluxio-worker: %s\n", fs_conf.status().ToString().c_str());
     return 2;
   }
   for (const auto& w : conf->warnings())
@@ -144,7 +178,7 @@ int Run(int argc, char** argv) {
   if (host.empty()) host = "127.0.0.1";
   if (host.find(':') != std::string::npos && host.front() != '[') host = "[" + host + "]";
 
-  auto fs = alluxio::FileSystem::Create(*conf);
+  auto fs = alluxio::FileSystem::Create(*fs_conf);
   if (!fs.ok()) {
     std::fprintf(stderr, "alluxio-worker: %s\n", fs.status().ToString().c_str());
     return 1;
@@ -191,6 +225,15 @@ int Run(int argc, char** argv) {
     server->Shutdown();
     return 1;
   }
+  // Under ETCD membership the worker joins the cluster once it serves, and
+  // leaves it (revokes its lease) before it stops serving.
+  auto registration = RegisterInEtcd(*conf, bound_port, data.port());
+  if (!registration.ok()) {
+    std::fprintf(stderr, "alluxio-worker: %s\n", registration.status().ToString().c_str());
+    data.Stop();
+    server->Shutdown();
+    return 1;
+  }
   std::printf("alluxio-worker listening on %s:%d\n", host.c_str(), bound_port);
   std::printf("alluxio-worker data port on %s:%d\n", host.c_str(), data.port());
   std::fflush(stdout);
@@ -198,6 +241,10 @@ int Run(int argc, char** argv) {
   int sig = 0;
   sigwait(&sigs, &sig);
   std::fprintf(stderr, "alluxio-worker: %s, shutting down\n", strsignal(sig));
+  if (*registration) {
+    alluxio::Status left = (*registration)->Stop();
+    if (!left.ok()) std::fprintf(stderr, "alluxio-worker: %s\n", left.ToString().c_str());
+  }
   // In-flight calls get a few seconds to finish, then are cancelled.
   data.Stop();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <set>
 
+#include "etcd_membership.h"
 #include "static_membership.h"
 #include "wire.h"
 
@@ -65,10 +66,7 @@ Status ValidateAddress(std::string_view address) {
 
 Result<std::shared_ptr<Membership>> MembershipFromConfig(const Configuration& conf) {
   ASSIGN_OR_RETURN(std::string type, MembershipType(conf));
-  if (type == "ETCD") {
-    return Status::NotSupported(std::string(kMembershipTypeKey) +
-                                "=ETCD: etcd membership is not in this build");
-  }
+  if (type == "ETCD") return EtcdMembership::FromConfig(conf);
   return StaticMembership::FromConfig(conf);
 }
 

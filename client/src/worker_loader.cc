@@ -80,7 +80,7 @@ Result<std::shared_ptr<Ufs>> MaybeWrapWithWorkers(std::shared_ptr<Ufs> ufs,
                                                   const Configuration& conf) {
   // Cluster mode is asked for by naming workers, a membership, or etcd; the
   // default workers file alone does not turn it on.
-  if (conf.GetList(kAddressesKey).empty() && !conf.IsSet(kMembershipTypeKey) &&
+  if (conf.GetList(kAddressesKey).empty() && conf.Get(kMembershipTypeKey).empty() &&
       conf.GetList(kEtcdEndpointsKey).empty()) {
     return ufs;
   }
