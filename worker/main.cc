@@ -198,7 +198,7 @@ int Run(int argc, char** argv) {
                  static_cast<long long>(data_port));
     return 2;
   }
-  alluxio::worker::OpenWrites writes(*fs);
+  alluxio::worker::OpenWrites writes(*fs, conf->GetDurationMs("alluxio.worker.write.idle.timeout"));
   alluxio::worker::BlockWorkerService service(
       *fs, &writes, static_cast<int>(conf->GetInt("alluxio.worker.rpc.threads")));
   alluxio::worker::WorkerHealthService health(&service);

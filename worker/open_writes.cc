@@ -1,7 +1,9 @@
 #include "open_writes.h"
 
+#include <chrono>
 #include <cstdio>
 #include <random>
+#include <vector>
 
 namespace alluxio::worker {
 
@@ -24,7 +26,43 @@ std::string NewUuid() {
   return s;
 }
 
+int64_t SteadyNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
+
+OpenWrites::OpenWrites(std::shared_ptr<FileSystem> fs, int64_t idle_ms,
+                       std::function<int64_t()> now_ms)
+    : fs_(std::move(fs)),
+      idle_ms_(idle_ms),
+      now_ms_(now_ms ? std::move(now_ms) : std::function<int64_t()>(SteadyNowMs)) {}
+
+void OpenWrites::DropIdle() {
+  const int64_t now = now_ms_();
+  std::vector<std::shared_ptr<Open>> idle;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (now - last_sweep_ms_ < 1000) return;
+    last_sweep_ms_ = now;
+    for (auto it = open_.begin(); it != open_.end();) {
+      if (now - it->second->last_ms.load(std::memory_order_relaxed) >= idle_ms_) {
+        std::fprintf(stderr, "alluxio-worker: abandoning the write of %s: no chunk for %lld ms\n",
+                     it->first.c_str(), static_cast<long long>(idle_ms_));
+        idle.push_back(std::move(it->second));
+        it = open_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& open : idle) {
+    std::lock_guard<std::mutex> lock(open->mu);
+    open->handle->Abort();
+  }
+}
 
 OpenWrites::~OpenWrites() {
   for (auto& [uri, open] : open_) open->handle->Abort();
@@ -33,10 +71,12 @@ OpenWrites::~OpenWrites() {
 Result<std::string> OpenWrites::Create(const std::string& uri, const std::string& path,
                                        const OpenOptions& opts) {
   Cancel(uri);  // a client that starts again abandons its first try
+  DropIdle();
   ASSIGN_OR_RETURN(std::shared_ptr<FileHandle> handle, fs_->OpenFile(path, opts));
   auto open = std::make_shared<Open>();
   open->uuid = NewUuid();
   open->handle = std::move(handle);
+  open->last_ms.store(now_ms_(), std::memory_order_relaxed);
   std::shared_ptr<Open> replaced;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -49,6 +89,7 @@ Result<std::string> OpenWrites::Create(const std::string& uri, const std::string
 }
 
 std::shared_ptr<OpenWrites::Open> OpenWrites::Find(const std::string& uri) {
+  DropIdle();
   std::lock_guard<std::mutex> lock(mu_);
   auto it = open_.find(uri);
   return it == open_.end() ? nullptr : it->second;
@@ -78,6 +119,7 @@ Status OpenWrites::Write(const std::string& uri, uint64_t offset, const char* da
     done += *w;
   }
   open->written += n;
+  open->last_ms.store(now_ms_(), std::memory_order_relaxed);
   return Status::OK();
 }
 
@@ -89,6 +131,7 @@ Status OpenWrites::Error(const std::string& uri) {
 }
 
 Status OpenWrites::Complete(const std::string& uri, const std::string& uuid, int64_t length) {
+  DropIdle();
   std::shared_ptr<Open> open;
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -7,11 +7,16 @@
 // the worker FileSystem's staged write, chunks go into it in order, and
 // Complete commits it (the FileSystem's atomic commit: the file appears
 // whole or not at all); Cancel, a failed chunk, or a second CreateFile of
-// the same URI abandons it and nothing is published. Thread-safe.
+// the same URI abandons it and nothing is published. A write that sees no
+// chunk for `idle_ms` (a client that died, or stopped between its last chunk
+// and CompleteFile) is abandoned too, so its staging file and its writer
+// slot are not kept until the worker restarts. Thread-safe.
 #ifndef ALLUXIO_WORKER_OPEN_WRITES_H_
 #define ALLUXIO_WORKER_OPEN_WRITES_H_
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -24,7 +29,11 @@ namespace alluxio::worker {
 
 class OpenWrites {
  public:
-  explicit OpenWrites(std::shared_ptr<FileSystem> fs) : fs_(std::move(fs)) {}
+  static constexpr int64_t kDefaultIdleMs = 10 * 60 * 1000;
+
+  // `now_ms` is a monotonic clock in milliseconds (tests pass their own).
+  explicit OpenWrites(std::shared_ptr<FileSystem> fs, int64_t idle_ms = kDefaultIdleMs,
+                      std::function<int64_t()> now_ms = nullptr);
   // Abandons whatever is still open.
   ~OpenWrites();
 
@@ -54,14 +63,20 @@ class OpenWrites {
     std::string uuid;
     std::shared_ptr<FileHandle> handle;
     uint64_t written = 0;
+    std::atomic<int64_t> last_ms{0};  // when the write was created or last got a chunk
     Status error;
     std::mutex mu;  // orders this file's chunks; taken without mu_ held
   };
   std::shared_ptr<Open> Find(const std::string& uri);
+  // Abandons the writes idle for idle_ms, at most once a second.
+  void DropIdle();
 
   const std::shared_ptr<FileSystem> fs_;
-  std::mutex mu_;  // guards open_
+  const int64_t idle_ms_;
+  const std::function<int64_t()> now_ms_;
+  std::mutex mu_;  // guards open_ and last_sweep_ms_
   std::map<std::string, std::shared_ptr<Open>> open_;
+  int64_t last_sweep_ms_ = 0;
 };
 
 }  // namespace alluxio::worker

@@ -162,6 +162,9 @@ const std::vector<PropertyKey>& KnownProperties() {
        "Threads of the cache worker serving requests."},
       {"alluxio.worker.data.connections.max", PropertyType::kInt, "256",
        "Connections the cache worker's data port serves at once."},
+      {"alluxio.worker.write.idle.timeout", PropertyType::kDuration, "10min",
+       "A write through the cache worker that gets no chunk for this long (its client died "
+       "or never completed it) is abandoned: nothing is published."},
       // Membership (worker/static_membership.h; ETCD: worker/etcd_membership.h).
       {"alluxio.home", PropertyType::kString, "/opt/alluxio",
        "Alluxio's installation directory (for alluxio.conf.dir's default)."},

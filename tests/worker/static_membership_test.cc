@@ -105,7 +105,9 @@ TEST(StaticMembershipTest, WorkersGetAlluxiosIdentityAndPorts) {
             {"alluxio.worker.container.hostname", "pod-7"},
             {"alluxio.user.netty.data.transmission.enabled", "false"}}));
   ASSERT_TRUE(custom.ok()) << custom.status().ToString();
-  const WorkerNetAddress& a = (*custom)->Live()[0].address;
+  const std::vector<WorkerInfo> custom_live = (*custom)->Live();
+  ASSERT_EQ(custom_live.size(), 1u);
+  const WorkerNetAddress& a = custom_live[0].address;
   EXPECT_EQ(a.rpc_port, 1001);
   EXPECT_EQ(a.web_port, 1002);
   EXPECT_EQ(a.http_server_port, 1003);

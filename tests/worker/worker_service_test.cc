@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <fstream>
 #include <memory>
 #include <mutex>
@@ -22,6 +23,7 @@
 #include "alluxio/file_system.h"
 #include "hash_ring.h"
 #include "testing/bytes.h"
+#include "testing/local_files.h"
 #include "testing/mem_ufs.h"
 #include "testing/temp_dir.h"
 #include "wire.h"
@@ -429,6 +431,45 @@ TEST(WorkerPoolTest, ConfigErrorsNameTheKey) {
   auto dup = Configuration::FromMap({{"alluxio.user.worker.addresses", "a:1,a:1"}});
   ASSERT_TRUE(dup.ok());
   EXPECT_FALSE(WorkerPool::FromConfig(*dup).ok());
+}
+
+// A write whose client goes quiet is abandoned after the idle time; one
+// that keeps sending chunks is not.
+TEST_F(WorkerServiceTest, AnIdleWriteIsAbandonedAndPublishesNothing) {
+  std::atomic<int64_t> now{1000000};
+  OpenWrites writes(fs_, /*idle_ms=*/60000, [&now] { return now.load(); });
+  const std::string quiet = "file://" + ufs_dir_ + "/quiet";
+  const std::string busy = "file://" + ufs_dir_ + "/busy";
+  OpenOptions opts;
+  opts.read = false;
+  opts.write = true;
+  opts.create = true;
+  opts.truncate = true;
+  auto q = writes.Create(quiet, "/quiet", opts);
+  ASSERT_TRUE(q.ok()) << q.status().ToString();
+  auto b = writes.Create(busy, "/busy", opts);
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  ASSERT_TRUE(writes.Write(quiet, 0, "abc", 3).ok());
+  for (int i = 0; i < 10; ++i) {
+    now += 10000;  // 100 s in all: the busy write's chunks keep coming
+    ASSERT_TRUE(writes.Write(busy, static_cast<uint64_t>(i), "x", 1).ok()) << i;
+  }
+  // The quiet write is gone: its data port chunks and CompleteFile are
+  // refused, and nothing of it reached the UFS.
+  Status late = writes.Write(quiet, 3, "d", 1);
+  EXPECT_FALSE(late.ok());
+  EXPECT_NE(late.message().find(quiet), std::string::npos) << late.ToString();
+  EXPECT_FALSE(writes.Complete(quiet, *q, 3).ok());
+  struct stat st;
+  EXPECT_NE(::stat((ufs_dir_ + "/quiet").c_str(), &st), 0);
+  // The busy one completes, and the path of the quiet one can be written again.
+  ASSERT_TRUE(writes.Complete(busy, *b, 10).ok());
+  EXPECT_EQ(testing::ReadLocalFile(ufs_dir_ + "/busy"), "xxxxxxxxxx");
+  auto again = writes.Create(quiet, "/quiet", opts);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  ASSERT_TRUE(writes.Write(quiet, 0, "new", 3).ok());
+  ASSERT_TRUE(writes.Complete(quiet, *again, 3).ok());
+  EXPECT_EQ(testing::ReadLocalFile(ufs_dir_ + "/quiet"), "new");
 }
 
 // A membership a test changes by hand, as an etcd watch would.
