@@ -10,7 +10,8 @@
 //   identity HOST...
 //       The STATIC-membership worker identity of each hostname.
 //   members --etcd ENDPOINTS [--cluster NAME] [--all]
-//       What Alluxio's EtcdMembershipManager sees: "uuid host rpc data http state".
+//       What Alluxio's EtcdMembershipManager sees, a line per worker:
+//       "uuid host rpc-port data-port netty-data-port web-port http-port state".
 //   join --etcd ENDPOINTS [--cluster NAME] --host H [--rpc-port P] [--data-port P]
 //        [--http-port P] [--id UUID] [--hold SECONDS]
 //       Registers a worker the way an Alluxio worker does (EtcdMembershipManager.join),
@@ -263,6 +264,7 @@ public final class AlluxioProbe {
         alluxio.wire.WorkerNetAddress addr = w.getAddress();
         lines.add(alluxio.wire.WorkerIdentity.ParserV1.INSTANCE.toUUID(w.getIdentity()) + " "
             + addr.getHost() + " " + addr.getRpcPort() + " " + addr.getDataPort() + " "
+            + addr.getNettyDataPort() + " " + addr.getWebPort() + " "
             + addr.getHttpServerPort() + " " + w.getState());
       }
       java.util.Collections.sort(lines);
