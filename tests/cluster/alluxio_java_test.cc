@@ -272,6 +272,26 @@ class WorkerProcess {
   int data_port() const { return data_port_; }
   std::string log() const { return ReadWholeFile(log_); }
 
+  // Its bytes_read counter (`alluxio-worker health`; every read it served,
+  // on the gRPC and on the data port), or -1 with a test failure.
+  long long BytesRead(const std::string& scratch) const {
+    Child c;
+    const std::string out = scratch + "/health.out";
+    if (!c.Start({ALLUXIO_WORKER_BINARY, "health", "127.0.0.1:" + std::to_string(rpc_port_)}, "",
+                 out, scratch + "/health.err") ||
+        c.Wait(60) != 0) {
+      ADD_FAILURE() << "alluxio-worker health failed: " << ReadWholeFile(scratch + "/health.err");
+      return -1;
+    }
+    const std::string text = ReadWholeFile(out);
+    size_t at = text.find("\nbytes_read=");
+    if (at == std::string::npos) {
+      ADD_FAILURE() << "no bytes_read in: " << text;
+      return -1;
+    }
+    return std::stoll(text.substr(at + 12));
+  }
+
  private:
   pid_t pid_ = -1;
   int rpc_port_ = 0;
@@ -373,6 +393,70 @@ TEST_F(AlluxioEtcdTest, AlluxioSeesOurWorker) {
   r = AlluxioJava::Run({"members", "--etcd", etcd_.endpoint(), "--cluster", "J"});
   ASSERT_EQ(r.exit_code, 0) << Describe(r);
   EXPECT_EQ(r.out, "");
+}
+
+// Three of our workers in etcd: Alluxio's client reads each file from the
+// worker our ring names as its owner (counted by each worker's bytes_read),
+// the ring built from the identities Alluxio read from etcd.
+TEST_F(AlluxioEtcdTest, ReadsGoToTheOwnerOurRingNames) {
+  const std::string ufs = tmp_.Sub("ufs");
+  constexpr int kWorkers = 3;
+  WorkerProcess w[kWorkers];
+  // Fixed identities (in the workers' identity files), so that every run
+  // places the files alike, on every worker.
+  const std::vector<std::string> uuids = RandomUuids(kWorkers, 4242);
+  std::vector<WorkerIdentity> ids;
+  for (int i = 0; i < kWorkers; ++i) {
+    const std::string name = "w" + std::to_string(i);
+    const std::string id_file = tmp_.path() + "/" + name + ".identity";
+    ASSERT_TRUE(WriteWholeFile(id_file, "# for the test\n" + uuids[i] + "\n"));
+    ASSERT_GT(w[i].Start(tmp_.Sub(name),
+                         {"alluxio.master.mount.table.root.ufs=" + ufs,
+                          "alluxio.worker.membership.manager.type=ETCD",
+                          "alluxio.etcd.endpoints=" + etcd_.endpoint(), "alluxio.cluster.name=M",
+                          "alluxio.worker.identity.uuid.file.path=" + id_file}),
+              0);
+    ids.push_back(*WorkerIdentity::FromUuid(uuids[i]));
+  }
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto r = client_->GetPrefix(LiveWorkersPrefix("M"));
+        return r.ok() && r->kvs.size() == kWorkers;
+      },
+      30));
+  ProbeResult r = AlluxioJava::Run({"members", "--etcd", etcd_.endpoint(), "--cluster", "M"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  ASSERT_EQ(Lines(r.out).size(), static_cast<size_t>(kWorkers)) << r.out;
+
+  // Files of distinct sizes, so that each worker's byte count says which
+  // files it served.
+  ConsistentHashRing ring(ids, 5);
+  long long expect[kWorkers] = {0, 0, 0};
+  int files_of[kWorkers] = {0, 0, 0};
+  const int kFiles = 24;
+  std::vector<std::string> cat = {"cat"};
+  std::string all;
+  for (int f = 0; f < kFiles; ++f) {
+    const std::string name = "/f" + std::to_string(f);
+    const std::string data(1000 + 4099 * f, static_cast<char>('a' + f));
+    ASSERT_TRUE(WriteWholeFile(ufs + name, data));
+    size_t owner = ring.Owner(UfsFileUri("file://" + ufs, name));
+    expect[owner] += static_cast<long long>(data.size());
+    ++files_of[owner];
+    cat.push_back(name);
+    all += data;
+  }
+  cat.insert(cat.end(),
+             {"--etcd", etcd_.endpoint(), "--cluster", "M", "--ufs-root", "file://" + ufs});
+  r = AlluxioJava::Run(cat);
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  ASSERT_EQ(r.out.size(), all.size());
+  ASSERT_TRUE(r.out == all) << "cat gave other bytes";
+  for (int i = 0; i < kWorkers; ++i) {
+    EXPECT_GT(files_of[i], 0) << "no file for worker " << i << ": pick other names";
+    EXPECT_EQ(w[i].BytesRead(tmp_.path()), expect[i])
+        << "worker " << i << " (" << ids[i].Uuid() << ") owns " << files_of[i] << " files";
+  }
 }
 
 // Alluxio's EtcdMembershipManager registers a worker; our EtcdMembership

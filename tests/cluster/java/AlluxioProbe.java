@@ -21,7 +21,7 @@
 //   ls|stat|cat|put|mkdir|rm|mv ... with (--workers-file FILE | --etcd ENDPOINTS)
 //       [--cluster NAME] [--ufs-root URI] [--rpc-port P] [--data-port P]
 //       File system operations through Alluxio's DoraCacheFileSystem against
-//       the given workers: ls PATH, stat PATH, cat PATH (bytes to stdout),
+//       the given workers: ls PATH, stat PATH, cat PATH... (their bytes to stdout, in turn),
 //       put LOCAL PATH, mkdir PATH, rm [-r] PATH, mv SRC DST.
 //
 // Common: --conf key=value (any Alluxio property; repeatable), --debug
@@ -365,10 +365,12 @@ public final class AlluxioProbe {
           System.out.println(describe(fs.getStatus(new alluxio.AlluxioURI(p.get(0)))));
           return 0;
         case "cat": {
-          need(a, 1, "cat PATH");
+          if (p.isEmpty()) throw new UsageError("usage: cat PATH...");
           byte[] buf = new byte[1 << 20];
-          try (InputStream in = fs.openFile(new alluxio.AlluxioURI(p.get(0)))) {
-            for (int n; (n = in.read(buf)) > 0;) System.out.write(buf, 0, n);
+          for (String path : p) {
+            try (InputStream in = fs.openFile(new alluxio.AlluxioURI(path))) {
+              for (int n; (n = in.read(buf)) > 0;) System.out.write(buf, 0, n);
+            }
           }
           System.out.flush();
           return 0;
