@@ -21,9 +21,9 @@ cpfile=$cache/classpath.txt
 
 cached() {
   [ -s "$cpfile" ] || return 1
-  local jar
-  local IFS=:
-  for jar in $(cat "$cpfile"); do
+  local jar jars
+  IFS=: read -r -a jars < "$cpfile"
+  for jar in "${jars[@]}"; do
     [ -f "$jar" ] || return 1
   done
 }
@@ -101,7 +101,7 @@ echo "alluxio-java: resolving org.alluxio:alluxio-core-client-fs:$version into $
 rm -rf "$cache/lib.new"
 mvn -B -q -Dstyle.color=never -s "$cache/settings.xml" -f "$cache/pom.xml" dependency:copy-dependencies \
   -DincludeScope=runtime -DoutputDirectory="$cache/lib.new" >&2
-rm -rf "$cache/lib"
+rm -rf "${cache:?}/lib"
 mv "$cache/lib.new" "$cache/lib"
 # Sorted, so that the classpath is the same from run to run.
 find "$cache/lib" -maxdepth 1 -name '*.jar' | LC_ALL=C sort | paste -sd: > "$cpfile.new"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the shell tests; the shell twin of require.h.
 #
 # skip_or_fail KIND MESSAGE...: ends the test for want of KIND (s3, fuse,
