@@ -597,6 +597,24 @@ TEST_F(AlluxioFsTest, PutThenCatSpansChunks) {
   EXPECT_EQ(f[4], std::to_string(data.size()));
   EXPECT_EQ(f[6], "/big.bin");
   EXPECT_EQ(f[7], "file://" + ufs_ + "/big.bin");
+
+  // Positioned reads (openPositionRead; the 313 client picks their worker
+  // by an unrelated string, so any worker must serve any file): across a
+  // packet boundary, and running past the end.
+  const size_t off = 1024 * 1024 - 100;
+  const size_t len = 2 * 1024 * 1024 + 300;
+  r = Fs({"pread", "/big.bin", std::to_string(off), std::to_string(len)});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r) << "\n" << worker_.log();
+  EXPECT_EQ(r.out.size(), len);
+  EXPECT_TRUE(r.out == data.substr(off, len)) << "pread gave other bytes";
+  r = Fs({"pread", "/big.bin", std::to_string(data.size() - 10), "100"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r) << "\n" << worker_.log();
+  EXPECT_TRUE(r.out == data.substr(data.size() - 10)) << r.out.size() << " bytes";
+
+  // Not replaced without overwrite: an error, and the UFS file as it was.
+  r = Fs({"put", Local("other.bin", "other"), "/big.bin"});
+  EXPECT_EQ(r.exit_code, 1) << Describe(r);
+  EXPECT_TRUE(ReadWholeFile(ufs_ + "/big.bin") == data) << "the UFS file changed";
 }
 
 TEST_F(AlluxioFsTest, EmptyFile) {
@@ -630,6 +648,23 @@ TEST_F(AlluxioFsTest, MkdirLsMvRm) {
   ASSERT_EQ(r.exit_code, 0) << Describe(r) << "\n" << worker_.log();
   ASSERT_TRUE(WriteWholeFile(ufs_ + "/d/b", "bravo!\n"));
 
+  r = Fs({"exists", "/d/b"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_EQ(r.out, "true\n");
+  r = Fs({"exists", "/d/nothing"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_EQ(r.out, "false\n");
+
+  r = Fs({"chmod", "600", "/d/b"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r) << "\n" << worker_.log();
+  ASSERT_EQ(::stat((ufs_ + "/d/b").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+
+  r = Fs({"ls", "/"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r) << "\n" << worker_.log();
+  ASSERT_EQ(Lines(r.out).size(), 1u) << r.out;
+  EXPECT_EQ(Fields(r.out).at(6), "/d") << r.out;
+
   r = Fs({"stat", "/d"});
   ASSERT_EQ(r.exit_code, 0) << Describe(r);
   std::vector<std::string> f = Fields(r.out);
@@ -652,6 +687,7 @@ TEST_F(AlluxioFsTest, MkdirLsMvRm) {
   ASSERT_EQ(entries[1].size(), 8u) << r.out;
   EXPECT_EQ(entries[1][0], "-");
   EXPECT_EQ(entries[1][4], "7");
+  EXPECT_EQ(entries[1][1], "600");
   EXPECT_EQ(entries[1][6], "/d/b");
   EXPECT_EQ(entries[1][7], "file://" + ufs_ + "/d/b");
   ASSERT_EQ(entries[2].size(), 8u) << r.out;

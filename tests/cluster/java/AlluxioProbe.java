@@ -18,11 +18,14 @@
 //       prints "joined <uuid>", and keeps the lease for SECONDS (default 30).
 //   key [--ufs-root URI] PATH...
 //       The full UFS URI that DoraCacheFileSystem puts on the wire and hashes.
-//   ls|stat|cat|put|mkdir|rm|mv ... with (--workers-file FILE | --etcd ENDPOINTS)
-//       [--cluster NAME] [--ufs-root URI] [--rpc-port P] [--data-port P]
+//   ls|stat|cat|pread|exists|put|mkdir|chmod|rm|mv ... with
+//       (--workers-file FILE | --etcd ENDPOINTS) [--cluster NAME]
+//       [--ufs-root URI] [--rpc-port P] [--data-port P]
 //       File system operations through Alluxio's DoraCacheFileSystem against
-//       the given workers: ls PATH, stat PATH, cat PATH... (their bytes to stdout, in turn),
-//       put LOCAL PATH, mkdir PATH, rm [-r] PATH, mv SRC DST.
+//       the given workers: ls PATH, stat PATH, cat PATH... (their bytes to
+//       stdout, in turn), pread PATH OFFSET LENGTH (openPositionRead),
+//       exists PATH (true/false), put LOCAL PATH, mkdir PATH (with parents),
+//       chmod OCTAL-MODE PATH, rm [-r] PATH, mv SRC DST.
 //
 // Common: --conf key=value (any Alluxio property; repeatable), --debug
 // (Alluxio's client log at DEBUG on stderr). Exit 0 on success, 1 on an
@@ -196,6 +199,7 @@ public final class AlluxioProbe {
       case "join": return Members.join(a);
       case "key": return Fs.key(a);
       case "ls": case "stat": case "cat": case "put": case "mkdir": case "rm": case "mv":
+      case "pread": case "exists": case "chmod":
         return Fs.run(a);
       default: throw new UsageError("unknown command " + a.command);
     }
@@ -392,6 +396,35 @@ public final class AlluxioProbe {
           need(a, 1, "rm [-r] PATH");
           fs.delete(new alluxio.AlluxioURI(p.get(0)),
               alluxio.grpc.DeletePOptions.newBuilder().setRecursive(a.recursive).build());
+          return 0;
+        case "pread": {
+          need(a, 3, "pread PATH OFFSET LENGTH");
+          long pos = Long.parseLong(p.get(1));
+          int left = intValue("LENGTH", p.get(2));
+          byte[] buf = new byte[1 << 20];
+          try (alluxio.PositionReader r = fs.openPositionRead(new alluxio.AlluxioURI(p.get(0)))) {
+            while (left > 0) {
+              int n = r.read(pos, buf, Math.min(left, buf.length));
+              if (n <= 0) break;
+              System.out.write(buf, 0, n);
+              pos += n;
+              left -= n;
+            }
+          }
+          System.out.flush();
+          return 0;
+        }
+        case "exists":
+          need(a, 1, "exists PATH");
+          System.out.println(fs.exists(new alluxio.AlluxioURI(p.get(0))));
+          return 0;
+        case "chmod":
+          need(a, 2, "chmod OCTAL-MODE PATH");
+          fs.setAttribute(new alluxio.AlluxioURI(p.get(1)),
+              alluxio.grpc.SetAttributePOptions.newBuilder()
+                  .setMode(new alluxio.security.authorization.Mode(
+                      (short) Integer.parseInt(p.get(0), 8)).toProto())
+                  .build());
           return 0;
         case "mv":
           need(a, 2, "mv SRC DST");
