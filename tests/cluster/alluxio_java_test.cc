@@ -172,6 +172,29 @@ TEST(AlluxioRingTest, ManyMixedWorkers) {
   ExpectSameOwners(workers);
 }
 
+// The ring key: UfsFileUri is what DoraCacheFileSystem makes of a path
+// under its root (PathUtils.convertAlluxioPathToUfsPath, then toString).
+TEST(AlluxioKeyTest, UfsFileUriIsAlluxiosKey) {
+  SKIP_UNLESS_ALLUXIO_JAVA();
+  const std::vector<std::string> paths = {"/", "/f", "/dir/file", "/dir/sub/", "/a b/d\xc3\xbcr"};
+  for (const std::string root :
+       {"s3://bucket", "s3://bucket/", "s3://bucket/prefix", "s3://bucket/prefix/", "file:///ufs",
+        "file:///ufs/", "file:///", "/ufs", "/ufs/"}) {
+    std::vector<std::string> args = {"key", "--ufs-root", root};
+    args.insert(args.end(), paths.begin(), paths.end());
+    ProbeResult r = AlluxioJava::Run(args);
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    std::vector<std::string> lines = Lines(r.out);
+    ASSERT_EQ(lines.size(), paths.size()) << Describe(r);
+    for (size_t i = 0; i < paths.size(); ++i) {
+      // Our callers pass normalized paths; Alluxio normalizes a trailing '/'.
+      std::string p = paths[i];
+      if (p.size() > 1 && p.back() == '/') p.pop_back();
+      EXPECT_EQ(lines[i], paths[i] + "\t" + UfsFileUri(root, p)) << "root " << root;
+    }
+  }
+}
+
 // ---------------------------------------------------------------- identity
 
 TEST(AlluxioIdentityTest, StaticIdentityOfAHostname) {
