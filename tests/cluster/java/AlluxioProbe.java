@@ -158,9 +158,6 @@ public final class AlluxioProbe {
 
   // Alluxio properties as system properties; must run before any Alluxio class loads.
   private static void configure(Args a) throws UsageError {
-    // SLF4J binds to Log4j 2 (first of the bindings Alluxio's dependencies
-    // bring), whose default configuration logs to the console at this level.
-    System.setProperty("org.apache.logging.log4j.level", a.debug ? "DEBUG" : "WARN");
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", a.debug ? "debug" : "warn");
     System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
     set("alluxio.dora.enabled", "true");
