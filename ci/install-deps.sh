@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package the build, the tests, the benchmarks and
-# the demo use, and moto_server (the S3 API server the S3 tests start on
-# loopback) from PyPI. Runs apt-get and pip only when something is missing.
+# the demo use, moto_server (the S3 API server the S3 tests start on
+# loopback) from PyPI, and Alluxio's own 313 Java client jars from Maven
+# Central into ~/.cache (ci/alluxio-java.sh; tests/cluster runs it against
+# our worker). Runs apt-get, pip and mvn only when something is missing.
 set -euo pipefail
 
 PACKAGES=(
@@ -16,6 +18,7 @@ PACKAGES=(
   python3 strace busybox-static fio coreutils tar findutils
   gzip rsync sqlite3 python3-numpy python3-torch
   etcd-server
+  default-jdk-headless maven
 )
 if [ -n "${ALLUXIO_EXTRA_PACKAGES:-}" ]; then
   # shellcheck disable=SC2206
@@ -71,6 +74,9 @@ moto_server_works() {
   [ -n "$exe" ] || exe=/root/.pyenv/shims/moto_server
   [ -x "$exe" ] && "$exe" --help > /dev/null 2>&1
 }
+
+# Alluxio's Java client, cached outside the repository (quick when cached).
+echo "install-deps: Alluxio's Java client classpath in $("$(dirname "$0")/alluxio-java.sh")"
 
 if moto_server_works; then
   echo "install-deps: moto_server present"

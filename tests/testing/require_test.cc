@@ -70,6 +70,31 @@ TEST(RequireTest, RequiredMatchesWholeEntriesOnly) {
   EXPECT_EQ(UnknownRequirements(), "");
 }
 
+TEST(RequireTest, EveryKindIsKnown) {
+  ScopedRequire r("s3,fuse,programs,etcd,alluxio");
+  EXPECT_EQ(UnknownRequirements(), "");
+  EXPECT_TRUE(Required("alluxio"));
+  EXPECT_TRUE(Required("etcd"));
+}
+
+void LackAlluxio() { ALLUXIO_SKIP_UNLESS_REQUIRED("alluxio", "no javac"); }
+
+TEST(RequireTest, AlluxioFailsOnlyWhenListed) {
+  for (const char* v : {"", "etcd", "alluxio"}) {
+    ScopedRequire r(v);
+    ::testing::TestPartResultArray results;
+    {
+      ::testing::ScopedFakeTestPartResultReporter reporter(
+          ::testing::ScopedFakeTestPartResultReporter::INTERCEPT_ONLY_CURRENT_THREAD, &results);
+      LackAlluxio();
+    }
+    ASSERT_EQ(results.size(), 1) << v;
+    const bool listed = std::string(v) == "alluxio";
+    EXPECT_EQ(results.GetTestPartResult(0).fatally_failed(), listed) << v;
+    EXPECT_EQ(results.GetTestPartResult(0).skipped(), !listed) << v;
+  }
+}
+
 TEST(RequireTest, UnknownEntriesAreListed) {
   ScopedRequire r("s3,S3,fues");
   EXPECT_EQ(UnknownRequirements(), "S3,fues");
