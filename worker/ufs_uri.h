@@ -1,4 +1,5 @@
-// FullUfsUri: how a file is named to a DORA worker and placed on the ring.
+// FullUfsUri: how a file is named to a DORA worker and placed on the ring;
+// ResolveUfsUri: how a worker finds the file such a name means.
 //
 // Alluxio 3.x names a file by its full UFS URI (`s3://bucket/dir/file`,
 // `file:///data/dir/file`): that string is the `path` of every worker
@@ -8,6 +9,10 @@
 #define ALLUXIO_WORKER_UFS_URI_H_
 
 #include <string>
+#include <vector>
+
+#include "alluxio/file_system.h"
+#include "alluxio/status.h"
 
 namespace alluxio::worker {
 
@@ -24,6 +29,14 @@ inline std::string FullUfsUri(const std::string& ufs_uri, const std::string& pat
   if (path.empty() || path == "/") return base;
   return base + path;
 }
+
+// The inverse, for a worker: the Alluxio path serving the full UFS URI `uri`
+// (or a bare absolute path of a local UFS) among `mounts`, under the mount
+// whose UFS URI is the longest prefix of it at a component boundary
+// ("file:///a/b/" and "/a/b" name the same local UFS). InvalidArgument when
+// no mount holds it, or when the rest has empty, "." or ".." components (a
+// request cannot climb out of the mount it names).
+Result<std::string> ResolveUfsUri(const std::vector<MountInfo>& mounts, const std::string& uri);
 
 }  // namespace alluxio::worker
 
