@@ -155,6 +155,10 @@ const std::vector<PropertyKey>& KnownProperties() {
        "Address the cache worker listens on."},
       {"alluxio.worker.rpc.threads", PropertyType::kInt, "16",
        "Threads of the cache worker serving requests."},
+      {"alluxio.worker.http.server.port", PropertyType::kInt, "28080",
+       "Port of the cache worker's REST API (the one Alluxio's Python client uses)."},
+      {"alluxio.worker.page.store.page.size", PropertyType::kBytes, "1MB",
+       "Page size of the cache worker's REST API (/v1/file/{id}/page/{i})."},
   };
   return kKeys;
 }
