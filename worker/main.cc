@@ -1,14 +1,18 @@
 // alluxio-worker: the cache worker daemon.
 //
-//   alluxio-worker [--host H] [--port N] [--conf key=value]...
+//   alluxio-worker [--host H] [--port N] [--http-port N] [--conf key=value]...
 //   alluxio-worker health HOST:PORT
 //
 // Serves Alluxio's BlockWorker service (proto/alluxio/grpc/block_worker.proto)
 // and its own health counters (proto/alluxio/proto/worker.proto) from its own
 // alluxio::FileSystem, so it reads its UFS and caches pages in its own page
 // cache. Listens on 127.0.0.1 by default (alluxio.worker.bind.host) and
-// alluxio.worker.rpc.port; --port 0 picks a free port. Once listening it
-// prints "alluxio-worker listening on HOST:PORT" on stdout. SIGTERM and
+// alluxio.worker.rpc.port; --port 0 picks a free port. It also serves the
+// REST API of Alluxio's Python client (rest_server.h) on
+// alluxio.worker.http.server.port (default 28080), on the same host; 0
+// picks a free port, and so does --port 0 when the HTTP port is not set.
+// Once listening it prints "alluxio-worker listening on HOST:PORT" (gRPC)
+// and then "alluxio-worker http listening on HOST:PORT" on stdout. SIGTERM and
 // SIGINT shut it down cleanly (exit 0). `health` asks a running worker for
 // its counters and prints them as key=value lines (exit 1 when it does not
 // answer).
@@ -24,6 +28,7 @@
 
 #include "alluxio/config.h"
 #include "alluxio/file_system.h"
+#include "rest_server.h"
 #include "wire.h"
 #include "worker_client.h"
 #include "worker_service.h"
@@ -32,10 +37,13 @@ namespace {
 
 void Usage() {
   std::fprintf(stderr,
-               "usage: alluxio-worker [--host HOST] [--port PORT] [--conf key=value]...\n"
+               "usage: alluxio-worker [--host HOST] [--port PORT] [--http-port PORT]\n"
+               "                      [--conf key=value]...\n"
                "       alluxio-worker health HOST:PORT\n"
                "  --host   address to bind (alluxio.worker.bind.host, default 127.0.0.1)\n"
                "  --port   port to listen on (alluxio.worker.rpc.port, default 29999; 0 = any)\n"
+               "  --http-port  REST API port (alluxio.worker.http.server.port, default 28080;\n"
+               "           0 = any, as it is with --port 0 unless set)\n"
                "  --conf   a configuration property, overriding site file and environment\n");
 }
 
@@ -93,6 +101,10 @@ int Run(int argc, char** argv) {
       const char* v = value("--port");
       if (v == nullptr) return 2;
       overrides["alluxio.worker.rpc.port"] = v;
+    } else if (arg == "--http-port") {
+      const char* v = value("--http-port");
+      if (v == nullptr) return 2;
+      overrides["alluxio.worker.http.server.port"] = v;
     } else if (arg == "--host") {
       const char* v = value("--host");
       if (v == nullptr) return 2;
@@ -132,6 +144,14 @@ int Run(int argc, char** argv) {
                  static_cast<long long>(port));
     return 2;
   }
+  int64_t http_port = conf->GetInt("alluxio.worker.http.server.port");
+  if (port == 0 && conf->SourceOf("alluxio.worker.http.server.port") == "default") http_port = 0;
+  if (http_port < 0 || http_port > 65535) {
+    std::fprintf(stderr,
+                 "alluxio-worker: bad value for property alluxio.worker.http.server.port: %lld\n",
+                 static_cast<long long>(http_port));
+    return 2;
+  }
   std::string host = conf->Get("alluxio.worker.bind.host");
   if (host.empty()) host = "127.0.0.1";
   if (host.find(':') != std::string::npos && host.front() != '[') host = "[" + host + "]";
@@ -169,9 +189,32 @@ int Run(int argc, char** argv) {
   std::printf("alluxio-worker listening on %s:%d\n", host.c_str(), bound_port);
   std::fflush(stdout);
 
+  alluxio::worker::RestServerOptions rest;
+  rest.http.host = host;
+  rest.http.port = static_cast<int>(http_port);
+  rest.http.threads = static_cast<int>(conf->GetInt("alluxio.worker.rpc.threads"));
+  rest.page_size = conf->GetBytes("alluxio.worker.page.store.page.size");
+  // What /v1/node names: this worker, by an address its clients can reach.
+  rest.self.host = host.front() == '[' ? host.substr(1, host.size() - 2) : host;
+  if (rest.self.host == "0.0.0.0" || rest.self.host == "::") {
+    char name[256] = {};
+    if (gethostname(name, sizeof name - 1) == 0) rest.self.host = name;
+  }
+  rest.self.rpc_port = bound_port;
+  auto rest_server = alluxio::worker::RestServer::Start(*fs, rest);
+  if (!rest_server.ok()) {
+    std::fprintf(stderr, "alluxio-worker: %s\n", rest_server.status().ToString().c_str());
+    server->Shutdown(std::chrono::system_clock::now());
+    server->Wait();
+    return 1;
+  }
+  std::printf("alluxio-worker http listening on %s:%d\n", host.c_str(), (*rest_server)->port());
+  std::fflush(stdout);
+
   int sig = 0;
   sigwait(&sigs, &sig);
   std::fprintf(stderr, "alluxio-worker: %s, shutting down\n", strsignal(sig));
+  (*rest_server)->Stop();
   // In-flight calls get a few seconds to finish, then are cancelled.
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   server->Wait();
