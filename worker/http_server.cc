@@ -116,6 +116,23 @@ void SendAndForget(int fd, int status, std::string_view message) {
   (void)!::send(fd, r.data(), r.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
+// Before closing a connection the server ends: a close with unread input
+// makes the kernel reset the connection, and a reset can destroy the
+// response the peer has not read yet. So: end our side, and read what the
+// peer still sends for a moment (bounded in time and bytes).
+void LingeringShutdown(int fd) {
+  ::shutdown(fd, SHUT_WR);
+  char tmp[16 << 10];
+  size_t drained = 0;
+  while (drained < (1u << 20)) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 200) <= 0) return;
+    ssize_t n = ::recv(fd, tmp, sizeof tmp, MSG_DONTWAIT);
+    if (n <= 0) return;
+    drained += static_cast<size_t>(n);
+  }
+}
+
 void SetTimeouts(int fd, int ms) {
   timeval tv{};
   tv.tv_sec = ms / 1000;
@@ -453,8 +470,8 @@ void HttpServer::Loop() {
       if (ev != 0) {
         Serve(std::move(c));
       } else if (now - c->idle_since > std::chrono::milliseconds(opts_.idle_timeout_ms)) {
-        c.reset();
         connections_.fetch_sub(1);
+        c.reset();
       } else {
         keep.push_back(std::move(c));
       }
@@ -480,20 +497,24 @@ void HttpServer::Serve(std::unique_ptr<Conn> conn) {
     do {
       open = !stopping_.load() && ServeOne(c.get());
     } while (open && !c->buf.empty());
+    bool keep = open && !stopping_.load();
     {
       std::lock_guard<std::mutex> lock(mu_);
       busy_.erase(std::find(busy_.begin(), busy_.end(), c->fd));
-      if (open && !stopping_.load()) {
+      if (keep) {
         c->idle_since = std::chrono::steady_clock::now();
         returned_.push_back(std::move(c));
       }
     }
-    if (c) {
-      c.reset();
-      connections_.fetch_sub(1);
-    } else {
+    if (keep) {
       Wake();
+      return;
     }
+    // Uncounted before it closes: a peer that sees the close may connect
+    // again at once.
+    connections_.fetch_sub(1);
+    LingeringShutdown(c->fd);
+    c.reset();
   });
 }
 

@@ -162,6 +162,10 @@ int Run(int argc, char** argv) {
     return 1;
   }
 
+  // A reader of stdout may stop after the first line (the gRPC port): the
+  // second must not kill the worker. Sockets are written with MSG_NOSIGNAL.
+  signal(SIGPIPE, SIG_IGN);
+
   // The signals are taken by sigwait below; every thread (gRPC's included,
   // created after this) inherits the mask.
   sigset_t sigs;
