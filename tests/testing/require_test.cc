@@ -70,6 +70,12 @@ TEST(RequireTest, RequiredMatchesWholeEntriesOnly) {
   EXPECT_EQ(UnknownRequirements(), "");
 }
 
+TEST(RequireTest, AlluxiofsIsKnown) {
+  ScopedRequire r("s3,alluxiofs");
+  EXPECT_TRUE(Required("alluxiofs"));
+  EXPECT_EQ(UnknownRequirements(), "");
+}
+
 TEST(RequireTest, UnknownEntriesAreListed) {
   ScopedRequire r("s3,S3,fues");
   EXPECT_EQ(UnknownRequirements(), "S3,fues");
