@@ -2,7 +2,8 @@
 # Installs every Debian 12 package the build, the tests, the benchmarks and
 # the demo use, and from PyPI moto_server (the S3 API server the S3 tests
 # start on loopback) and alluxiofs (Alluxio's Python client, which
-# tests/worker/alluxiofs_test.sh runs against alluxio-worker). Runs apt-get and pip only when something is missing.
+# tests/worker/alluxiofs_test.sh runs against alluxio-worker). Runs apt-get
+# and pip only when something is missing.
 set -euo pipefail
 
 PACKAGES=(
@@ -16,6 +17,7 @@ PACKAGES=(
   clang-format clang-tidy
   python3 strace busybox-static fio coreutils tar findutils
   gzip rsync sqlite3 python3-numpy python3-torch
+  etcd-server
 )
 if [ -n "${ALLUXIO_EXTRA_PACKAGES:-}" ]; then
   # shellcheck disable=SC2206

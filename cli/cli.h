@@ -87,7 +87,8 @@ struct Command {
 // top-level ones (conf_commands.cc).
 std::vector<Command> MetadataCommands();
 std::vector<Command> DataCommands();
-std::vector<Command> CacheCommands();  // fs load, fs free
+std::vector<Command> CacheCommands();     // fs load, fs free
+std::vector<Command> LocationCommands();  // fs location
 int CacheStatsCommand(Env& env, const Args& args);
 int GetConfCommand(Env& env, const Args& args);
 int VersionCommand(Env& env, const Args& args);

@@ -42,6 +42,10 @@ std::vector<Command> FsCommands() {
   all.insert(all.end(), data.begin(), data.end());
   std::vector<Command> cache = CacheCommands();
   all.insert(all.end(), cache.begin(), cache.end());
+#ifdef ALLUXIO_CLI_LOCATION
+  std::vector<Command> location = LocationCommands();
+  all.insert(all.end(), location.begin(), location.end());
+#endif
   std::sort(all.begin(), all.end(), [](const Command& a, const Command& b) {
     return std::string(a.name) < std::string(b.name);
   });

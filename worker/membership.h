@@ -24,7 +24,7 @@ struct WorkerNetAddress {
   std::string container_host;
   int rpc_port = 0;          // the BlockWorker gRPC service
   int data_port = 0;         // gRPC data (Alluxio: same service as rpc)
-  int netty_data_port = 0;   // Alluxio's netty data path (we do not serve it)
+  int netty_data_port = 0;   // Alluxio's framed data port (worker/data_server.h)
   int web_port = 0;          // web UI and /metrics
   int http_server_port = 0;  // the REST API alluxiofs uses
   std::string domain_socket_path;

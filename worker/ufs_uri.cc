@@ -43,7 +43,8 @@ Result<std::string> ResolveUfsUri(const std::vector<MountInfo>& mounts, const st
     }
   }
   if (best == nullptr) {
-    return Status::InvalidArgument("'" + uri + "' is under no UFS mounted on this worker");
+    // Not the client's mistake: another worker, or the UFS, may serve it.
+    return Status::NotSupported("'" + uri + "' is under no UFS mounted on this worker");
   }
   size_t cut = best_uri == "/" ? 0 : best_uri.size();
   std::string rest = cut < want.size() ? want.substr(cut) : std::string(1, '/');

@@ -1,10 +1,10 @@
-// FullUfsUri: how a file is named to a DORA worker and placed on the ring;
-// ResolveUfsUri: how a worker finds the file such a name means.
+// ResolveUfsUri: how a worker finds the file a full UFS URI names.
 //
 // Alluxio 3.x names a file by its full UFS URI (`s3://bucket/dir/file`,
-// `file:///data/dir/file`): that string is the `path` of every worker
-// request and the key the consistent-hash ring places the file by. A local
-// UFS whose Uri() is a bare directory ("/data") is a file:// URI.
+// `file:///data/dir/file`; UfsFileUri in hash_ring.h forms it): that string
+// is the `path` of every gRPC worker request and the `ufsFullPath` / `path`
+// of every REST request. Both the gRPC service and the REST server map it
+// back to the worker's Alluxio path with this one function.
 #ifndef ALLUXIO_WORKER_UFS_URI_H_
 #define ALLUXIO_WORKER_UFS_URI_H_
 
@@ -16,25 +16,12 @@
 
 namespace alluxio::worker {
 
-// The full UFS URI of `path` ("/" or "/a/b") in the UFS whose Uri() is
-// `ufs_uri`: "/data" + "/a" is "file:///data/a", "s3://b/p/" + "/a" is
-// "s3://b/p/a", and "/" names the UFS root itself.
-inline std::string FullUfsUri(const std::string& ufs_uri, const std::string& path) {
-  std::string base = ufs_uri;
-  if (!base.empty() && base[0] == '/') base = "file://" + base;
-  while (base.size() > 1 && base.back() == '/' &&
-         !(base.size() >= 3 && base.compare(base.size() - 3, 3, "://") == 0)) {
-    base.pop_back();
-  }
-  if (path.empty() || path == "/") return base;
-  return base + path;
-}
-
-// The inverse, for a worker: the Alluxio path serving the full UFS URI `uri`
-// (or a bare absolute path of a local UFS) among `mounts`, under the mount
-// whose UFS URI is the longest prefix of it at a component boundary
-// ("file:///a/b/" and "/a/b" name the same local UFS). InvalidArgument when
-// no mount holds it, or when the rest has empty, "." or ".." components (a
+// The Alluxio path serving the full UFS URI `uri` (or a bare absolute path
+// of a local UFS) among `mounts`, under the mount whose UFS URI is the
+// longest prefix of it at a component boundary ("file:///a/b/" and "/a/b"
+// name the same local UFS). NotSupported when no mount holds it (not the
+// client's mistake: another worker, or the UFS itself, may serve it);
+// InvalidArgument when the rest has empty, "." or ".." components (a
 // request cannot climb out of the mount it names).
 Result<std::string> ResolveUfsUri(const std::vector<MountInfo>& mounts, const std::string& uri);
 

@@ -16,7 +16,9 @@ namespace fpb = ::alluxio::grpc::file;
 
 constexpr char kXattrPrefix[] = "alluxio.posix.";
 
-::grpc::StatusCode GrpcCode(Code code) {
+}  // namespace
+
+::grpc::StatusCode GrpcCodeOf(Code code) {
   switch (code) {
     case Code::kOk:
       return ::grpc::StatusCode::OK;
@@ -59,6 +61,8 @@ constexpr char kXattrPrefix[] = "alluxio.posix.";
   }
   return ::grpc::StatusCode::UNKNOWN;
 }
+
+namespace {
 
 // The nearest Code of a gRPC code from a worker that did not say the errno.
 Code FromGrpcCode(::grpc::StatusCode code) {
@@ -191,7 +195,7 @@ std::string ContentHash(uint64_t v) {
 ::grpc::Status ToGrpc(const Status& st, ::grpc::ServerContextBase* ctx) {
   if (st.ok()) return ::grpc::Status::OK;
   if (ctx != nullptr) ctx->AddTrailingMetadata(kErrnoKey, std::to_string(st.ToErrno()));
-  return ::grpc::Status(GrpcCode(st.code()), st.message());
+  return ::grpc::Status(GrpcCodeOf(st.code()), st.message());
 }
 
 bool IsTransportFailure(const ::grpc::Status& st, const ::grpc::ClientContext& ctx) {

@@ -32,6 +32,8 @@
 namespace alluxio::worker {
 
 inline constexpr char kErrnoKey[] = "x-alluxio-posix-errno";
+// Request metadata of a Remove: "file" or "directory", the kind to remove.
+inline constexpr char kKindKey[] = "x-alluxio-posix-kind";
 // Request metadata of a ReadBlock: the content version the client saw.
 inline constexpr char kVersionKey[] = "x-alluxio-posix-version";
 
@@ -42,6 +44,10 @@ inline constexpr size_t kChunkBytes = 1u << 20;
 inline constexpr int kMaxMessageBytes = 16 << 20;
 // Block size reported in FileInfo (Alluxio's default, 64 MiB).
 inline constexpr int64_t kBlockSizeBytes = 64ll << 20;
+
+// The gRPC status code Alluxio's worker would send for `code` (the data
+// port's PStatus uses the same numbers).
+::grpc::StatusCode GrpcCodeOf(Code code);
 
 // Server side: the ::grpc::Status for an application error, with its errno
 // in ctx's trailing metadata.

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <set>
 
+#include "etcd_membership.h"
+#include "static_membership.h"
 #include "wire.h"
 
 namespace alluxio::worker {
@@ -25,8 +27,9 @@ const char kAddressesKey[] = "alluxio.user.worker.addresses";
 }  // namespace
 
 struct WorkerPool::Worker {
-  std::string address;
-  std::mutex mu;  // guards stubs and pid; leaf lock
+  WorkerIdentity identity;
+  std::string address;  // host:rpc_port
+  std::mutex mu;        // guards stubs and pid; leaf lock
   WorkerPool::Stubs stubs;
   pid_t pid = 0;
   // Steady-clock ms until which the worker counts as down; 0 = up.
@@ -61,9 +64,15 @@ Status ValidateAddress(std::string_view address) {
   return Status::OK();
 }
 
+Result<std::shared_ptr<Membership>> MembershipFromConfig(const Configuration& conf) {
+  ASSIGN_OR_RETURN(std::string type, MembershipType(conf));
+  if (type == "ETCD") return EtcdMembership::FromConfig(conf);
+  return StaticMembership::FromConfig(conf);
+}
+
 Result<std::shared_ptr<WorkerPool>> WorkerPool::FromConfig(const Configuration& conf) {
   WorkerPoolOptions opts;
-  opts.addresses = conf.GetList(kAddressesKey);
+  ASSIGN_OR_RETURN(opts.membership, MembershipFromConfig(conf));
   opts.virtual_nodes =
       static_cast<int>(conf.GetInt("alluxio.user.consistent.hash.virtual.node.count.per.worker"));
   opts.rpc_timeout_ms = conf.GetDurationMs("alluxio.user.worker.rpc.timeout");
@@ -72,33 +81,82 @@ Result<std::shared_ptr<WorkerPool>> WorkerPool::FromConfig(const Configuration& 
 }
 
 Result<std::shared_ptr<WorkerPool>> WorkerPool::Create(WorkerPoolOptions opts) {
-  if (opts.addresses.empty())
-    return Status::InvalidArgument(std::string(kAddressesKey) + " is empty");
-  std::set<std::string> seen;
-  for (const auto& a : opts.addresses) {
-    Status st = ValidateAddress(a);
-    if (!st.ok()) return st.WithContext(std::string("bad value for property ") + kAddressesKey);
-    if (!seen.insert(a).second) {
-      return Status::InvalidArgument(std::string("bad value for property ") + kAddressesKey +
-                                     ": worker " + a + " is listed twice");
-    }
-  }
   if (opts.virtual_nodes < 1 || opts.virtual_nodes > 100000) {
     return Status::InvalidArgument(
         "bad value for property alluxio.user.consistent.hash.virtual.node.count.per.worker: " +
         std::to_string(opts.virtual_nodes) + " is not in 1..100000");
   }
   if (opts.rpc_timeout_ms <= 0) opts.rpc_timeout_ms = 30000;
-  return std::shared_ptr<WorkerPool>(new WorkerPool(std::move(opts)));
+  if (!opts.membership) {
+    if (opts.addresses.empty()) {
+      return Status::InvalidArgument(std::string(kAddressesKey) + " is empty");
+    }
+    std::set<std::string> seen;
+    std::vector<WorkerInfo> workers;
+    for (const auto& a : opts.addresses) {
+      Status st = ValidateAddress(a);
+      if (!st.ok()) return st.WithContext(std::string("bad value for property ") + kAddressesKey);
+      if (!seen.insert(a).second) {
+        return Status::InvalidArgument(std::string("bad value for property ") + kAddressesKey +
+                                       ": worker " + a + " is listed twice");
+      }
+      WorkerInfo info;
+      info.identity = WorkerIdentity::FromName(a);
+      size_t colon = a.rfind(':');
+      info.address.host = a.substr(0, colon);
+      info.address.rpc_port = std::stoi(a.substr(colon + 1));
+      workers.push_back(std::move(info));
+    }
+    opts.membership = std::make_shared<StaticMembership>(std::move(workers));
+  }
+  auto pool = std::shared_ptr<WorkerPool>(new WorkerPool(std::move(opts)));
+  // Number the workers known now in the membership's order, so that a
+  // static pool's numbers are its addresses' positions.
+  (void)pool->CurrentRing();
+  return pool;
 }
 
-WorkerPool::WorkerPool(WorkerPoolOptions opts)
-    : opts_(std::move(opts)), ring_(opts_.addresses, opts_.virtual_nodes) {
-  for (const auto& a : ring_.addresses()) {
-    workers_.push_back(std::make_unique<Worker>());
-    workers_.back()->address = a;
+WorkerPool::WorkerPool(WorkerPoolOptions opts) : opts_(std::move(opts)), workers_(kMaxWorkers) {}
+
+size_t WorkerPool::SlotOf(const WorkerInfo& info) {
+  std::string host = info.address.host;
+  if (host.find(':') != std::string::npos && host.front() != '[') host = "[" + host + "]";
+  std::string address = host + ":" + std::to_string(info.address.rpc_port);
+  size_t n = count_.load(std::memory_order_relaxed);
+  for (size_t i = 0; i < n; ++i) {
+    // A worker that comes back at another address is the same worker on
+    // the ring but a new connection.
+    if (workers_[i]->identity == info.identity && workers_[i]->address == address) return i;
   }
+  if (n == kMaxWorkers) return n - 1;  // beyond any real cluster; reuse the last slot
+  auto w = std::make_unique<Worker>();
+  w->identity = info.identity;
+  w->address = address;
+  workers_[n] = std::move(w);
+  count_.store(n + 1, std::memory_order_release);
+  return n;
 }
+
+std::shared_ptr<const WorkerPool::Ring> WorkerPool::CurrentRing() {
+  uint64_t epoch = opts_.membership->Epoch();
+  std::lock_guard<std::mutex> lock(ring_mu_);
+  if (ring_ && ring_->epoch == epoch) return ring_;
+  std::vector<WorkerIdentity> ids;
+  std::vector<size_t> slots;
+  for (const WorkerInfo& info : opts_.membership->Live()) {
+    ids.push_back(info.identity);
+    slots.push_back(SlotOf(info));
+  }
+  ring_ = std::make_shared<const Ring>(
+      Ring{epoch, ConsistentHashRing(std::move(ids), opts_.virtual_nodes), std::move(slots)});
+  return ring_;
+}
+
+std::vector<size_t> WorkerPool::Members() { return CurrentRing()->slots; }
+
+const std::string& WorkerPool::address(size_t w) const { return workers_[w]->address; }
+
+const WorkerIdentity& WorkerPool::identity(size_t w) const { return workers_[w]->identity; }
 
 WorkerPool::~WorkerPool() = default;
 
@@ -127,8 +185,11 @@ WorkerPool::Stubs WorkerPool::StubsOf(size_t w) {
   return wk.stubs;
 }
 
-std::vector<size_t> WorkerPool::Owners(std::string_view key, size_t count) const {
-  return ring_.Owners(key, count);
+std::vector<size_t> WorkerPool::Owners(std::string_view key, size_t count) {
+  std::shared_ptr<const Ring> ring = CurrentRing();
+  std::vector<size_t> out = ring->ring.Owners(key, count);
+  for (size_t& i : out) i = ring->slots[i];
+  return out;
 }
 
 bool WorkerPool::Available(size_t w) const {
@@ -370,6 +431,174 @@ Result<WorkerHealth> WorkerPool::Health(size_t w) {
   h.cache_hits = resp.cache_hits();
   h.cache_misses = resp.cache_misses();
   return h;
+}
+
+}  // namespace alluxio::worker
+
+namespace alluxio::worker {
+
+namespace {
+
+namespace fpb = ::alluxio::grpc::file;
+namespace bpb = ::alluxio::grpc::block;
+
+class GrpcWriteStream : public BlockWriteStream {
+ public:
+  GrpcWriteStream(
+      std::unique_ptr<::grpc::ClientContext> ctx,
+      std::unique_ptr<::grpc::ClientReaderWriter<bpb::WriteRequest, bpb::WriteResponse>> rw,
+      std::string address)
+      : ctx_(std::move(ctx)), rw_(std::move(rw)), address_(std::move(address)) {}
+  ~GrpcWriteStream() override { Cancel(); }
+
+  Status Append(const char* data, size_t n) override {
+    while (n > 0) {
+      size_t take = std::min(n, kChunkBytes);
+      bpb::WriteRequest req;
+      req.mutable_chunk()->set_data(data, take);
+      if (!rw_->Write(req)) return Broken();
+      sent_ += take;
+      data += take;
+      n -= take;
+    }
+    return Status::OK();
+  }
+
+  Status Close() override {
+    if (finished_) return Status::IoError("write to worker " + address_ + " already ended");
+    (void)rw_->WritesDone();
+    bpb::WriteResponse resp;
+    bool answered = rw_->Read(&resp);
+    ::grpc::Status st = rw_->Finish();
+    finished_ = true;
+    RETURN_IF_ERROR(FromGrpc(st, *ctx_, address_));
+    if (!answered || resp.offset() < 0 || static_cast<uint64_t>(resp.offset()) != sent_) {
+      return Status::IoError("worker " + address_ + " took " +
+                             std::to_string(answered ? resp.offset() : -1) + " of " +
+                             std::to_string(sent_) + " bytes written");
+    }
+    return Status::OK();
+  }
+
+  void Cancel() override {
+    if (finished_) return;
+    ctx_->TryCancel();
+    (void)rw_->Finish();
+    finished_ = true;
+  }
+
+ private:
+  // The stream broke: its status says why.
+  Status Broken() {
+    ::grpc::Status st = rw_->Finish();
+    finished_ = true;
+    Status err = FromGrpc(st, *ctx_, address_);
+    return err.ok() ? Status(Code::kUnavailable, "worker " + address_ + " closed the write") : err;
+  }
+
+  std::unique_ptr<::grpc::ClientContext> ctx_;
+  std::unique_ptr<::grpc::ClientReaderWriter<bpb::WriteRequest, bpb::WriteResponse>> rw_;
+  const std::string address_;
+  uint64_t sent_ = 0;
+  bool finished_ = false;
+};
+
+}  // namespace
+
+template <typename Req, typename Resp, typename Method>
+Status WorkerPool::Unary(size_t w, Method method, const Req& req, Resp* resp, const char* kind) {
+  ::grpc::ClientContext ctx;
+  SetDeadline(&ctx, opts_.rpc_timeout_ms);
+  if (kind != nullptr && kind[0] != '\0') ctx.AddMetadata(kKindKey, kind);
+  auto stub = StubsOf(w).block;
+  ::grpc::Status st = ((*stub).*method)(&ctx, req, resp);
+  return Finish(w, FromGrpc(st, ctx, address(w)), IsTransportFailure(st, ctx));
+}
+
+Result<std::string> WorkerPool::CreateFile(size_t w, const std::string& uri, uint32_t mode) {
+  fpb::CreateFilePRequest req;
+  req.set_path(uri);
+  auto* o = req.mutable_options();
+  o->set_overwrite(true);
+  o->set_recursive(false);
+  o->set_blocksizebytes(kBlockSizeBytes);
+  o->set_writetype(fpb::CACHE_THROUGH);
+  ToProto(mode, o->mutable_mode());
+  fpb::CreateFilePResponse resp;
+  RETURN_IF_ERROR(Unary(w, &bpb::BlockWorker::Stub::CreateFile, req, &resp));
+  if (resp.uuid().empty()) {
+    return Status::IoError("worker " + address(w) + " created " + uri + " without a handle");
+  }
+  return resp.uuid();
+}
+
+Result<std::unique_ptr<BlockWriteStream>> WorkerPool::StartWrite(size_t w, const std::string& uri) {
+  auto ctx = std::make_unique<::grpc::ClientContext>();
+  auto rw = StubsOf(w).block->WriteBlock(ctx.get());
+  bpb::WriteRequest first;
+  auto* c = first.mutable_command();
+  c->set_type(bpb::UFS_FILE);
+  c->set_offset(0);
+  c->mutable_create_ufs_file_options()->set_ufs_path(uri);
+  if (!rw->Write(first)) {
+    ::grpc::Status st = rw->Finish();
+    Status err = FromGrpc(st, *ctx, address(w));
+    if (err.ok()) err = Status(Code::kUnavailable, "worker " + address(w) + " closed the write");
+    return Finish(w, err, st.ok() || IsTransportFailure(st, *ctx));
+  }
+  return std::unique_ptr<BlockWriteStream>(
+      new GrpcWriteStream(std::move(ctx), std::move(rw), address(w)));
+}
+
+Status WorkerPool::CompleteFile(size_t w, const std::string& uri, const std::string& uuid,
+                                uint64_t length) {
+  fpb::CompleteFilePRequest req;
+  req.set_path(uri);
+  req.set_uuid(uuid);
+  req.mutable_options()->set_ufslength(static_cast<int64_t>(length));
+  fpb::CompleteFilePResponse resp;
+  return Unary(w, &bpb::BlockWorker::Stub::CompleteFile, req, &resp);
+}
+
+Status WorkerPool::CreateDirectory(size_t w, const std::string& uri, uint32_t mode) {
+  fpb::CreateDirectoryPRequest req;
+  req.set_path(uri);
+  req.mutable_options()->set_recursive(false);
+  req.mutable_options()->set_allowexists(false);
+  ToProto(mode, req.mutable_options()->mutable_mode());
+  fpb::CreateDirectoryPResponse resp;
+  return Unary(w, &bpb::BlockWorker::Stub::CreateDirectory, req, &resp);
+}
+
+Status WorkerPool::Remove(size_t w, const std::string& uri, const char* kind) {
+  fpb::DeletePRequest req;
+  req.set_path(uri);
+  req.mutable_options()->set_recursive(false);
+  req.mutable_options()->set_alluxioonly(false);
+  fpb::DeletePResponse resp;
+  return Unary(w, &bpb::BlockWorker::Stub::Remove, req, &resp, kind);
+}
+
+Status WorkerPool::Rename(size_t w, const std::string& src, const std::string& dst) {
+  fpb::RenamePRequest req;
+  req.set_path(src);
+  req.set_dstpath(dst);
+  req.mutable_options()->set_overwrite(true);  // POSIX rename replaces
+  fpb::RenamePResponse resp;
+  return Unary(w, &bpb::BlockWorker::Stub::Rename, req, &resp);
+}
+
+Status WorkerPool::SetAttribute(size_t w, const std::string& uri, std::optional<uint32_t> mode,
+                                std::optional<uint32_t> uid, std::optional<uint32_t> gid) {
+  fpb::SetAttributePRequest req;
+  req.set_path(uri);
+  auto* o = req.mutable_options();
+  o->set_recursive(false);
+  if (mode) ToProto(*mode, o->mutable_mode());
+  if (uid) o->set_owner(std::to_string(*uid));
+  if (gid) o->set_group(std::to_string(*gid));
+  fpb::SetAttributePResponse resp;
+  return Unary(w, &bpb::BlockWorker::Stub::SetAttribute, req, &resp);
 }
 
 }  // namespace alluxio::worker

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,10 +27,23 @@
 #include "alluxio/status.h"
 #include "alluxio/ufs.h"
 #include "hash_ring.h"
+#include "membership.h"
 
 namespace alluxio::worker {
 
 class BlockStream;
+
+// The bytes of one file going to a worker: one WriteBlock call.
+class BlockWriteStream {
+ public:
+  virtual ~BlockWriteStream() = default;
+  // Sends the next bytes (in chunks of at most kChunkBytes).
+  virtual Status Append(const char* data, size_t n) = 0;
+  // Ends the stream; OK when the worker took every byte sent.
+  virtual Status Close() = 0;
+  // Abandons it: the worker drops what it received.
+  virtual void Cancel() = 0;
+};
 
 struct WorkerHealth {
   int64_t pid = 0;
@@ -41,8 +55,12 @@ struct WorkerHealth {
 };
 
 struct WorkerPoolOptions {
-  std::vector<std::string> addresses;  // host:port, at least one
-  int virtual_nodes = 2000;
+  // Who the workers are. When null, `addresses` (host:port, at least one):
+  // each is placed on the ring as the STATIC shorthand names it,
+  // WorkerIdentity::FromName(the address as written).
+  std::shared_ptr<Membership> membership;
+  std::vector<std::string> addresses;
+  int virtual_nodes = 5;
   int64_t rpc_timeout_ms = 30000;
   int64_t failure_backoff_ms = 5000;
   bool log = true;  // the stderr lines about workers going down and back
@@ -54,18 +72,26 @@ Status ValidateAddress(std::string_view address);
 
 class WorkerPool {
  public:
-  // From alluxio.user.worker.addresses and the alluxio.user.worker.* keys.
-  // InvalidArgument naming the key for a bad or duplicate address.
+  // From the membership the configuration names (MembershipFromConfig) and
+  // the alluxio.user.worker.* keys. InvalidArgument naming the key for a bad
+  // or duplicate address.
   static Result<std::shared_ptr<WorkerPool>> FromConfig(const Configuration& conf);
   static Result<std::shared_ptr<WorkerPool>> Create(WorkerPoolOptions opts);
   ~WorkerPool();
 
-  size_t size() const { return workers_.size(); }
-  const std::string& address(size_t w) const { return ring_.addresses()[w]; }
+  // Workers are numbered in the order the pool first met them; a number
+  // stays the worker's while the pool lives, also after it leaves the
+  // cluster (it is then on no ring). size() counts every one met.
+  size_t size() const { return count_.load(std::memory_order_acquire); }
+  const std::string& address(size_t w) const;
+  const WorkerIdentity& identity(size_t w) const;
+  // The workers now on the ring.
+  std::vector<size_t> Members();
 
   // The workers for `key` (a file's full UFS URI) in preference order: the
-  // owner on the ring, then its replicas; at most `count`.
-  std::vector<size_t> Owners(std::string_view key, size_t count) const;
+  // owner on the ring, then its replicas; at most `count`. The ring follows
+  // the membership: rebuilt when its Epoch() moves.
+  std::vector<size_t> Owners(std::string_view key, size_t count);
 
   // False while `w` is marked down.
   bool Available(size_t w) const;
@@ -86,6 +112,23 @@ class WorkerPool {
                                                 uint64_t size, uint64_t offset, uint64_t length);
   Result<WorkerHealth> Health(size_t w);
 
+  // The write path: CreateFile opens `uri` for writing on the worker
+  // (replacing what is there once completed) and returns its handle uuid;
+  // StartWrite streams its bytes (one WriteBlock call); CompleteFile
+  // publishes it, atomically, holding `length` bytes.
+  Result<std::string> CreateFile(size_t w, const std::string& uri, uint32_t mode);
+  Result<std::unique_ptr<BlockWriteStream>> StartWrite(size_t w, const std::string& uri);
+  Status CompleteFile(size_t w, const std::string& uri, const std::string& uuid, uint64_t length);
+
+  // The other mutations, as the Ufs methods they serve. `kind` of Remove is
+  // "file", "directory" or empty (either).
+  Status CreateDirectory(size_t w, const std::string& uri, uint32_t mode);
+  Status Remove(size_t w, const std::string& uri, const char* kind);
+  Status Rename(size_t w, const std::string& src, const std::string& dst);
+  // Mode bits (rwx only), owner and group as the worker's names or numbers.
+  Status SetAttribute(size_t w, const std::string& uri, std::optional<uint32_t> mode,
+                      std::optional<uint32_t> uid, std::optional<uint32_t> gid);
+
   // Logs, once per worker, that it cannot serve a request for a reason other
   // than being unreachable (e.g. the UFS is not mounted on it).
   void NoteRefusal(size_t w, const Status& st);
@@ -98,6 +141,11 @@ class WorkerPool {
                                                  uint64_t size, uint64_t offset, uint64_t length,
                                                  bool deadline);
 
+  // One unary call of the BlockWorker service; `kind`, when not empty, goes
+  // as kKindKey metadata.
+  template <typename Req, typename Resp, typename Method>
+  Status Unary(size_t w, Method method, const Req& req, Resp* resp, const char* kind = nullptr);
+
   struct Stubs {
     std::shared_ptr<::alluxio::grpc::block::BlockWorker::Stub> block;
     std::shared_ptr<proto::Worker::Stub> health;
@@ -108,10 +156,31 @@ class WorkerPool {
   // after an answer; returns `st`.
   Status Finish(size_t w, const Status& st, bool transport_failure);
 
+  // The ring of the membership's current workers, and which pool number
+  // each of its entries is.
+  struct Ring {
+    uint64_t epoch = 0;
+    ConsistentHashRing ring;
+    std::vector<size_t> slots;
+  };
+  std::shared_ptr<const Ring> CurrentRing();
+  // The pool number of `info`'s worker, adding it when new. Under ring_mu_.
+  size_t SlotOf(const WorkerInfo& info);
+
+  static constexpr size_t kMaxWorkers = 4096;
+
   WorkerPoolOptions opts_;
-  HashRing ring_;
+  std::mutex ring_mu_;  // guards ring_ and adding workers; before Worker::mu
+  std::shared_ptr<const Ring> ring_;
+  // kMaxWorkers slots, filled in order; those below count_ are set and
+  // never change.
   std::vector<std::unique_ptr<Worker>> workers_;
+  std::atomic<size_t> count_{0};
 };
+
+// The membership alluxio.worker.membership.manager.type names: STATIC (the
+// workers file or the alluxio.user.worker.addresses shorthand) or ETCD.
+Result<std::shared_ptr<Membership>> MembershipFromConfig(const Configuration& conf);
 
 }  // namespace alluxio::worker
 

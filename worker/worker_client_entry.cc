@@ -1,5 +1,5 @@
 // The one symbol liballuxio_worker_client.so exports. The client dlopens
-// this library only when alluxio.user.worker.addresses is set (see
+// this library only in cluster mode (workers, a membership or etcd set; see
 // client/src/worker_loader.h, which declares the same function and ABI
 // number), so gRPC and protobuf are loaded only in cluster mode.
 #include <map>
@@ -23,9 +23,11 @@ alluxio::Result<std::shared_ptr<alluxio::worker::WorkerPool>> SharedPool(
   static std::mutex mu;  // guards pools
   static auto* pools = new std::map<std::string, std::weak_ptr<alluxio::worker::WorkerPool>>();
   std::string key;
-  for (const char* k : {"alluxio.user.worker.addresses",
-                        "alluxio.user.consistent.hash.virtual.node.count.per.worker",
-                        "alluxio.user.worker.rpc.timeout", "alluxio.user.worker.failure.backoff"}) {
+  for (const char* k :
+       {"alluxio.user.worker.addresses", "alluxio.worker.membership.manager.type",
+        "alluxio.worker.static.membership.manager.config.file", "alluxio.etcd.endpoints",
+        "alluxio.cluster.name", "alluxio.user.consistent.hash.virtual.node.count.per.worker",
+        "alluxio.user.worker.rpc.timeout", "alluxio.user.worker.failure.backoff"}) {
     key += conf.Get(k);
     key.push_back('\n');
   }

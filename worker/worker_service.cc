@@ -26,8 +26,9 @@ std::string BaseName(const std::string& path) {
 
 }  // namespace
 
-BlockWorkerService::BlockWorkerService(std::shared_ptr<FileSystem> fs, int threads)
-    : fs_(std::move(fs)), pool_(threads, TaskPool::AtStop::kRunPending) {}
+BlockWorkerService::BlockWorkerService(std::shared_ptr<FileSystem> fs, OpenWrites* writes,
+                                       int threads)
+    : fs_(std::move(fs)), writes_(writes), pool_(threads, TaskPool::AtStop::kRunPending) {}
 
 BlockWorkerService::~BlockWorkerService() { pool_.Stop(); }
 
@@ -76,6 +77,51 @@ Result<std::string> BlockWorkerService::Resolve(const std::string& uri) {
   });
 }
 
+::grpc::ServerUnaryReactor* BlockWorkerService::CreateFile(Ctx* ctx,
+                                                           const fpb::CreateFilePRequest* req,
+                                                           fpb::CreateFilePResponse* resp) {
+  return Defer(ctx, [this, req, resp]() -> Status {
+    ASSIGN_OR_RETURN(std::string path, Resolve(req->path()));
+    const fpb::CreateFilePOptions& o = req->options();
+    if (o.recursive()) {
+      size_t slash = path.find_last_of('/');
+      std::string parent = slash == 0 ? "/" : path.substr(0, slash);
+      CreateDirectoryOptions dir;
+      dir.recursive = true;
+      dir.allow_exists = true;
+      RETURN_IF_ERROR(fs_->CreateDirectory(parent, dir));
+    }
+    OpenOptions open;
+    open.read = false;
+    open.write = true;
+    open.create = true;
+    open.truncate = true;
+    open.exclusive = !o.overwrite();
+    open.mode = o.has_mode() ? FromProto(o.mode()) : 0644;
+    ASSIGN_OR_RETURN(std::string uuid, writes_->Create(req->path(), path, open));
+    FileAttr attr;
+    attr.mode = open.mode;
+    attr.uid = static_cast<uint32_t>(::getuid());
+    attr.gid = static_cast<uint32_t>(::getgid());
+    ToProto(FileInfo{BaseName(path), attr}, req->path(), resp->mutable_fileinfo());
+    resp->mutable_fileinfo()->set_completed(false);
+    resp->set_uuid(uuid);
+    return Status::OK();
+  });
+}
+
+::grpc::ServerUnaryReactor* BlockWorkerService::CompleteFile(Ctx* ctx,
+                                                             const fpb::CompleteFilePRequest* req,
+                                                             fpb::CompleteFilePResponse*) {
+  return Defer(ctx, [this, req]() -> Status {
+    ASSIGN_OR_RETURN(std::string path, Resolve(req->path()));
+    int64_t length = req->options().has_ufslength() ? req->options().ufslength() : -1;
+    RETURN_IF_ERROR(writes_->Complete(req->path(), req->uuid(), length));
+    DropHandle(path);
+    return Status::OK();
+  });
+}
+
 ::grpc::ServerUnaryReactor* BlockWorkerService::CreateDirectory(
     Ctx* ctx, const fpb::CreateDirectoryPRequest* req, fpb::CreateDirectoryPResponse*) {
   return Defer(ctx, [this, req]() -> Status {
@@ -90,10 +136,16 @@ Result<std::string> BlockWorkerService::Resolve(const std::string& uri) {
 
 ::grpc::ServerUnaryReactor* BlockWorkerService::Remove(Ctx* ctx, const fpb::DeletePRequest* req,
                                                        fpb::DeletePResponse*) {
-  return Defer(ctx, [this, req]() -> Status {
+  return Defer(ctx, [this, ctx, req]() -> Status {
     ASSIGN_OR_RETURN(std::string path, Resolve(req->path()));
     DeleteOptions opts;
     opts.recursive = req->options().recursive();
+    auto kind = ctx->client_metadata().find(kKindKey);
+    if (kind != ctx->client_metadata().end()) {
+      std::string k(kind->second.data(), kind->second.size());
+      if (k == "file") opts.kind = DeleteOptions::Kind::kFileOnly;
+      if (k == "directory") opts.kind = DeleteOptions::Kind::kDirectoryOnly;
+    }
     RETURN_IF_ERROR(fs_->Delete(path, opts));
     DropHandle(path);
     return Status::OK();
@@ -203,6 +255,48 @@ void BlockWorkerService::DropHandle(const std::string& path) {
     handles_.erase(it);
   }
   (void)gone->Close();
+}
+
+namespace {
+
+namespace spb = ::alluxio::grpc::sasl;
+
+class SaslReactor final : public ::grpc::ServerBidiReactor<spb::SaslMessage, spb::SaslMessage> {
+ public:
+  SaslReactor() { StartRead(&in_); }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      // The client closed the channel's authentication (or went away).
+      Finish(::grpc::Status::OK);
+      return;
+    }
+    out_.Clear();
+    out_.set_messagetype(spb::SUCCESS);
+    if (in_.has_clientid()) out_.set_clientid(in_.clientid());
+    StartWrite(&out_);
+  }
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      Finish(::grpc::Status::CANCELLED);
+      return;
+    }
+    StartRead(&in_);
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  spb::SaslMessage in_;
+  spb::SaslMessage out_;
+};
+
+}  // namespace
+
+::grpc::ServerBidiReactor<spb::SaslMessage, spb::SaslMessage>* SaslAuthService::authenticate(
+    ::grpc::CallbackServerContext*) {
+  return new SaslReactor();
 }
 
 ::grpc::ServerUnaryReactor* WorkerHealthService::Health(::grpc::CallbackServerContext* ctx,

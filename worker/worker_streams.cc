@@ -225,8 +225,8 @@ class BlockWorkerService::ReadReactor final
       return;
     }
     if (pos_ == first_) svc_->reads_.fetch_add(1, std::memory_order_relaxed);
-    pos_ += done;
     svc_->bytes_read_.fetch_add(done, std::memory_order_relaxed);
+    pos_ += done;
     StartWrite(&out_);
   }
 
@@ -263,6 +263,94 @@ class BlockWorkerService::ReadReactor final
 ::grpc::ServerBidiReactor<bpb::ReadRequest, bpb::ReadResponse>* BlockWorkerService::ReadBlock(
     Ctx* ctx) {
   return new ReadReactor(this, ctx);
+}
+
+// A WriteBlock stream: the command names the file (created by CreateFile)
+// and where its chunks start; each chunk goes into the open write on the
+// pool; when the client closes its side the worker answers the bytes it
+// took (or the first error). A stream that breaks abandons the write.
+class BlockWorkerService::WriteReactor final
+    : public ::grpc::ServerBidiReactor<bpb::WriteRequest, bpb::WriteResponse> {
+ public:
+  WriteReactor(BlockWorkerService* svc, Ctx* ctx) : svc_(svc), ctx_(ctx) { StartRead(&in_); }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      // The client closed its side (or is gone: then OnCancel came first).
+      svc_->pool_.Submit([this] { Answer(); });
+      return;
+    }
+    // One message at a time: the next read starts when this one is in.
+    svc_->pool_.Submit([this] { Take(); });
+  }
+
+  void OnWriteDone(bool ok) override { Finish(ok ? st_ : ::grpc::Status::CANCELLED); }
+
+  void OnCancel() override { cancelled_.store(true, std::memory_order_relaxed); }
+  void OnDone() override { delete this; }
+
+ private:
+  void Take() {
+    if (status_.ok()) {
+      if (in_.has_command()) {
+        const auto& c = in_.command();
+        if (!uri_.empty()) {
+          status_ = Status::InvalidArgument("a second command in one WriteBlock stream");
+        } else if (c.create_ufs_file_options().ufs_path().empty()) {
+          status_ = Status::InvalidArgument(
+              "WriteBlock without create_ufs_file_options.ufs_path: this worker writes UFS "
+              "files only");
+        } else {
+          uri_ = c.create_ufs_file_options().ufs_path();
+          offset_ = static_cast<uint64_t>(std::max<int64_t>(0, c.offset()));
+        }
+      } else if (uri_.empty()) {
+        status_ = Status::InvalidArgument("WriteBlock data before its command");
+      } else {
+        const std::string& data = in_.chunk().data();
+        status_ = svc_->writes_->Write(uri_, offset_, data.data(), data.size());
+        offset_ += data.size();
+      }
+    }
+    if (cancelled_.load(std::memory_order_relaxed)) {
+      if (!uri_.empty()) svc_->writes_->Cancel(uri_);
+      Finish(::grpc::Status::CANCELLED);
+      return;
+    }
+    StartRead(&in_);
+  }
+
+  void Answer() {
+    if (cancelled_.load(std::memory_order_relaxed)) {
+      if (!uri_.empty()) svc_->writes_->Cancel(uri_);
+      Finish(::grpc::Status::CANCELLED);
+      return;
+    }
+    if (status_.ok() && !uri_.empty()) status_ = svc_->writes_->Error(uri_);
+    st_ = ToGrpc(status_, ctx_);
+    if (!status_.ok()) {
+      Finish(st_);
+      return;
+    }
+    out_.set_offset(static_cast<int64_t>(offset_));
+    StartWrite(&out_);
+  }
+
+  BlockWorkerService* const svc_;
+  Ctx* const ctx_;
+  std::atomic<bool> cancelled_{false};
+  // Used by one pool task at a time (each read starts after the last task).
+  bpb::WriteRequest in_;
+  bpb::WriteResponse out_;
+  std::string uri_;
+  uint64_t offset_ = 0;
+  Status status_;
+  ::grpc::Status st_;
+};
+
+::grpc::ServerBidiReactor<bpb::WriteRequest, bpb::WriteResponse>* BlockWorkerService::WriteBlock(
+    Ctx* ctx) {
+  return new WriteReactor(this, ctx);
 }
 
 }  // namespace alluxio::worker

@@ -11,8 +11,17 @@
 // ABORTED and the read goes to the UFS. An application error from a worker
 // (NotFound, NotDirectory, ...) is the answer, as the UFS's would be.
 //
-// Writes and the other mutations go to the wrapped UFS directly, with the
-// same atomic commit as without workers; listing slices (ListFrom) too.
+// Writes go to the owning worker too (CreateFile, one WriteBlock stream,
+// CompleteFile): the worker stages the file and publishes it whole on
+// CompleteFile, so a writer or worker that dies mid-way leaves nothing
+// behind; the writer then fails, it never moves to another worker
+// half-way. mkdir, unlink, rmdir, rename (placed by the source) and
+// chmod/chown go to the owner as well. Where no worker can take an
+// operation, it goes to the UFS directly, with the same guarantees as
+// without workers. What Alluxio's protocol cannot say goes to the UFS
+// directly: mtimes (utimens), setuid/setgid/sticky bits, listing slices
+// (ListFrom) and local staging files (CreateStaging: not supported here, so
+// the client writes through Create).
 #ifndef ALLUXIO_WORKER_WORKER_UFS_H_
 #define ALLUXIO_WORKER_WORKER_UFS_H_
 
@@ -20,7 +29,7 @@
 #include <string>
 
 #include "alluxio/ufs.h"
-#include "ufs_uri.h"
+#include "hash_ring.h"
 #include "worker_client.h"
 
 namespace alluxio::worker {
@@ -37,6 +46,17 @@ class WorkerUfs : public ForwardingUfs {
   Result<std::vector<FileInfo>> ListStatus(const std::string& path) override;
   Result<std::unique_ptr<UfsReader>> OpenReader(const std::string& path,
                                                 const FileAttr* known) override;
+  Result<std::unique_ptr<UfsWriter>> Create(const std::string& path,
+                                            const UfsCreateOptions& opts) override;
+  Result<int> CreateStaging(const std::string& path) override;
+  Status LinkStaging(const std::string& path, int fd, const UfsCreateOptions& opts) override;
+  Status CreateDirectory(const std::string& path, uint32_t mode) override;
+  Status DeleteFile(const std::string& path) override;
+  Status DeleteDirectory(const std::string& path) override;
+  Status Rename(const std::string& src, const std::string& dst) override;
+  Status SetMode(const std::string& path, uint32_t mode) override;
+  Status SetOwner(const std::string& path, std::optional<uint32_t> uid,
+                  std::optional<uint32_t> gid) override;
 
   WorkerPool* pool() const { return pool_.get(); }
 

@@ -139,7 +139,11 @@ const std::vector<PropertyKey>& KnownProperties() {
       {"s3a.secretKey", PropertyType::kString, "", "S3 secret key."},
       {"alluxio.fuse.mount.options", PropertyType::kString, "",
        "Default mount options of alluxio-fuse."},
-      {"alluxio.worker.rpc.port", PropertyType::kInt, "29999", "Port of the cache worker."},
+      {"alluxio.worker.rpc.port", PropertyType::kInt, "29999",
+       "Port of the cache worker's gRPC services (Alluxio's BlockWorker)."},
+      {"alluxio.worker.data.port", PropertyType::kInt, "29997",
+       "Port of the cache worker's framed data protocol (Alluxio's Java client reads and writes "
+       "file data there)."},
       {"alluxio.user.worker.addresses", PropertyType::kList, "",
        "host:port of cache workers; empty = embedded mode."},
       {"alluxio.user.worker.client.library", PropertyType::kString, "",
@@ -149,16 +153,56 @@ const std::vector<PropertyKey>& KnownProperties() {
        "Deadline of one request to a cache worker."},
       {"alluxio.user.worker.failure.backoff", PropertyType::kDuration, "5s",
        "How long a failed worker is bypassed (reads go to the UFS) before it is tried again."},
-      {"alluxio.user.consistent.hash.virtual.node.count.per.worker", PropertyType::kInt, "2000",
-       "Points per worker on the consistent-hash ring."},
+      {"alluxio.user.consistent.hash.virtual.node.count.per.worker", PropertyType::kInt, "5",
+       "Points per worker on the consistent-hash ring (Alluxio's default, 5; every client of "
+       "a cluster must use the same number)."},
       {"alluxio.worker.bind.host", PropertyType::kString, "127.0.0.1",
        "Address the cache worker listens on."},
       {"alluxio.worker.rpc.threads", PropertyType::kInt, "16",
        "Threads of the cache worker serving requests."},
+      {"alluxio.worker.data.connections.max", PropertyType::kInt, "256",
+       "Connections the cache worker's data port serves at once."},
+      // Membership (worker/static_membership.h; ETCD: worker/etcd_membership.h).
+      {"alluxio.home", PropertyType::kString, "/opt/alluxio",
+       "Alluxio's installation directory (for alluxio.conf.dir's default)."},
+      {"alluxio.conf.dir", PropertyType::kString, "${alluxio.home}/conf",
+       "Alluxio's configuration directory, as $ALLUXIO_CONF_DIR sets it (the site file is "
+       "read from $ALLUXIO_CONF_DIR only)."},
+      {"alluxio.worker.membership.manager.type", PropertyType::kString, "",
+       "Where the cluster's workers are listed: STATIC (a hostnames file, or "
+       "alluxio.user.worker.addresses) or ETCD (live registrations in etcd); empty = ETCD "
+       "when alluxio.etcd.endpoints is set, else STATIC."},
+      {"alluxio.worker.static.membership.manager.config.file", PropertyType::kString,
+       "${alluxio.conf.dir}/workers",
+       "STATIC membership: the file listing the workers' hostnames, one a line ('#' starts a "
+       "comment line)."},
+      {"alluxio.etcd.endpoints", PropertyType::kList, "",
+       "http://host:port of the etcd servers ETCD membership uses, comma-separated."},
+      // ETCD membership (worker/etcd_membership.h, worker/etcd_registration.h).
+      {"alluxio.cluster.name", PropertyType::kString, "DefaultAlluxioCluster",
+       "Name of the cluster; workers register under /ServiceDiscovery/<name>/ in etcd."},
+      {"alluxio.worker.failure.detection.timeout", PropertyType::kDuration, "2min",
+       "TTL of a worker's etcd lease: a worker that stops renewing it leaves the cluster "
+       "after this long."},
+      {"alluxio.worker.identity.uuid", PropertyType::kString, "",
+       "This worker's identity as a UUID; overrides the identity file."},
+      {"alluxio.worker.identity.uuid.file.path", PropertyType::kString,
+       "${alluxio.conf.dir}/worker_identity",
+       "File keeping this worker's identity across restarts (written at its first start)."},
+      {"alluxio.worker.hostname", PropertyType::kString, "",
+       "Hostname this worker registers (default: the bind host, or the machine's name)."},
+      {"alluxio.worker.container.hostname", PropertyType::kString, "",
+       "Container hostname this worker registers."},
+      {"alluxio.worker.web.port", PropertyType::kInt, "30000", "Web port this worker registers."},
       {"alluxio.worker.http.server.port", PropertyType::kInt, "28080",
-       "Port of the cache worker's REST API (the one Alluxio's Python client uses)."},
+       "Port of this worker's REST API (the one Alluxio's Python client alluxiofs uses), "
+       "served and registered."},
       {"alluxio.worker.page.store.page.size", PropertyType::kBytes, "1MB",
        "Page size of the cache worker's REST API (/v1/file/{id}/page/{i})."},
+      {"alluxio.user.netty.data.transmission.enabled", PropertyType::kBool, "true",
+       "Alluxio's switch for its netty data path; STATIC membership lists a worker's data "
+       "port as alluxio.worker.data.port when true, else as its RPC port (as Alluxio "
+       "does). Our client reads over gRPC either way."},
   };
   return kKeys;
 }

@@ -60,20 +60,22 @@ MountTable::MountTable(const Configuration& conf, std::string file, NodeState* n
                        std::shared_ptr<Ufs> root)
     : conf_(conf), file_(std::move(file)), node_(node), root_(std::move(root)) {}
 
-Result<std::vector<MountInfo>> MountTable::ReadFile() const {
+Result<std::vector<MountInfo>> MountTable::ReadFile() const { return ReadMountFile(file_); }
+
+Result<std::vector<MountInfo>> MountTable::ReadMountFile(const std::string& file) {
   std::vector<MountInfo> out;
-  if (file_.empty()) return out;
-  std::ifstream in(file_);
+  if (file.empty()) return out;
+  std::ifstream in(file);
   if (!in) {
     if (errno == ENOENT) return out;
-    return Status::FromErrno(errno, "mount table " + file_);
+    return Status::FromErrno(errno, "mount table " + file);
   }
   std::string line;
   while (std::getline(in, line)) {
     if (line.empty() || line[0] == '#') continue;
     auto fields = SplitTabs(line);
     if (fields.size() < 2) {
-      return Status::IoError("mount table " + file_ + " has a malformed line: " + line);
+      return Status::IoError("mount table " + file + " has a malformed line: " + line);
     }
     MountInfo mi;
     mi.alluxio_path = Unescape(fields[0]);
@@ -170,6 +172,29 @@ Status MountTable::ReloadIfChanged() {
   Install(infos, nullptr, "");
   loaded_gen_ = gen;
   return Status::OK();
+}
+
+Result<MountLocation> LocateMount(const Configuration& conf, std::string_view path) {
+  const char* root_key = "alluxio.master.mount.table.root.ufs";
+  ASSIGN_OR_RETURN(auto mounts, MountTable::ReadMountFile(
+                                    conf.Get("alluxio.master.journal.folder") + "/mount_table"));
+  // The deepest mount point that is a prefix of the path, as Resolve finds it.
+  const MountInfo* best = nullptr;
+  for (const auto& m : mounts) {
+    if (PathHasPrefix(path, m.alluxio_path) &&
+        (best == nullptr || m.alluxio_path.size() > best->alluxio_path.size())) {
+      best = &m;
+    }
+  }
+  if (best != nullptr) {
+    std::string rest(path.substr(best->alluxio_path.size()));
+    return MountLocation{*best, rest.empty() ? "/" : rest};
+  }
+  std::string root = conf.Get(root_key);
+  if (root.empty()) {
+    return Status::NotFound(std::string(path) + " is under no mount (" + root_key + " is empty)");
+  }
+  return MountLocation{MountInfo{"/", root, {}}, std::string(path)};
 }
 
 Result<MountTable::Resolved> MountTable::Resolve(std::string_view path) {

@@ -52,6 +52,9 @@ class MountTable {
   Status Remove(const std::string& path);
   std::vector<MountInfo> List();
 
+  // The mounts persisted in `file` (not "/"); none when it does not exist.
+  static Result<std::vector<MountInfo>> ReadMountFile(const std::string& file);
+
  private:
   struct Mount {
     MountInfo info;

@@ -12,6 +12,8 @@ namespace alluxio {
 namespace {
 
 constexpr char kAddressesKey[] = "alluxio.user.worker.addresses";
+constexpr char kMembershipTypeKey[] = "alluxio.worker.membership.manager.type";
+constexpr char kEtcdEndpointsKey[] = "alluxio.etcd.endpoints";
 constexpr char kLibraryKey[] = "alluxio.user.worker.client.library";
 constexpr char kLibraryName[] = "liballuxio_worker_client.so";
 
@@ -66,17 +68,22 @@ Result<WrapUfsFn> Load(const Configuration& conf) {
     g_loaded_from = path;
     return g_fn;
   }
-  return Status::InvalidArgument(std::string("workers are configured (") + kAddressesKey +
-                                 ") but the worker client library cannot be loaded; set " +
-                                 kLibraryKey + " to the path of " + kLibraryName +
-                                 ". Tried:" + errors);
+  return Status::InvalidArgument(
+      std::string("workers are configured (") + kAddressesKey + ", " + kMembershipTypeKey + " or " +
+      kEtcdEndpointsKey + ") but the worker client library cannot be loaded; set " + kLibraryKey +
+      " to the path of " + kLibraryName + ". Tried:" + errors);
 }
 
 }  // namespace
 
 Result<std::shared_ptr<Ufs>> MaybeWrapWithWorkers(std::shared_ptr<Ufs> ufs,
                                                   const Configuration& conf) {
-  if (conf.GetList(kAddressesKey).empty()) return ufs;
+  // Cluster mode is asked for by naming workers, a membership, or etcd; the
+  // default workers file alone does not turn it on.
+  if (conf.GetList(kAddressesKey).empty() && conf.Get(kMembershipTypeKey).empty() &&
+      conf.GetList(kEtcdEndpointsKey).empty()) {
+    return ufs;
+  }
   ASSIGN_OR_RETURN(WrapUfsFn fn, Load(conf));
   std::shared_ptr<Ufs> out;
   Status error;

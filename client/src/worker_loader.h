@@ -1,5 +1,7 @@
-// Cluster mode's one hook in the client: when alluxio.user.worker.addresses
-// is set, CreateUfs wraps every UFS so reads go through the cache workers.
+// Cluster mode's one hook in the client: when the configuration names workers
+// (alluxio.user.worker.addresses), a membership
+// (alluxio.worker.membership.manager.type) or etcd (alluxio.etcd.endpoints),
+// CreateUfs wraps every UFS so reads go through the cache workers.
 //
 // The wrapper lives in liballuxio_worker_client.so (worker/), which links
 // gRPC and protobuf; it is dlopened (RTLD_NOW | RTLD_LOCAL) on first use, so

@@ -23,6 +23,13 @@
 #include "gtest/gtest.h"
 #include "testing/temp_dir.h"
 
+#ifdef ALLUXIO_CLI_LOCATION
+#include <set>
+
+#include "hash_ring.h"
+#include "static_membership.h"
+#endif
+
 #ifndef ALLUXIO_CLI_BINARY
 #error "ALLUXIO_CLI_BINARY must name the alluxio binary"
 #endif
@@ -613,6 +620,132 @@ TEST_F(CliTest, MountSecondLocalDirectory) {
   EXPECT_EQ(ReadFile(second + "/inside.txt"), "from the second UFS");  // data stays
   EXPECT_THAT(Run({"fs", "mount"}).out, Not(HasSubstr(second)));
 }
+
+// ---- fs location ----------------------------------------------------------------------
+
+#ifdef ALLUXIO_CLI_LOCATION
+// The hostnames the ring puts first for `key`, as every client computes it.
+std::vector<std::string> RingOwners(const std::vector<std::string>& file_hosts,
+                                    const std::string& key, size_t n) {
+  using alluxio::worker::StaticMembership;
+  using alluxio::worker::WorkerIdentity;
+  auto hosts = StaticMembership::JavaHashSetOrder(file_hosts);
+  std::vector<WorkerIdentity> ids;
+  for (const auto& h : hosts) ids.push_back(WorkerIdentity::FromName(h));
+  alluxio::worker::ConsistentHashRing ring(ids, 5);
+  std::vector<std::string> out;
+  for (size_t w : ring.Owners(key, n)) out.push_back(hosts[w]);
+  return out;
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) out.push_back(line);
+  return out;
+}
+
+TEST_F(CliTest, LocationPrintsTheHashedUriAndTheOwners) {
+  std::vector<std::string> hosts = {"worker-a.example.com", "worker-b.example.com",
+                                    "worker-c.example.com"};
+  WriteFile(conf_ + "/workers",
+            "# the cluster\n" + hosts[0] + "\n" + hosts[1] + "\n\n" + hosts[2] + "\n");
+  // The path need not exist: only the configuration is read.
+  RunResult one = Run({"fs", "location", "/data/train/part-0"});
+  ASSERT_EQ(one.code, 0) << one;
+  std::string key = root_ + "/data/train/part-0";
+  std::vector<std::string> want = {key};
+  for (const auto& h : RingOwners(hosts, key, 1)) want.push_back(h);
+  EXPECT_EQ(Lines(one.out), want) << one;
+
+  RunResult three = Run({"fs", "location", "--replicas", "3", "alluxio:///data/train/part-0"});
+  ASSERT_EQ(three.code, 0) << three;
+  auto lines = Lines(three.out);
+  ASSERT_EQ(lines.size(), 4u) << three;
+  EXPECT_EQ(lines[0], key);
+  EXPECT_EQ(lines[1], want[1]);  // the owner first, then the replicas
+  want = {key};
+  for (const auto& h : RingOwners(hosts, key, 3)) want.push_back(h);
+  EXPECT_EQ(lines, want);
+  std::vector<std::string> sorted(lines.begin() + 1, lines.end());
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(sorted, hosts);
+
+  // Different files spread over the workers.
+  std::set<std::string> owners;
+  for (int i = 0; i < 40; ++i) {
+    RunResult r = Run({"fs", "location", "/f" + std::to_string(i)});
+    ASSERT_EQ(r.code, 0) << r;
+    owners.insert(Lines(r.out).at(1));
+  }
+  EXPECT_EQ(owners.size(), 3u);
+}
+
+TEST_F(CliTest, LocationUsesTheMountsUfsUri) {
+  WriteFile(conf_ + "/workers", "w1\nw2\n");
+  std::string second = tmp_.Sub("second");
+  ASSERT_EQ(Run({"fs", "mount", "/mnt", second}).code, 0);
+  EXPECT_EQ(Lines(Run({"fs", "location", "/mnt/x/y"}).out).at(0), second + "/x/y");
+  EXPECT_EQ(Lines(Run({"fs", "location", "/mnt"}).out).at(0), second);
+  EXPECT_EQ(Lines(Run({"fs", "location", "/"}).out).at(0), root_);
+  // No UFS is contacted: a bucket on no server, and a directory that does
+  // not exist, still answer.
+  RunResult s3 = Run({"-Dalluxio.master.mount.table.root.ufs=s3://no-such-bucket/pre/", "fs",
+                      "location", "/a b/c"});
+  ASSERT_EQ(s3.code, 0) << s3;
+  EXPECT_EQ(Lines(s3.out).at(0), "s3://no-such-bucket/pre/a b/c");
+  RunResult gone =
+      Run({"-Dalluxio.master.mount.table.root.ufs=file:///no/such/dir", "fs", "location", "/x"});
+  ASSERT_EQ(gone.code, 0) << gone;
+  EXPECT_EQ(Lines(gone.out).at(0), "file:///no/such/dir/x");
+}
+
+TEST_F(CliTest, LocationWithTheAddressShorthand) {
+  RunResult r = Run({"-Dalluxio.user.worker.addresses=127.0.0.1:30001,127.0.0.1:30002", "fs",
+                     "location", "--replicas=2", "/x"});
+  ASSERT_EQ(r.code, 0) << r;
+  auto lines = Lines(r.out);
+  ASSERT_EQ(lines.size(), 3u) << r;
+  EXPECT_EQ(lines[1], "127.0.0.1");
+  EXPECT_EQ(lines[2], "127.0.0.1");
+}
+
+TEST_F(CliTest, LocationErrors) {
+  // No workers file in the conf dir.
+  RunResult none = Run({"fs", "location", "/x"});
+  EXPECT_EQ(none.code, 1) << none;
+  EXPECT_THAT(none.err, HasSubstr(conf_ + "/workers"));
+  EXPECT_THAT(none.err, HasSubstr("alluxio.worker.static.membership.manager.config.file"));
+  WriteFile(conf_ + "/workers", "# nobody\n");
+  RunResult empty = Run({"fs", "location", "/x"});
+  EXPECT_EQ(empty.code, 1) << empty;
+  EXPECT_THAT(empty.err, HasSubstr("no worker"));
+
+  WriteFile(conf_ + "/workers", "w1\nw2\n");
+  for (const char* bad : {"0", "-1", "x", "", "1.5"}) {
+    RunResult r = Run({"fs", "location", "--replicas", bad, "/x"});
+    EXPECT_EQ(r.code, 2) << bad << "\n" << r;
+    EXPECT_THAT(r.err, HasSubstr("--replicas")) << r;
+  }
+  RunResult many = Run({"fs", "location", "--replicas", "3", "/x"});
+  EXPECT_EQ(many.code, 1) << many;
+  EXPECT_THAT(many.err, HasSubstr("the cluster has 2"));
+  EXPECT_EQ(Run({"fs", "location"}).code, 2);
+
+  RunResult nomount = Run({"-Dalluxio.master.mount.table.root.ufs=", "fs", "location", "/x"});
+  EXPECT_EQ(nomount.code, 1) << nomount;
+  EXPECT_THAT(nomount.err, HasSubstr("under no mount"));
+
+  RunResult etcd = Run({"-Dalluxio.worker.membership.manager.type=ETCD", "fs", "location", "/x"});
+  EXPECT_EQ(etcd.code, 1) << etcd;
+  EXPECT_THAT(etcd.err, HasSubstr("ETCD membership"));
+  RunResult master =
+      Run({"-Dalluxio.worker.membership.manager.type=MASTER", "fs", "location", "/x"});
+  EXPECT_EQ(master.code, 1) << master;
+  EXPECT_THAT(master.err, HasSubstr("alluxio.worker.membership.manager.type"));
+}
+#endif  // ALLUXIO_CLI_LOCATION
 
 // ---- getConf ------------------------------------------------------------------------
 

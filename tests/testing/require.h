@@ -3,6 +3,7 @@
 //   s3        a moto_server the S3 tests can start
 //   fuse      a usable /dev/fuse and the right to mount
 //   programs  the programs the integration tests run (busybox-static, ...)
+//   etcd      an etcd server the ETCD membership tests can start
 //   alluxiofs Alluxio's Python client (pip), for tests/worker/alluxiofs_test.sh
 // Where a test would skip for want of a required thing, it fails instead,
 // with the same reason. .ci/run sets it; unset (a developer's machine), tests
@@ -41,13 +42,13 @@ inline std::string RequireVariable() {
   return v ? v : "";
 }
 
-// The entries of ALLUXIO_TEST_REQUIRE that are none of s3, fuse, programs, alluxiofs,
-// comma-separated; "" when there are none. A misspelt entry must not quietly
-// let a test skip.
+// The entries of ALLUXIO_TEST_REQUIRE that are none of s3, fuse, programs,
+// etcd, alluxiofs, comma-separated; "" when there are none. A misspelt entry
+// must not quietly let a test skip.
 inline std::string UnknownRequirements() {
   std::string unknown;
   for (const auto& e : RequireEntries(RequireVariable())) {
-    if (e == "s3" || e == "fuse" || e == "programs" || e == "alluxiofs") continue;
+    if (e == "s3" || e == "fuse" || e == "programs" || e == "etcd" || e == "alluxiofs") continue;
     unknown += (unknown.empty() ? "" : ",") + e;
   }
   return unknown;
@@ -83,22 +84,23 @@ class ReportEveryTestSkipped : public ::testing::Environment {
 }  // namespace alluxio::testing
 
 // Ends the current test (a void function: the body, SetUp) for want of
-// `what` ("s3", "fuse" or "programs"): skipped with `reason` (anything
-// streamable), or failed with it when ALLUXIO_TEST_REQUIRE lists `what` or
+// `what` ("s3", "fuse", "programs", "etcd" or "alluxiofs"): skipped with
+// `reason` (anything streamable), or failed with it when ALLUXIO_TEST_REQUIRE lists `what` or
 // names something unknown.
-#define ALLUXIO_SKIP_UNLESS_REQUIRED(what, reason)                                                 \
-  do {                                                                                             \
-    const std::string alluxio_unknown_ = ::alluxio::testing::UnknownRequirements();                \
-    if (!alluxio_unknown_.empty()) {                                                               \
-      GTEST_FAIL() << "ALLUXIO_TEST_REQUIRE names " << alluxio_unknown_                            \
-                   << " (known: s3, fuse, programs, alluxiofs); this test would skip: " << reason; \
-    } else if (::alluxio::testing::Required(what)) {                                               \
-      GTEST_FAIL() << "ALLUXIO_TEST_REQUIRE=" << ::alluxio::testing::RequireVariable()             \
-                   << " requires " << (what)                                                       \
-                   << ", so this test fails instead of skipping: " << reason;                      \
-    } else {                                                                                       \
-      GTEST_SKIP() << reason;                                                                      \
-    }                                                                                              \
+#define ALLUXIO_SKIP_UNLESS_REQUIRED(what, reason)                                            \
+  do {                                                                                        \
+    const std::string alluxio_unknown_ = ::alluxio::testing::UnknownRequirements();           \
+    if (!alluxio_unknown_.empty()) {                                                          \
+      GTEST_FAIL() << "ALLUXIO_TEST_REQUIRE names " << alluxio_unknown_                       \
+                   << " (known: s3, fuse, programs, etcd, alluxiofs); this test would skip: " \
+                   << reason;                                                                 \
+    } else if (::alluxio::testing::Required(what)) {                                          \
+      GTEST_FAIL() << "ALLUXIO_TEST_REQUIRE=" << ::alluxio::testing::RequireVariable()        \
+                   << " requires " << (what)                                                  \
+                   << ", so this test fails instead of skipping: " << reason;                 \
+    } else {                                                                                  \
+      GTEST_SKIP() << reason;                                                                 \
+    }                                                                                         \
   } while (0)
 
 #endif  // ALLUXIO_TESTS_TESTING_REQUIRE_H_

@@ -22,7 +22,6 @@
 #include "hash_ring.h"
 #include "testing/bytes.h"
 #include "testing/temp_dir.h"
-#include "ufs_uri.h"
 
 namespace alluxio::worker {
 namespace {
@@ -105,8 +104,12 @@ class WorkersTest : public ::testing::Test {
     auto ufs = CreateUfs(ufs_dir_, {}, *conf);
     ASSERT_TRUE(ufs.ok());
     uri_ = (*ufs)->Uri();
-    ring_ = std::make_unique<HashRing>(
-        std::vector<std::string>{workers_[0].address, workers_[1].address}, 2000);
+    // The workers as the alluxio.user.worker.addresses shorthand names them.
+    ring_ = std::make_unique<ConsistentHashRing>(
+        std::vector<WorkerIdentity>{WorkerIdentity::FromName(workers_[0].address),
+                                    WorkerIdentity::FromName(workers_[1].address)},
+        static_cast<int>(
+            conf->GetInt("alluxio.user.consistent.hash.virtual.node.count.per.worker")));
   }
 
   void TearDown() override {
@@ -124,9 +127,10 @@ class WorkersTest : public ::testing::Test {
     w.log = work + "/worker.log";
     int fds[2];
     ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
-    w.pid = Spawn({ALLUXIO_WORKER_BINARY, "--port", "0", "--conf", "alluxio.work.dir=" + work,
-                   "--conf", "alluxio.master.mount.table.root.ufs=" + ufs_dir_},
-                  {{"ALLUXIO_CONF_DIR", conf_dir_}}, fds[1], w.log);
+    w.pid = Spawn(
+        {ALLUXIO_WORKER_BINARY, "--port", "0", "--data-port", "0", "--conf",
+         "alluxio.work.dir=" + work, "--conf", "alluxio.master.mount.table.root.ufs=" + ufs_dir_},
+        {{"ALLUXIO_CONF_DIR", conf_dir_}}, fds[1], w.log);
     ::close(fds[1]);
     ASSERT_GT(w.pid, 0);
     workers_.push_back(w);
@@ -165,7 +169,7 @@ class WorkersTest : public ::testing::Test {
 
   // Which worker owns `path` of the UFS, as every client computes it.
   int OwnerOf(const std::string& path) {
-    return static_cast<int>(ring_->Owner(FullUfsUri(uri_, path)));
+    return static_cast<int>(ring_->Owner(UfsFileUri(uri_, path)));
   }
 
   std::map<std::string, std::string> ClientConf() {
@@ -180,7 +184,7 @@ class WorkersTest : public ::testing::Test {
   TempDir tmp_;
   std::string ufs_dir_, conf_dir_, addresses_, uri_;
   std::vector<WorkerProcess> workers_;
-  std::unique_ptr<HashRing> ring_;
+  std::unique_ptr<ConsistentHashRing> ring_;
 };
 
 Result<std::string> ReadAll(FileSystem& fs, const std::string& path) {

@@ -15,10 +15,14 @@
 
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "alluxio/file_system.h"
+#include "hash_ring.h"
 #include "testing/bytes.h"
+#include "testing/mem_ufs.h"
 #include "testing/temp_dir.h"
 #include "wire.h"
 #include "worker_client.h"
@@ -65,7 +69,8 @@ class WorkerServiceTest : public ::testing::Test {
     auto fs = FileSystem::Create(*conf_);
     ASSERT_TRUE(fs.ok()) << fs.status().ToString();
     fs_ = *fs;
-    service_ = std::make_unique<BlockWorkerService>(fs_, 4);
+    writes_ = std::make_unique<OpenWrites>(fs_);
+    service_ = std::make_unique<BlockWorkerService>(fs_, writes_.get(), 4);
     health_ = std::make_unique<WorkerHealthService>(service_.get());
     ::grpc::ServerBuilder builder;
     int port = 0;
@@ -108,7 +113,7 @@ class WorkerServiceTest : public ::testing::Test {
                                                          : uint64_t{1} << 40;
     }
     std::string buf(len, '\0');
-    ASSIGN_OR_RETURN(size_t n, pool_->Read(0, FullUfsUri(uri.empty() ? ufs_dir_ : uri, path),
+    ASSIGN_OR_RETURN(size_t n, pool_->Read(0, UfsFileUri(uri.empty() ? ufs_dir_ : uri, path),
                                            version, size, off, len, buf.data()));
     buf.resize(n);
     return buf;
@@ -118,6 +123,7 @@ class WorkerServiceTest : public ::testing::Test {
   std::string ufs_dir_;
   std::unique_ptr<Configuration> conf_;
   std::shared_ptr<FileSystem> fs_;
+  std::unique_ptr<OpenWrites> writes_;
   std::unique_ptr<BlockWorkerService> service_;
   std::unique_ptr<WorkerHealthService> health_;
   std::unique_ptr<::grpc::Server> server_;
@@ -142,7 +148,7 @@ TEST_F(WorkerServiceTest, GetStatusAndListStatus) {
   EXPECT_EQ(info->attr.uid, st.st_uid);
   EXPECT_EQ(info->attr.mode, st.st_mode & 07777);
 
-  auto list = pool_->ListStatus(0, FullUfsUri("file://" + ufs_dir_ + "/", "/dir"));
+  auto list = pool_->ListStatus(0, UfsFileUri("file://" + ufs_dir_ + "/", "/dir"));
   ASSERT_TRUE(list.ok()) << list.status().ToString();
   ASSERT_EQ(list->size(), 2u);
   EXPECT_EQ((*list)[0].name, "a");
@@ -191,7 +197,7 @@ TEST_F(WorkerServiceTest, RefusesWhatItCannotServeRightly) {
   WriteFile(ufs_dir_ + "/f", "content");
   uint64_t v = VersionOf("/f");
   EXPECT_EQ(Read("/f", v + 1, 0, 7).status().code(), Code::kAborted);
-  EXPECT_EQ(Read("/f", v, 0, 7, "/some/other/ufs").status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(Read("/f", v, 0, 7, "/some/other/ufs").status().code(), Code::kNotSupported);
   EXPECT_EQ(Read("/../f", v, 0, 7).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(Read("/x/./f", v, 0, 7).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(Read("/missing", v, 0, 7, "", 7).status().code(), Code::kNotFound);
@@ -304,6 +310,105 @@ TEST_F(WorkerServiceTest, WorkerUfsFallsBackWhenTheWorkerRefuses) {
   EXPECT_TRUE(pool_->Available(0)) << "a refusal is not a failure";
 }
 
+TEST_F(WorkerServiceTest, WorkerUfsWritesThroughTheWorkerAndPublishesOnCommit) {
+  auto local = CreateUfs(ufs_dir_, {}, *conf_);
+  ASSERT_TRUE(local.ok());
+  WorkerUfs ufs(*local, pool_);
+  // Nothing is staged on this side: the worker stages the file.
+  EXPECT_EQ(ufs.CreateStaging("/w").status().code(), Code::kNotSupported);
+  std::string data = Pattern((5 << 20) / 2, 7);
+  UfsCreateOptions opts;
+  opts.mode = 0600;
+  auto w = ufs.Create("/w", opts);
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  ASSERT_TRUE((*w)->Append(data.data(), 1000).ok());
+  ASSERT_TRUE((*w)->Append(data.data() + 1000, data.size() - 1000).ok());
+  struct stat st {};
+  EXPECT_NE(::stat((ufs_dir_ + "/w").c_str(), &st), 0) << "visible before Commit";
+  ASSERT_TRUE((*w)->Commit().ok());
+  std::ifstream in(ufs_dir_ + "/w", std::ios::binary);
+  std::string got((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_TRUE(got == data);
+  ASSERT_EQ(::stat((ufs_dir_ + "/w").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+
+  // Abandoned: the old content stays.
+  auto w2 = ufs.Create("/w", opts);
+  ASSERT_TRUE(w2.ok());
+  ASSERT_TRUE((*w2)->Append("junk", 4).ok());
+  (*w2)->Abort();
+  std::ifstream again(ufs_dir_ + "/w", std::ios::binary);
+  std::string still((std::istreambuf_iterator<char>(again)), {});
+  EXPECT_TRUE(still == data);
+  // A parent that is missing is the worker's answer, as the UFS's would be.
+  EXPECT_EQ(ufs.Create("/no/such/dir/f", opts).status().code(), Code::kNotFound);
+}
+
+TEST_F(WorkerServiceTest, AWorkerThatDiesMidWriteLeavesNothingBehind) {
+  auto local = CreateUfs(ufs_dir_, {}, *conf_);
+  ASSERT_TRUE(local.ok());
+  WorkerUfs ufs(*local, pool_);
+  auto w = ufs.Create("/half", UfsCreateOptions{});
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  std::string data = Pattern(1 << 20, 8);
+  ASSERT_TRUE((*w)->Append(data.data(), data.size()).ok());
+  server_->Shutdown(std::chrono::system_clock::now());
+  server_.reset();
+  Status st = (*w)->Append(data.data(), data.size());
+  if (st.ok()) st = (*w)->Commit();
+  EXPECT_FALSE(st.ok()) << "a write whose worker died must not succeed";
+  health_.reset();
+  service_.reset();
+  writes_.reset();  // the worker's end: what was never completed is dropped
+  struct stat sb {};
+  EXPECT_NE(::stat((ufs_dir_ + "/half").c_str(), &sb), 0);
+}
+
+TEST_F(WorkerServiceTest, WorkerUfsMutationsGoThroughTheWorker) {
+  auto local = CreateUfs(ufs_dir_, {}, *conf_);
+  ASSERT_TRUE(local.ok());
+  // The client's own way to the UFS refuses every mutation: each that
+  // succeeds below was done by the worker.
+  auto direct = std::make_shared<testing::FaultyUfs>(*local);
+  for (const char* op : {"CreateDirectory", "DeleteFile", "DeleteDirectory", "Rename", "SetMode",
+                         "Create", "GetStatus", "ListStatus", "OpenRead"}) {
+    direct->InjectFault(op, Status(Code::kReadOnly, "the client went to the UFS"), 1000);
+  }
+  WorkerUfs ufs(direct, pool_);
+  {
+    auto w = ufs.Create("/made", UfsCreateOptions{});
+    ASSERT_TRUE(w.ok()) << w.status().ToString();
+    ASSERT_TRUE((*w)->Append("made", 4).ok());
+    ASSERT_TRUE((*w)->Commit().ok());
+    auto attr = ufs.GetStatus("/made");
+    ASSERT_TRUE(attr.ok()) << attr.status().ToString();
+    EXPECT_EQ(attr->size, 4u);
+    ASSERT_TRUE(ufs.DeleteFile("/made").ok());
+  }
+  ASSERT_TRUE(ufs.CreateDirectory("/d", 0750).ok());
+  struct stat st {};
+  ASSERT_EQ(::stat((ufs_dir_ + "/d").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISDIR(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0750u);
+  EXPECT_EQ(ufs.CreateDirectory("/d", 0750).code(), Code::kAlreadyExists);
+  EXPECT_EQ(ufs.CreateDirectory("/x/y", 0750).code(), Code::kNotFound);
+  WriteFile(ufs_dir_ + "/d/f", "f");
+  ASSERT_TRUE(ufs.SetMode("/d/f", 0604).ok());
+  ASSERT_EQ(::stat((ufs_dir_ + "/d/f").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0604u);
+  ASSERT_TRUE(ufs.Rename("/d/f", "/d/g").ok());
+  EXPECT_NE(::stat((ufs_dir_ + "/d/f").c_str(), &st), 0);
+  EXPECT_EQ(::stat((ufs_dir_ + "/d/g").c_str(), &st), 0);
+  // unlink refuses a directory, rmdir a file and a non-empty directory.
+  EXPECT_EQ(ufs.DeleteFile("/d").code(), Code::kIsDirectory);
+  EXPECT_EQ(ufs.DeleteDirectory("/d/g").code(), Code::kNotDirectory);
+  EXPECT_EQ(ufs.DeleteDirectory("/d").code(), Code::kNotEmpty);
+  ASSERT_TRUE(ufs.DeleteFile("/d/g").ok());
+  ASSERT_TRUE(ufs.DeleteDirectory("/d").ok());
+  EXPECT_NE(::stat((ufs_dir_ + "/d").c_str(), &st), 0);
+  EXPECT_EQ(ufs.DeleteFile("/d").code(), Code::kNotFound);
+}
+
 TEST(WorkerPoolTest, ValidatesAddresses) {
   EXPECT_TRUE(ValidateAddress("127.0.0.1:29999").ok());
   EXPECT_TRUE(ValidateAddress("worker-3.example.com:1").ok());
@@ -324,6 +429,90 @@ TEST(WorkerPoolTest, ConfigErrorsNameTheKey) {
   auto dup = Configuration::FromMap({{"alluxio.user.worker.addresses", "a:1,a:1"}});
   ASSERT_TRUE(dup.ok());
   EXPECT_FALSE(WorkerPool::FromConfig(*dup).ok());
+}
+
+// A membership a test changes by hand, as an etcd watch would.
+class SettableMembership : public Membership {
+ public:
+  std::vector<WorkerInfo> Live() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return live_;
+  }
+  uint64_t Epoch() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return epoch_;
+  }
+  void Set(std::vector<WorkerInfo> live) {
+    std::lock_guard<std::mutex> lock(mu_);
+    live_ = std::move(live);
+    ++epoch_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<WorkerInfo> live_;
+  uint64_t epoch_ = 0;
+};
+
+WorkerInfo Info(const std::string& host, int port) {
+  WorkerInfo w;
+  w.identity = WorkerIdentity::FromName(host + ":" + std::to_string(port));
+  w.address.host = host;
+  w.address.rpc_port = port;
+  return w;
+}
+
+TEST(WorkerPoolTest, TheRingFollowsTheMembership) {
+  auto members = std::make_shared<SettableMembership>();
+  members->Set({Info("10.0.0.1", 29999), Info("10.0.0.2", 29999)});
+  WorkerPoolOptions opts;
+  opts.membership = members;
+  auto pool = WorkerPool::Create(opts);
+  ASSERT_TRUE(pool.ok()) << pool.status().ToString();
+  WorkerPool& p = **pool;
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_EQ(p.address(0), "10.0.0.1:29999");
+  EXPECT_EQ(p.address(1), "10.0.0.2:29999");
+
+  // Keys the ring gives the same owner as a two-worker ConsistentHashRing.
+  ConsistentHashRing two({Info("10.0.0.1", 29999).identity, Info("10.0.0.2", 29999).identity}, 5);
+  for (int i = 0; i < 50; ++i) {
+    std::string key = "s3://b/f" + std::to_string(i);
+    EXPECT_EQ(p.Owners(key, 1), std::vector<size_t>{two.Owner(key)}) << key;
+  }
+
+  // A third worker joins: it gets the next number and owns a share of keys.
+  members->Set({Info("10.0.0.1", 29999), Info("10.0.0.2", 29999), Info("10.0.0.3", 29999)});
+  ASSERT_EQ(p.Members().size(), 3u);
+  ASSERT_EQ(p.size(), 3u);
+  EXPECT_EQ(p.address(2), "10.0.0.3:29999");
+  ConsistentHashRing three({Info("10.0.0.1", 29999).identity, Info("10.0.0.2", 29999).identity,
+                            Info("10.0.0.3", 29999).identity},
+                           5);
+  int owned_by_new = 0;
+  for (int i = 0; i < 200; ++i) {
+    std::string key = "s3://b/f" + std::to_string(i);
+    auto owners = p.Owners(key, 3);
+    ASSERT_EQ(owners.size(), 3u);
+    EXPECT_EQ(owners[0], three.Owner(key)) << key;
+    owned_by_new += owners[0] == 2;
+  }
+  EXPECT_GT(owned_by_new, 0);
+
+  // The first leaves: it keeps its number but owns nothing.
+  members->Set({Info("10.0.0.2", 29999), Info("10.0.0.3", 29999)});
+  EXPECT_EQ(p.size(), 3u);
+  EXPECT_EQ(p.Members(), (std::vector<size_t>{1, 2}));
+  for (int i = 0; i < 200; ++i) {
+    auto owners = p.Owners("s3://b/f" + std::to_string(i), 3);
+    ASSERT_EQ(owners.size(), 2u);
+    for (size_t w : owners) EXPECT_NE(w, 0u);
+  }
+
+  // It comes back: the same number as before.
+  members->Set({Info("10.0.0.3", 29999), Info("10.0.0.1", 29999)});
+  EXPECT_EQ(p.size(), 3u);
+  EXPECT_EQ(p.Members(), (std::vector<size_t>{2, 0}));
 }
 
 }  // namespace

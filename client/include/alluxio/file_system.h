@@ -144,6 +144,21 @@ struct MountInfo {
   std::map<std::string, std::string> options;
 };
 
+// Where a normalized Alluxio path lives, as this node's mount table says:
+// the mount serving it (its UFS URI as configured) and the path inside that
+// UFS ("/" for the mount point itself).
+struct MountLocation {
+  MountInfo mount;
+  std::string ufs_path;
+};
+
+// MountLocation of `path` from the configuration (the root UFS,
+// alluxio.master.mount.table.root.ufs) and the mount table persisted under
+// alluxio.master.journal.folder alone: no UFS is created or contacted and
+// nothing is written. NotFound when no mount serves the path (the root UFS
+// is configured empty); the table file's errors otherwise.
+Result<MountLocation> LocateMount(const Configuration& conf, std::string_view path);
+
 class FileSystem {
  public:
   // A client for this node: the root UFS from
