@@ -326,8 +326,15 @@ class RestServer::Handlers {
     if (!uri || uri->empty()) {
       return Status::InvalidArgument(std::string("missing query parameter ") + key);
     }
-    ASSIGN_OR_RETURN(std::string path, ResolveUfsUri(fs_->GetMountTable(), *uri));
-    return std::make_pair(*uri, path);
+    Result<std::string> path = ResolveUfsUri(fs_->GetMountTable(), *uri);
+    // Under no mount is NotSupported to the gRPC client (which then reads
+    // the UFS itself); to a REST client it is a request this worker cannot
+    // serve, 400, not 501.
+    if (!path.ok() && path.status().code() == Code::kNotSupported) {
+      return Status::InvalidArgument(path.status().message());
+    }
+    if (!path.ok()) return path.status();
+    return std::make_pair(*uri, *path);
   }
 
   Status List(HttpExchange& ex) {

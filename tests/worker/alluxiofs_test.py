@@ -69,7 +69,7 @@ def setUpModule():
     env = dict(os.environ, ALLUXIO_CONF_DIR=conf_dir)
     log = open(os.path.join(TMP, "worker.log"), "wb")
     WORKER_PROC = subprocess.Popen(
-        [WORKER, "--port", "0", "--conf", "alluxio.work.dir=" + os.path.join(TMP, "work"),
+        [WORKER, "--port", "0", "--data-port", "0", "--http-port", "0", "--conf", "alluxio.work.dir=" + os.path.join(TMP, "work"),
          "--conf", "alluxio.master.mount.table.root.ufs=" + UFS],
         stdout=subprocess.PIPE, stderr=log, env=env)
     log.close()

@@ -10,6 +10,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=../testing/require.sh
 . "$here/../testing/require.sh"
 worker=${1:?usage: alluxiofs_test.sh ALLUXIO_WORKER_BINARY}
+# Absolute: the test runs in a directory of its own.
+worker=$(realpath "$worker")
 # alluxiofs writes its log under the working directory: keep it out of the
 # tree. (And nothing there can pass for the module.)
 work=$(mktemp -d)
@@ -18,4 +20,4 @@ cd "$work"
 if ! why=$(python3 -c 'import alluxiofs' 2>&1); then
   skip_or_fail alluxiofs "alluxiofs is not installed for $(command -v python3): ${why##*$'\n'}"
 fi
-python3 "$here/alluxiofs_test.py" "$worker"
+exec python3 "$here/alluxiofs_test.py" "$worker"
