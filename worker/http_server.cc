@@ -33,6 +33,8 @@ const char* Reason(int status) {
       return "Continue";
     case 200:
       return "OK";
+    case 206:
+      return "Partial Content";
     case 400:
       return "Bad Request";
     case 403:
@@ -290,14 +292,38 @@ Status HttpExchange::DrainBody() {
   return Status::OK();
 }
 
+void HttpExchange::AddHeader(std::string_view name, std::string_view value) {
+  extra_headers_.append(name);
+  extra_headers_ += ": ";
+  extra_headers_.append(value);
+  extra_headers_ += "\r\n";
+}
+
+void HttpExchange::RespondHead(int status, std::string_view content_type, uint64_t content_length) {
+  if (responded_) return;
+  responded_ = true;
+  std::string head = "HTTP/1.1 " + std::to_string(status) + " " + Reason(status) +
+                     "\r\nContent-Type: " + std::string(content_type) +
+                     "\r\nContent-Length: " + std::to_string(content_length) + "\r\n" +
+                     extra_headers_;
+  if (!req_.keep_alive) head += "Connection: close\r\n";
+  head += "\r\n";
+  (void)Send(head);
+}
+
 void HttpExchange::Respond(int status, std::string_view content_type, std::string_view body) {
   if (responded_) return;
   responded_ = true;
   std::string head = "HTTP/1.1 " + std::to_string(status) + " " + Reason(status) +
                      "\r\nContent-Type: " + std::string(content_type) +
-                     "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+                     "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" + extra_headers_;
   if (!req_.keep_alive) head += "Connection: close\r\n";
   head += "\r\n";
+  // The answer to a HEAD request has no body (its length is the GET's).
+  if (req_.method == "HEAD") {
+    (void)Send(head);
+    return;
+  }
   if (body.size() < (64 << 10)) {
     head.append(body.data(), body.size());
     (void)Send(head);
@@ -312,7 +338,7 @@ Status HttpExchange::BeginChunked(int status, std::string_view content_type) {
   chunking_ = true;
   std::string head = "HTTP/1.1 " + std::to_string(status) + " " + Reason(status) +
                      "\r\nContent-Type: " + std::string(content_type) +
-                     "\r\nTransfer-Encoding: chunked\r\n";
+                     "\r\nTransfer-Encoding: chunked\r\n" + extra_headers_;
   if (!req_.keep_alive) head += "Connection: close\r\n";
   head += "\r\n";
   return Send(head);
@@ -497,19 +523,16 @@ void HttpServer::Serve(std::unique_ptr<Conn> conn) {
     do {
       open = !stopping_.load() && ServeOne(c.get());
     } while (open && !c->buf.empty());
-    bool keep = open && !stopping_.load();
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      busy_.erase(std::find(busy_.begin(), busy_.end(), c->fd));
-      if (keep) {
-        c->idle_since = std::chrono::steady_clock::now();
-        returned_.push_back(std::move(c));
-      }
-    }
-    if (keep) {
+    std::unique_lock<std::mutex> lock(mu_);
+    busy_.erase(std::find(busy_.begin(), busy_.end(), c->fd));
+    if (open && !stopping_.load()) {
+      c->idle_since = std::chrono::steady_clock::now();
+      returned_.push_back(std::move(c));
+      lock.unlock();
       Wake();
       return;
     }
+    lock.unlock();
     // Uncounted before it closes: a peer that sees the close may connect
     // again at once.
     connections_.fetch_sub(1);

@@ -59,8 +59,17 @@ class HttpExchange {
   // peer went away or the chunked coding is malformed.
   Result<size_t> ReadBody(char* buf, size_t n);
 
+  // An extra header line ("Content-Range", ...) of the response to come;
+  // before Respond, RespondHead or BeginChunked. `name` and `value` must
+  // hold no CR or LF.
+  void AddHeader(std::string_view name, std::string_view value);
+
   // A whole response. Once per exchange.
   void Respond(int status, std::string_view content_type, std::string_view body);
+
+  // The head of a response of `content_length` bytes without its body: the
+  // answer to a HEAD request. Once per exchange.
+  void RespondHead(int status, std::string_view content_type, uint64_t content_length);
 
   // A chunked response: BeginChunked, WriteChunk..., EndChunked. An error
   // means the peer went away.
@@ -89,7 +98,8 @@ class HttpExchange {
   bool sent_continue_ = false;
   bool responded_ = false;
   bool chunking_ = false;
-  bool broken_ = false;  // the connection must close after this exchange
+  bool broken_ = false;        // the connection must close after this exchange
+  std::string extra_headers_;  // AddHeader's lines, each ending in CRLF
 };
 
 struct HttpServerOptions {

@@ -12,7 +12,8 @@ std::string NormalUri(std::string uri) {
   return uri;
 }
 
-// Absolute, no empty, "." or ".." components.
+}  // namespace
+
 bool IsNormalPath(const std::string& p) {
   if (p.empty() || p[0] != '/') return false;
   if (p == "/") return true;
@@ -26,8 +27,6 @@ bool IsNormalPath(const std::string& p) {
   }
   return true;
 }
-
-}  // namespace
 
 Result<std::string> ResolveUfsUri(const std::vector<MountInfo>& mounts, const std::string& uri) {
   std::string want = NormalUri(uri);

@@ -25,6 +25,9 @@ namespace alluxio::worker {
 // request cannot climb out of the mount it names).
 Result<std::string> ResolveUfsUri(const std::vector<MountInfo>& mounts, const std::string& uri);
 
+// Whether `p` is absolute with no empty, "." or ".." components ("/" is).
+bool IsNormalPath(const std::string& p);
+
 }  // namespace alluxio::worker
 
 #endif  // ALLUXIO_WORKER_UFS_URI_H_
