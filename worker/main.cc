@@ -15,7 +15,10 @@
 // --port 0 for the HTTP port when that is not set. Once listening it prints
 // "alluxio-worker listening on HOST:PORT" (gRPC), then "alluxio-worker data
 // port on HOST:PORT" and "alluxio-worker http listening on HOST:PORT" on
-// stdout. SIGTERM and SIGINT shut it down cleanly (exit 0). Under
+// stdout. With alluxio.worker.s3.api.enabled it serves the object reads of
+// Alluxio's S3 API (s3_api.h) on alluxio.worker.rest.port (29998) too, and
+// prints "alluxio-worker s3 listening on HOST:PORT" last. SIGTERM and
+// SIGINT shut it down cleanly (exit 0). Under
 // alluxio.worker.membership.manager.type=ETCD it registers in etcd once
 // listening (with the bound ports), as Alluxio's worker does
 // (etcd_registration.h), and revokes its registration when shutting down; a
@@ -38,6 +41,7 @@
 #include "etcd_registration.h"
 #include "open_writes.h"
 #include "rest_server.h"
+#include "s3_api.h"
 #include "static_membership.h"
 #include "wire.h"
 #include "worker_client.h"
@@ -197,6 +201,12 @@ int Run(int argc, char** argv) {
                  static_cast<long long>(http_port));
     return 2;
   }
+  int64_t s3_port = conf->GetInt("alluxio.worker.rest.port");
+  if (s3_port < 0 || s3_port > 65535) {
+    std::fprintf(stderr, "alluxio-worker: bad value for property alluxio.worker.rest.port: %lld\n",
+                 static_cast<long long>(s3_port));
+    return 2;
+  }
   std::string host = conf->Get("alluxio.worker.bind.host");
   if (host.empty()) host = "127.0.0.1";
   if (host.find(':') != std::string::npos && host.front() != '[') host = "[" + host + "]";
@@ -270,11 +280,26 @@ int Run(int argc, char** argv) {
     server->Shutdown();
     return 1;
   }
+  std::unique_ptr<alluxio::worker::S3ObjectServer> s3;
+  if (conf->GetBool("alluxio.worker.s3.api.enabled")) {
+    alluxio::worker::HttpServerOptions s3_opts = rest.http;
+    s3_opts.port = static_cast<int>(s3_port);
+    auto started = alluxio::worker::S3ObjectServer::Start(*fs, s3_opts);
+    if (!started.ok()) {
+      std::fprintf(stderr, "alluxio-worker: S3 API: %s\n", started.status().ToString().c_str());
+      (*rest_server)->Stop();
+      data.Stop();
+      server->Shutdown();
+      return 1;
+    }
+    s3 = std::move(*started);
+  }
   // Under ETCD membership the worker joins the cluster once it serves, and
   // leaves it (revokes its lease) before it stops serving.
   auto registration = RegisterInEtcd(*conf, bound_port, data.port(), (*rest_server)->port());
   if (!registration.ok()) {
     std::fprintf(stderr, "alluxio-worker: %s\n", registration.status().ToString().c_str());
+    if (s3) s3->Stop();
     (*rest_server)->Stop();
     data.Stop();
     server->Shutdown();
@@ -283,6 +308,7 @@ int Run(int argc, char** argv) {
   std::printf("alluxio-worker listening on %s:%d\n", host.c_str(), bound_port);
   std::printf("alluxio-worker data port on %s:%d\n", host.c_str(), data.port());
   std::printf("alluxio-worker http listening on %s:%d\n", host.c_str(), (*rest_server)->port());
+  if (s3) std::printf("alluxio-worker s3 listening on %s:%d\n", host.c_str(), s3->port());
   std::fflush(stdout);
 
   int sig = 0;
@@ -292,6 +318,7 @@ int Run(int argc, char** argv) {
     alluxio::Status left = (*registration)->Stop();
     if (!left.ok()) std::fprintf(stderr, "alluxio-worker: %s\n", left.ToString().c_str());
   }
+  if (s3) s3->Stop();
   (*rest_server)->Stop();
   // In-flight calls get a few seconds to finish, then are cancelled.
   data.Stop();

@@ -1,5 +1,6 @@
-// The worker REST API in-process: a RestServer on a loopback port over a
-// FileSystem on a local directory, spoken to over plain sockets, so that
+// The worker REST API in-process: a RestServer (and the S3 API's object
+// reads, S3ObjectServer) on a loopback port over a FileSystem on a local
+// directory, spoken to over plain sockets, so that
 // the HTTP framing itself (keep-alive, pipelining, chunked bodies, limits)
 // is checked as well as each endpoint. tests/worker/alluxiofs_test.py runs
 // Alluxio's own Python client against the real daemon.
@@ -22,6 +23,7 @@
 #include <string>
 
 #include "alluxio/file_system.h"
+#include "s3_api.h"
 #include "testing/bytes.h"
 #include "testing/temp_dir.h"
 
@@ -76,7 +78,8 @@ class Client {
   }
 
   // The next response; nullopt when the server closed the connection first.
-  std::optional<Response> Read() {
+  // `head_request`: the answer to a HEAD request, which has no body.
+  std::optional<Response> Read(bool head_request = false) {
     size_t end;
     while ((end = buf_.find("\r\n\r\n")) == std::string::npos) {
       if (!Fill()) return std::nullopt;
@@ -95,7 +98,8 @@ class Client {
       for (char& c : name) c = static_cast<char>(std::tolower(c));
       r.headers[name] = line.substr(line.find_first_not_of(' ', colon + 1));
     }
-    if (r.status == 100) return Read();
+    if (r.status == 100) return Read(head_request);
+    if (head_request) return r;
     if (r.headers["transfer-encoding"] == "chunked") {
       for (;;) {
         size_t eol;
@@ -456,6 +460,119 @@ TEST_F(RestServerLimitsTest, BodyAndConnectionLimits) {
   auto busy = extra.Read();
   ASSERT_TRUE(busy);
   EXPECT_EQ(busy->status, 503);
+}
+
+// The S3 API's object reads (alluxiofs's ranged reads) over the same
+// FileSystem.
+class S3ObjectServerTest : public RestServerTest {
+ protected:
+  void SetUp() override {
+    RestServerTest::SetUp();
+    HttpServerOptions http;
+    http.host = "127.0.0.1";
+    http.port = 0;
+    http.threads = 2;
+    auto s3 = S3ObjectServer::Start(fs_, http);
+    ASSERT_TRUE(s3.ok()) << s3.status().ToString();
+    s3_ = std::move(*s3);
+  }
+
+  Response S3(const std::string& target, const std::string& range = "",
+              const std::string& method = "GET") {
+    Client c(s3_->port());
+    EXPECT_TRUE(c.connected());
+    std::string req = method + " " + target + " HTTP/1.1\r\nHost: localhost\r\n";
+    if (!range.empty()) req += "Range: " + range + "\r\n";
+    EXPECT_TRUE(c.Send(req + "Content-Length: 0\r\n\r\n"));
+    auto r = c.Read(method == "HEAD");
+    EXPECT_TRUE(r.has_value()) << req;
+    return r.value_or(Response{});
+  }
+
+  std::unique_ptr<S3ObjectServer> s3_;
+};
+
+TEST_F(S3ObjectServerTest, RangesAndTheWholeObject) {
+  std::filesystem::create_directories(ufs_dir_ + "/bucket/dir");
+  const std::string data = testing::PseudoRandomBytes((3 << 20) + 4321, 7);
+  WriteFile(ufs_dir_ + "/bucket/dir/f.bin", data);
+  const std::string size = std::to_string(data.size());
+  Response r = S3("/bucket/dir/f.bin", "bytes=10-19");
+  EXPECT_EQ(r.status, 206);
+  EXPECT_EQ(r.headers["content-range"], "bytes 10-19/" + size);
+  EXPECT_EQ(r.headers["accept-ranges"], "bytes");
+  EXPECT_EQ(r.body, data.substr(10, 10));
+  // Across pages, to the end, clipped at the end, the last N.
+  r = S3("/bucket/dir/f.bin", "bytes=1048570-3145735");
+  EXPECT_EQ(r.body, data.substr(1048570, 3145735 - 1048570 + 1));
+  r = S3("/bucket/dir/f.bin", "bytes=3145000-");
+  EXPECT_EQ(r.body, data.substr(3145000));
+  r = S3("/bucket/dir/f.bin", "bytes=100-999999999");
+  EXPECT_EQ(r.headers["content-range"],
+            "bytes 100-" + std::to_string(data.size() - 1) + "/" + size);
+  EXPECT_EQ(r.body, data.substr(100));
+  r = S3("/bucket/dir/f.bin", "bytes=-7");
+  EXPECT_EQ(r.body, data.substr(data.size() - 7));
+  r = S3("/bucket/dir/f.bin");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, data);
+  // What it does not understand it ignores (RFC 9110), serving the whole
+  // file; alluxiofs's cat_file(path) sends "bytes=0--2".
+  for (const char* range : {"bytes=5-3", "items=0-1", "bytes=0-1,5-6", "bytes=0--2", "bytes=x-"}) {
+    r = S3("/bucket/dir/f.bin", range);
+    EXPECT_EQ(r.status, 200) << range;
+    EXPECT_EQ(r.body.size(), data.size()) << range;
+  }
+}
+
+TEST_F(S3ObjectServerTest, RangesPastTheEndAre416) {
+  std::filesystem::create_directories(ufs_dir_ + "/b");
+  WriteFile(ufs_dir_ + "/b/f", "0123456789");
+  WriteFile(ufs_dir_ + "/b/empty", "");
+  Response r = S3("/b/f", "bytes=10-");
+  EXPECT_EQ(r.status, 416);
+  EXPECT_EQ(r.headers["content-range"], "bytes */10");
+  EXPECT_NE(r.body.find("<Code>InvalidRange</Code>"), std::string::npos) << r.body;
+  EXPECT_EQ(S3("/b/f", "bytes=-0").status, 416);
+  EXPECT_EQ(S3("/b/empty", "bytes=0-0").status, 416);
+  r = S3("/b/empty");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "");
+}
+
+TEST_F(S3ObjectServerTest, HeadHasTheLengthAndNoBody) {
+  std::filesystem::create_directories(ufs_dir_ + "/b");
+  WriteFile(ufs_dir_ + "/b/f", "0123456789");
+  Client c(s3_->port());
+  ASSERT_TRUE(c.Send("HEAD /b/f HTTP/1.1\r\nHost: x\r\n\r\n" + Get("/b/f")));
+  auto head = c.Read(/*head_request=*/true);
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 200);
+  EXPECT_EQ(head->headers["content-length"], "10");
+  EXPECT_EQ(head->headers["etag"].front(), '"');
+  EXPECT_FALSE(head->headers["last-modified"].empty());
+  // The next response on the connection starts right after the head.
+  auto get = c.Read();
+  ASSERT_TRUE(get);
+  EXPECT_EQ(get->body, "0123456789");
+}
+
+TEST_F(S3ObjectServerTest, ErrorsAreS3s) {
+  std::filesystem::create_directories(ufs_dir_ + "/b/dir");
+  Response r = S3("/b/missing");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.headers["content-type"], "application/xml");
+  EXPECT_NE(r.body.find("<Code>NoSuchKey</Code>"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("<Resource>/b/missing</Resource>"), std::string::npos) << r.body;
+  EXPECT_EQ(S3("/b/dir").status, 404);
+  EXPECT_EQ(S3("/b/dir", "", "HEAD").status, 404);
+  r = S3("/b/../etc/passwd");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("<Code>InvalidURI</Code>"), std::string::npos) << r.body;
+  EXPECT_EQ(S3("/").status, 400);
+  r = S3("/b/x", "", "PUT");
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(r.headers["allow"], "GET, HEAD");
 }
 
 }  // namespace
