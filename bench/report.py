@@ -25,7 +25,10 @@ NAMES = {
     "fuse-rw": "FUSE rw",
     "s3fs": "s3fs",
     "rclone": "rclone mount",
+    "workers": "shim via 2 workers",
+    "direct": "shim, no workers",
 }
+CLUSTER_CONTENDERS = ("native", "workers", "direct")
 
 
 def load(path):
@@ -120,6 +123,20 @@ def metrics(meta):
         Metric("s3_torch2", "PyTorch epoch 2", "torch", "seconds", epoch(1), "cold"),
     ]
     return warm, cold
+
+
+def cluster_metrics(meta):
+    big = meta["big_mb"]
+    size = f"{big // 1024} GiB" if big % 1024 == 0 else f"{big} MiB"
+    cf = meta.get("cluster_files", 0)
+    return [
+        Metric("c_read128k_cold", f"open+read+close, {cf} files of 128 KiB, cold", "read128k",
+               "time", per_op(0), "cluster"),
+        Metric("c_read128k_warm", "  same, warm", "read128k", "time", per_op(None), "cluster"),
+        Metric("c_seq1m_cold", f"sequential 1 MiB reads of a {size} file, cold", "seq1m", "rate",
+               rate(0), "cluster"),
+        Metric("c_seq1m_warm", "  same, warm", "seq1m", "rate", rate(None), "cluster"),
+    ]
 
 
 def fmt(v, kind):
@@ -423,6 +440,21 @@ def main():
         md.append("")
         t, _ = table(cold, rows, COLD_CONTENDERS, lambda m: best_peer(m, rows),
                      "the better of s3fs and rclone")
+        md.append(t)
+        md.append("")
+    if any(r.get("section") == "cluster" for r in rows):
+        md.append("## Cluster: through two cache workers")
+        md.append("")
+        md.append("Two `alluxio-worker` processes on this machine over the local UFS on tmpfs; "
+                  "the shim reads through them (`alluxio.user.worker.addresses`) with its own "
+                  "page cache off, so every byte crosses a worker. Cold: the first pass, the "
+                  "workers' caches empty; warm: the best later pass. \"shim, no workers\" is the "
+                  "same client reading the UFS itself, also without a page cache; tmpfs reads "
+                  "the files directly. Alluxio's own worker is not in the table: no Alluxio 3.x "
+                  "worker can be fetched from Maven Central (docs/WORKER.md).")
+        md.append("")
+        t, _ = table(cluster_metrics(meta), rows, CLUSTER_CONTENDERS,
+                     lambda m: m.value(rows, "native"), "reading tmpfs directly")
         md.append(t)
         md.append("")
     rss = rss_lines(rows, meta)

@@ -4,12 +4,14 @@
 #
 #   bench/run.sh            full run (~5 min on 2 cores), writes bench/results/latest.{md,png,jsonl}
 #   bench/run.sh --quick    smaller sizes (< 2 min), writes bench/results/quick.{md,png,jsonl}
-#   options: --no-s3 --no-torch --keep (leave the run directory) --out <prefix>
+#   options: --no-s3 --no-torch --no-cluster --keep (leave the run directory) --out <prefix>
 #
 # Contenders. Warm section (local UFS on tmpfs): native tmpfs, the LD_PRELOAD
 # shim, alluxio-fuse -o ro,kernel_cache, alluxio-fuse read-write (defaults).
 # Cold section (S3 API on loopback, moto): the shim, alluxio-fuse -o ro,
 # s3fs and rclone mount when installed, each starting from empty caches.
+# Cluster section (local UFS on tmpfs): the shim reading through two
+# alluxio-worker processes, against reading the UFS directly.
 #
 # Everything this script starts (moto_server, mounts) is stopped by pid or
 # unmounted on exit, also on failure or Ctrl-C.
@@ -20,12 +22,13 @@ repo=$(cd "$here/.." && pwd)
 build=${ALLUXIO_BUILD_DIR:-$repo/build}
 py=/usr/bin/python3
 
-quick=0 do_s3=1 do_torch=1 keep=0 out=""
+quick=0 do_s3=1 do_torch=1 do_cluster=1 keep=0 out=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
     --no-s3) do_s3=0 ;;
     --no-torch) do_torch=0 ;;
+    --no-cluster) do_cluster=0 ;;
     --keep) keep=1 ;;
     --out) out="$2"; shift ;;
     -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
@@ -62,19 +65,21 @@ bench=$build/bench/alluxio-bench
 shim=$build/preload/liballuxio_posix.so
 fuse=$build/fuse/alluxio-fuse
 cli=$build/cli/alluxio
+worker=$build/worker/alluxio-worker
 
 log() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*"; }
 die() { log "error: $*" >&2; exit 1; }
 
 # --- build what is missing ---------------------------------------------------
 missing=()
-for f in "$bench" "$shim" "$fuse" "$cli"; do [ -e "$f" ] || missing+=("$f"); done
+for f in "$bench" "$shim" "$fuse" "$cli" "$worker"; do [ -e "$f" ] || missing+=("$f"); done
 if [ ${#missing[@]} -gt 0 ]; then
   log "building (missing: ${missing[*]})"
   [ -d "$build" ] || cmake -S "$repo" -B "$build" -G Ninja >/dev/null || die "cmake configure failed"
   lock=(); command -v flock >/dev/null && lock=(flock /tmp/alluxio-build.lock)
   "${lock[@]}" cmake --build "$build" -j"$(nproc)" \
-    --target alluxio-bench alluxio_posix alluxio-fuse alluxio || die "build failed"
+    --target alluxio-bench alluxio_posix alluxio-fuse alluxio alluxio-worker alluxio_worker_client ||
+    die "build failed"
 fi
 
 # --- run directory, cleanup --------------------------------------------------
@@ -86,6 +91,15 @@ results=$run/results.jsonl
 mounts=()  # mount points we mounted
 pids=()    # daemons we started (moto is killed by its process group)
 moto_pid=""
+worker_pids=()  # cache workers we started
+stop_workers() {
+  local p
+  for p in "${worker_pids[@]}"; do
+    kill "$p" 2>/dev/null
+    wait "$p" 2>/dev/null
+  done
+  worker_pids=()
+}
 
 unmount_one() {  # <mount point> <daemon pid or "">
   local m=$1 pid=${2:-}
@@ -105,6 +119,7 @@ cleanup() {
   trap - EXIT INT TERM
   local i
   for i in "${!mounts[@]}"; do unmount_one "${mounts[$i]}" "${pids[$i]:-}"; done
+  stop_workers
   if [ -n "$moto_pid" ]; then
     kill -- "-$moto_pid" 2>/dev/null
     wait "$moto_pid" 2>/dev/null
@@ -283,6 +298,50 @@ for mode in ro rw; do
   retire_work_dir warm "$c" "$run/work-$c"
 done
 
+# --- cluster: two cache workers ------------------------------------------------------
+if [ $do_cluster -eq 1 ]; then
+  # The issue's sizes: the big file and up to 2000 small files.
+  cluster_files=$((files < 2000 ? files : 2000))
+  addresses=""
+  for i in 1 2; do
+    wd=$run/work-worker$i
+    mkdir -p "$wd"
+    "$worker" --port 0 --data-port 0 --conf alluxio.work.dir="$wd" \
+      --conf alluxio.master.mount.table.root.ufs="$data" \
+      --conf alluxio.user.client.cache.size="$warm_cache" \
+      >"$run/logs/worker$i.out" 2>"$run/logs/worker$i.err" &
+    worker_pids+=($!)
+    for _ in $(seq 100); do grep -q '^alluxio-worker listening on ' "$run/logs/worker$i.out" && break; sleep 0.1; done
+    a=$(sed -n 's/^alluxio-worker listening on //p' "$run/logs/worker$i.out")
+    [ -n "$a" ] || { log "worker $i did not start:"; tail -n 3 "$run/logs/worker$i.err"; }
+    addresses+=${addresses:+,}$a
+  done
+  if [ ${#worker_pids[@]} -eq 2 ] && [ "$(tr -cd , <<<"$addresses")" = , ]; then
+    log "cluster section: 2 workers ($addresses)"
+    cluster_workloads() {  # <contender> <root> [prefix...]
+      local c=$1 r=$2
+      shift 2
+      cell cluster "$c" read128k "$@" "$bench" smallread "$r/small" --files "$cluster_files" --passes 3
+      cell cluster "$c" seq1m "$@" "$bench" seqread "$r/big" --passes 3
+    }
+    cluster_workloads native "$data"
+    # No page cache in the client: every byte comes through a worker (whose
+    # cache is empty on the first pass: cold; then warm).
+    cluster_workloads workers "$run/cshim" env ALLUXIO_WORK_DIR="$run/work-cluster-shim" \
+      ALLUXIO_USER_CLIENT_CACHE_ENABLED=false ALLUXIO_MASTER_MOUNT_TABLE_ROOT_UFS="$data" \
+      ALLUXIO_USER_WORKER_ADDRESSES="$addresses" LD_PRELOAD="$shim" ALLUXIO_POSIX_PREFIXES="$run/cshim=/"
+    # The same client reading the UFS itself, also without a page cache.
+    cluster_workloads direct "$run/dshim" env ALLUXIO_WORK_DIR="$run/work-cluster-direct" \
+      ALLUXIO_USER_CLIENT_CACHE_ENABLED=false ALLUXIO_MASTER_MOUNT_TABLE_ROOT_UFS="$data" \
+      LD_PRELOAD="$shim" ALLUXIO_POSIX_PREFIXES="$run/dshim=/"
+  else
+    log "cluster section: the workers did not start (see $run/logs/worker*.err): skipped"
+    record "{\"section\":\"cluster\",\"contender\":\"workers\",\"row\":\"seq1m\",\"error\":\"workers did not start\"}"
+  fi
+  stop_workers
+  rm -rf "$run"/work-worker* "$run"/work-cluster-*
+fi
+
 # --- cold: S3 API on loopback ------------------------------------------------------
 moto_exe=$(command -v moto_server || true)
 [ -z "$moto_exe" ] && [ -x /root/.pyenv/shims/moto_server ] && moto_exe=/root/.pyenv/shims/moto_server
@@ -422,7 +481,7 @@ cat >"$meta" <<EOF
 {"date": "$(date -u +%Y-%m-%dT%H:%M:%SZ)", "commit": "$(git -C "$repo" rev-parse --short HEAD 2>/dev/null)",
  "dirty": $(if [ -n "$(git -C "$repo" status --porcelain -- client preload fuse 2>/dev/null)" ]; then echo true; else echo false; fi),
  "quick": $([ $quick -eq 1 ] && echo true || echo false), "files": $files, "big_mb": $big_mb,
- "s3_files": $s3_files, "s3_big_mb": $s3_big_mb, "dataset_files": $((ds_per_class * 10)),
+ "s3_files": $s3_files, "s3_big_mb": $s3_big_mb, "cluster_files": ${cluster_files:-0}, "dataset_files": $((ds_per_class * 10)),
  "s3_dataset_files": $((s3_ds_per_class * 10)), "torch_reps": $torch_reps, "timeout_s": $timeout_s,
  "cpu": "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)", "cores": $(nproc),
  "kernel": "$(uname -r)", "tmpfs": "$base",

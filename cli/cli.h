@@ -87,8 +87,9 @@ struct Command {
 // top-level ones (conf_commands.cc).
 std::vector<Command> MetadataCommands();
 std::vector<Command> DataCommands();
-std::vector<Command> CacheCommands();     // fs load, fs free
-std::vector<Command> LocationCommands();  // fs location
+std::vector<Command> CacheCommands();         // fs load, fs free
+std::vector<Command> LocationCommands();      // fs location
+int InfoCommand(Env& env, const Args& args);  // info nodes
 int CacheStatsCommand(Env& env, const Args& args);
 int GetConfCommand(Env& env, const Args& args);
 int VersionCommand(Env& env, const Args& args);

@@ -66,6 +66,15 @@ const std::vector<Command>& TopCommands() {
        "Prints the counters of this node's page cache: capacity, use, hits, misses, "
        "evictions and corrupted pages found.",
        "", 1, 1, CacheStatsCommand},
+#ifdef ALLUXIO_CLI_LOCATION
+      {"info", "info nodes",
+       "Prints the cluster's workers as the membership lists them (Alluxio's 'info nodes'): "
+       "WorkerId, Address (host:rpc port) and Status, tab-separated under a header. ETCD: "
+       "every worker that ever joined, ONLINE while its lease lives, else OFFLINE. STATIC: "
+       "the workers file (or alluxio.user.worker.addresses), each ONLINE when it accepts a "
+       "connection within 2 s, else OFFLINE.",
+       "", 1, 1, InfoCommand},
+#endif
       {"version", "version", "Prints the version of alluxio-posix.", "", 0, 0, VersionCommand},
   };
   return kTop;

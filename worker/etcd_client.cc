@@ -415,4 +415,22 @@ void EtcdWatch::Run() {
   }
 }
 
+Result<std::shared_ptr<EtcdClient>> EtcdClientFromConfig(const Configuration& conf,
+                                                         std::string* cluster) {
+  EtcdClient::Options opts;
+  for (const auto& e : conf.GetList("alluxio.etcd.endpoints")) {
+    if (!e.empty()) opts.endpoints.push_back(e);
+  }
+  if (opts.endpoints.empty()) {
+    return Status::InvalidArgument(
+        "alluxio.worker.membership.manager.type=ETCD needs alluxio.etcd.endpoints "
+        "(e.g. http://127.0.0.1:2379), which is empty");
+  }
+  auto client = EtcdClient::Create(opts);
+  if (!client.ok()) return client.status().WithContext("alluxio.etcd.endpoints");
+  *cluster = conf.Get("alluxio.cluster.name");
+  if (cluster->empty()) *cluster = "DefaultAlluxioCluster";
+  return client;
+}
+
 }  // namespace alluxio::worker

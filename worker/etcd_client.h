@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "alluxio/config.h"
 #include "alluxio/status.h"
 
 namespace alluxio::worker {
@@ -170,6 +171,12 @@ class EtcdClient : public std::enable_shared_from_this<EtcdClient> {
 // The "host:port" target of an endpoint ("http://host:port", "host:port",
 // with or without a trailing '/'); InvalidArgument otherwise.
 Result<std::string> EtcdEndpointTarget(std::string_view endpoint);
+
+// The client ETCD membership uses: alluxio.etcd.endpoints (InvalidArgument
+// naming it when empty or malformed), and in *cluster alluxio.cluster.name
+// (default DefaultAlluxioCluster).
+Result<std::shared_ptr<EtcdClient>> EtcdClientFromConfig(const Configuration& conf,
+                                                         std::string* cluster);
 
 }  // namespace alluxio::worker
 

@@ -17,20 +17,9 @@ bool SameWorker(const WorkerInfo& a, const WorkerInfo& b) {
 }  // namespace
 
 Result<std::shared_ptr<Membership>> EtcdMembership::FromConfig(const Configuration& conf) {
-  EtcdClient::Options opts;
-  for (const auto& e : conf.GetList("alluxio.etcd.endpoints")) {
-    if (!e.empty()) opts.endpoints.push_back(e);
-  }
-  if (opts.endpoints.empty()) {
-    return Status::InvalidArgument(
-        "alluxio.worker.membership.manager.type=ETCD needs alluxio.etcd.endpoints "
-        "(e.g. http://127.0.0.1:2379), which is empty");
-  }
-  std::string cluster = conf.Get("alluxio.cluster.name");
-  if (cluster.empty()) cluster = "DefaultAlluxioCluster";
-  auto client = EtcdClient::Create(opts);
-  if (!client.ok()) return client.status().WithContext("alluxio.etcd.endpoints");
-  ASSIGN_OR_RETURN(auto m, Start(*client, cluster));
+  std::string cluster;
+  ASSIGN_OR_RETURN(auto client, EtcdClientFromConfig(conf, &cluster));
+  ASSIGN_OR_RETURN(auto m, Start(client, cluster));
   return std::shared_ptr<Membership>(std::move(m));
 }
 

@@ -158,21 +158,10 @@ Result<std::unique_ptr<EtcdRegistration>> EtcdRegistration::Start(
 
 Result<std::unique_ptr<EtcdRegistration>> EtcdRegistration::FromConfig(const Configuration& conf,
                                                                        const WorkerInfo& self) {
-  EtcdClient::Options opts;
-  for (const auto& e : conf.GetList("alluxio.etcd.endpoints")) {
-    if (!e.empty()) opts.endpoints.push_back(e);
-  }
-  if (opts.endpoints.empty()) {
-    return Status::InvalidArgument(
-        "alluxio.worker.membership.manager.type=ETCD needs alluxio.etcd.endpoints "
-        "(e.g. http://127.0.0.1:2379), which is empty");
-  }
-  auto client = EtcdClient::Create(opts);
-  if (!client.ok()) return client.status().WithContext("alluxio.etcd.endpoints");
-  std::string cluster = conf.Get("alluxio.cluster.name");
-  if (cluster.empty()) cluster = "DefaultAlluxioCluster";
+  std::string cluster;
+  ASSIGN_OR_RETURN(auto client, EtcdClientFromConfig(conf, &cluster));
   int64_t ttl = conf.GetDurationMs("alluxio.worker.failure.detection.timeout") / 1000;
-  return Start(*client, cluster, self, ttl);
+  return Start(client, cluster, self, ttl);
 }
 
 Status EtcdRegistration::Register() {

@@ -17,8 +17,8 @@ constexpr char kEtcdEndpointsKey[] = "alluxio.etcd.endpoints";
 constexpr char kLibraryKey[] = "alluxio.user.worker.client.library";
 constexpr char kLibraryName[] = "liballuxio_worker_client.so";
 
-std::mutex g_mu;  // guards g_fn and g_loaded_from
-WrapUfsFn g_fn = nullptr;
+std::mutex g_mu;  // guards g_handle and g_loaded_from
+void* g_handle = nullptr;
 std::string g_loaded_from;
 
 // Where to look when the key is not set.
@@ -38,40 +38,45 @@ std::vector<std::string> Candidates() {
   return out;
 }
 
-Result<WrapUfsFn> Load(const Configuration& conf) {
+// The address of `symbol` in the worker client library, loaded on first use.
+Result<void*> Symbol(const Configuration& conf, const char* symbol) {
   std::lock_guard<std::mutex> lock(g_mu);
   std::string configured = conf.Get(kLibraryKey);
-  if (g_fn != nullptr && (configured.empty() || configured == g_loaded_from)) return g_fn;
-  std::vector<std::string> tries =
-      configured.empty() ? Candidates() : std::vector<std::string>{configured};
-  std::string errors;
-  for (const auto& path : tries) {
-    // A candidate path that does not exist is skipped quietly; the bare name
-    // is left to the loader.
-    if (path.find('/') != std::string::npos && ::access(path.c_str(), F_OK) != 0 &&
-        configured.empty()) {
-      errors += "\n  " + path + ": not found";
-      continue;
+  if (g_handle == nullptr || (!configured.empty() && configured != g_loaded_from)) {
+    std::vector<std::string> tries =
+        configured.empty() ? Candidates() : std::vector<std::string>{configured};
+    std::string errors;
+    for (const auto& path : tries) {
+      // A candidate path that does not exist is skipped quietly; the bare
+      // name is left to the loader.
+      if (path.find('/') != std::string::npos && ::access(path.c_str(), F_OK) != 0 &&
+          configured.empty()) {
+        errors += "\n  " + path + ": not found";
+        continue;
+      }
+      void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+      if (handle == nullptr) {
+        const char* e = ::dlerror();
+        errors += "\n  " + path + ": " + (e ? e : "dlopen failed");
+        continue;
+      }
+      g_handle = handle;
+      g_loaded_from = path;
+      break;
     }
-    void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
-    if (handle == nullptr) {
-      const char* e = ::dlerror();
-      errors += "\n  " + path + ": " + (e ? e : "dlopen failed");
-      continue;
+    if (g_handle == nullptr) {
+      return Status::InvalidArgument(
+          std::string("workers are configured (") + kAddressesKey + ", " + kMembershipTypeKey +
+          " or " + kEtcdEndpointsKey + ") but the worker client library cannot be loaded; set " +
+          kLibraryKey + " to the path of " + kLibraryName + ". Tried:" + errors);
     }
-    void* sym = ::dlsym(handle, kWrapUfsSymbol);
-    if (sym == nullptr) {
-      errors += "\n  " + path + ": no symbol " + kWrapUfsSymbol;
-      continue;
-    }
-    g_fn = reinterpret_cast<WrapUfsFn>(sym);
-    g_loaded_from = path;
-    return g_fn;
   }
-  return Status::InvalidArgument(
-      std::string("workers are configured (") + kAddressesKey + ", " + kMembershipTypeKey + " or " +
-      kEtcdEndpointsKey + ") but the worker client library cannot be loaded; set " + kLibraryKey +
-      " to the path of " + kLibraryName + ". Tried:" + errors);
+  void* sym = ::dlsym(g_handle, symbol);
+  if (sym == nullptr) {
+    return Status::InvalidArgument(g_loaded_from + " has no symbol " + symbol +
+                                   ": it is from another build (set " + kLibraryKey + ")");
+  }
+  return sym;
 }
 
 }  // namespace
@@ -84,10 +89,24 @@ Result<std::shared_ptr<Ufs>> MaybeWrapWithWorkers(std::shared_ptr<Ufs> ufs,
       conf.GetList(kEtcdEndpointsKey).empty()) {
     return ufs;
   }
-  ASSIGN_OR_RETURN(WrapUfsFn fn, Load(conf));
+  ASSIGN_OR_RETURN(void* sym, Symbol(conf, kWrapUfsSymbol));
+  auto fn = reinterpret_cast<WrapUfsFn>(sym);
   std::shared_ptr<Ufs> out;
   Status error;
   if (fn(kWorkerClientAbi, &ufs, &conf, &out, &error) != 0 || out == nullptr) {
+    if (error.ok()) error = Status::IoError("the worker client library failed");
+    return error;
+  }
+  return out;
+}
+
+Result<std::vector<ClusterMember>> ListClusterMembers(const Configuration& conf, bool probe,
+                                                      int64_t probe_timeout_ms) {
+  ASSIGN_OR_RETURN(void* sym, Symbol(conf, kClusterMembersSymbol));
+  auto fn = reinterpret_cast<ClusterMembersFn>(sym);
+  std::vector<ClusterMember> out;
+  Status error;
+  if (fn(kWorkerClientAbi, &conf, probe, probe_timeout_ms, &out, &error) != 0) {
     if (error.ok()) error = Status::IoError("the worker client library failed");
     return error;
   }

@@ -12,8 +12,11 @@
 #ifndef ALLUXIO_CLIENT_WORKER_LOADER_H_
 #define ALLUXIO_CLIENT_WORKER_LOADER_H_
 
+#include <cstdint>
 #include <memory>
+#include <vector>
 
+#include "alluxio/cluster.h"
 #include "alluxio/config.h"
 #include "alluxio/status.h"
 #include "alluxio/ufs.h"
@@ -25,6 +28,11 @@ namespace alluxio {
 // returns 0; otherwise sets *error and returns its errno.
 inline constexpr char kWrapUfsSymbol[] = "alluxio_wrap_ufs_with_workers";
 inline constexpr int kWorkerClientAbi = 1;
+// ListClusterMembers (alluxio/cluster.h) is the library's second export.
+inline constexpr char kClusterMembersSymbol[] = "alluxio_list_cluster_members";
+using ClusterMembersFn = int (*)(int abi, const Configuration* conf, bool probe,
+                                 int64_t probe_timeout_ms, std::vector<ClusterMember>* out,
+                                 Status* error);
 using WrapUfsFn = int (*)(int abi, const std::shared_ptr<Ufs>* ufs, const Configuration* conf,
                           std::shared_ptr<Ufs>* out, Status* error);
 

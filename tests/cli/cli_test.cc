@@ -739,7 +739,7 @@ TEST_F(CliTest, LocationErrors) {
 
   RunResult etcd = Run({"-Dalluxio.worker.membership.manager.type=ETCD", "fs", "location", "/x"});
   EXPECT_EQ(etcd.code, 1) << etcd;
-  EXPECT_THAT(etcd.err, HasSubstr("ETCD membership"));
+  EXPECT_THAT(etcd.err, HasSubstr("alluxio.etcd.endpoints"));
   RunResult master =
       Run({"-Dalluxio.worker.membership.manager.type=MASTER", "fs", "location", "/x"});
   EXPECT_EQ(master.code, 1) << master;

@@ -8,10 +8,9 @@
 #include <map>
 #include <string>
 
-namespace alluxio::testing {
+#include "testing/loopback.h"
 
-// A free TCP port on 127.0.0.1 (bound once and released).
-int FreeLoopbackPort();
+namespace alluxio::testing {
 
 class MotoServer {
  public:

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <ostream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -560,6 +561,118 @@ TEST_F(EtcdWorkerTest, ClientPlacesOnTheWorkersEtcdLists) {
   st = p.GetStatus(now[0], key);
   ASSERT_TRUE(st.ok()) << st.status().ToString();
   EXPECT_EQ(st->attr.size, 16u);
+}
+
+// What the alluxio CLI printed and how it ended.
+struct CliRun {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::ostream& operator<<(std::ostream& os, const CliRun& r) {
+  return os << "exit " << r.code << "\nstdout:\n" << r.out << "stderr:\n" << r.err;
+}
+
+// Runs the alluxio CLI with `args`, its configuration directory `conf_dir`.
+CliRun RunCli(const std::string& dir, const std::vector<std::string>& args) {
+  std::vector<std::string> argv_strings = {ALLUXIO_CLI_BINARY};
+  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_strings) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const std::string out_file = dir + "/cli.out";
+  const std::string err_file = dir + "/cli.err";
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int out = ::open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int err = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (out < 0 || err < 0) _exit(126);
+    ::dup2(out, STDOUT_FILENO);
+    ::dup2(err, STDERR_FILENO);
+    ::setenv("ALLUXIO_CONF_DIR", dir.c_str(), 1);
+    ::setenv("ALLUXIO_MASTER_MOUNT_TABLE_ROOT_UFS", (dir + "/ufs").c_str(), 1);
+    ::execv(argv[0], argv.data());
+    _exit(127);
+  }
+  CliRun r;
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = ReadLocal(out_file);
+  r.err = ReadLocal(err_file);
+  return r;
+}
+
+// `alluxio info nodes` and `alluxio fs location` under ETCD membership: every
+// worker that joined, ONLINE while its lease lives; placement by the live.
+TEST_F(EtcdWorkerTest, InfoNodesAndLocationFollowEtcd) {
+  const int pa = StartWorker("a");
+  const int pb = StartWorker("b");
+  ASSERT_GT(pa, 0);
+  ASSERT_GT(pb, 0);
+  const WorkerIdentity a = IdentityOf("a");
+  const WorkerIdentity b = IdentityOf("b");
+  auto m = EtcdMembership::Start(client_, "W");
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  ASSERT_TRUE(WaitFor([&] { return (*m)->Live().size() == 2; }, 30));
+  const std::string dir = tmp_.Sub("cli");
+  tmp_.Sub("cli/ufs");
+  const std::vector<std::string> etcd_conf = {"-Dalluxio.worker.membership.manager.type=ETCD",
+                                              "-Dalluxio.etcd.endpoints=" + etcd_.endpoint(),
+                                              "-Dalluxio.cluster.name=W"};
+  auto with = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), etcd_conf.begin(), etcd_conf.end());
+    return RunCli(dir, args);
+  };
+  auto row = [](const WorkerIdentity& id, int port, const char* state) {
+    return id.ToString() + "\t127.0.0.1:" + std::to_string(port) + "\t" + state + "\n";
+  };
+  // Rows come by uuid.
+  bool a_first = a.Uuid() < b.Uuid();
+  CliRun both = with({"info", "nodes"});
+  ASSERT_EQ(both.code, 0) << both;
+  EXPECT_EQ(both.out,
+            "WorkerId\tAddress\tStatus\n" + (a_first ? row(a, pa, "ONLINE") + row(b, pb, "ONLINE")
+                                                     : row(b, pb, "ONLINE") + row(a, pa, "ONLINE")))
+      << both;
+  CliRun two = with({"fs", "location", "--replicas", "2", "/f"});
+  ASSERT_EQ(two.code, 0) << two;
+  EXPECT_EQ(two.out, dir + "/ufs/f\n127.0.0.1\n127.0.0.1\n") << two;
+
+  // b dies without a word: its lease runs out; it stays a member, OFFLINE.
+  EXPECT_EQ(Stop("b", SIGKILL), 128 + SIGKILL);
+  ASSERT_TRUE(WaitFor([&] { return (*m)->Live().size() == 1; }, 60));
+  CliRun one = with({"info", "nodes"});
+  ASSERT_EQ(one.code, 0) << one;
+  EXPECT_EQ(one.out, "WorkerId\tAddress\tStatus\n" +
+                         (a_first ? row(a, pa, "ONLINE") + row(b, pb, "OFFLINE")
+                                  : row(b, pb, "OFFLINE") + row(a, pa, "ONLINE")))
+      << one;
+  CliRun too_many = with({"fs", "location", "--replicas", "2", "/f"});
+  EXPECT_EQ(too_many.code, 1) << too_many;
+  EXPECT_NE(too_many.err.find("the cluster has 1"), std::string::npos) << too_many;
+
+  // STATIC, probed: the running worker answers, a closed port does not.
+  CliRun probed = RunCli(dir, {"-Dalluxio.user.worker.addresses=127.0.0.1:" + std::to_string(pa) +
+                                   ",127.0.0.1:" + std::to_string(pb),
+                               "info", "nodes"});
+  ASSERT_EQ(probed.code, 0) << probed;
+  auto named = [](int port) {
+    return WorkerIdentity::FromName("127.0.0.1:" + std::to_string(port));
+  };
+  EXPECT_EQ(probed.out, "WorkerId\tAddress\tStatus\n" + row(named(pa), pa, "ONLINE") +
+                            row(named(pb), pb, "OFFLINE"))
+      << probed;
+
+  // A dead etcd is an error naming it.
+  etcd_.Stop();
+  CliRun dead = with({"info", "nodes"});
+  EXPECT_EQ(dead.code, 1) << dead;
+  EXPECT_NE(dead.err.find(etcd_.endpoint()), std::string::npos) << dead;
+  CliRun usage = with({"info", "bogus"});
+  EXPECT_EQ(usage.code, 2) << usage;
 }
 
 }  // namespace

@@ -251,6 +251,49 @@ TEST_F(WorkersTest, FileSystemReadsThroughTheOwningWorkerAndSurvivesOneDying) {
                                                             << messages;
 }
 
+// The owner dies in the middle of a sequential read, with the client's page
+// cache and its streamed readahead on: the application sees every byte, in
+// order, and no error.
+TEST_F(WorkersTest, AnOwnerDyingMidReadCostsOnlyLatency) {
+  std::string name;
+  for (int i = 0; name.empty(); ++i) {
+    std::string candidate = "/big-" + std::to_string(i);
+    if (OwnerOf(candidate) == 0) name = candidate;
+  }
+  const std::string data = Pattern(48 << 20, 5);
+  WriteFile(ufs_dir_ + name, data);
+  auto values = ClientConf();
+  values["alluxio.user.client.cache.enabled"] = "true";
+  values["alluxio.user.client.cache.dirs"] = tmp_.Sub("client-cache");
+  auto conf = Configuration::FromMap(values);
+  ASSERT_TRUE(conf.ok()) << conf.status().ToString();
+  auto fs = FileSystem::Create(*conf);
+  ASSERT_TRUE(fs.ok()) << fs.status().ToString();
+  auto h = (*fs)->OpenFile(name, OpenOptions{});
+  ASSERT_TRUE(h.ok()) << h.status().ToString();
+  std::string got;
+  std::string buf(256 << 10, '\0');
+  bool killed = false;
+  while (true) {
+    auto n = (*h)->Read(got.size(), buf.data(), buf.size());
+    ASSERT_TRUE(n.ok()) << "at " << got.size() << ": " << n.status().ToString();
+    if (*n == 0) break;
+    got.append(buf.data(), *n);
+    if (!killed && got.size() >= (4u << 20)) {
+      // It was reading through the owner, and had not read ahead to the end.
+      uint64_t served = BytesServed(0);
+      ASSERT_GT(served, 0u);
+      ASSERT_LT(served, data.size() / 2);
+      Kill(0);
+      killed = true;
+    }
+  }
+  ASSERT_TRUE((*h)->Close().ok());
+  EXPECT_TRUE(killed);
+  ASSERT_EQ(got.size(), data.size());
+  EXPECT_TRUE(got == data);
+}
+
 TEST_F(WorkersTest, ShimCatReadsThroughTheWorkers) {
   std::string a = Pattern(3 << 20, 11), b = "small file\n";
   WriteFile(ufs_dir_ + "/a.bin", a);
