@@ -142,7 +142,8 @@ std::string GroupName(uint32_t gid);
 // One line of `ls`, newline included, in Alluxio 2.x's LsCommand layout.
 // `size` is the byte count of a file or the number of children of a
 // directory.
-std::string FormatLsLine(const std::string& path, const FileAttr& attr, uint64_t size, bool human);
+std::string FormatLsLine(const std::string& path, const FileAttr& attr, uint64_t size, bool human,
+                         bool long_layout);
 
 // ---- Attributes (mode.cc) -------------------------------------------------
 

@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <cinttypes>
+#include <cstdarg>
 #include <cstdio>
 #include <ctime>
 #include <unordered_map>
@@ -92,25 +93,44 @@ std::string GroupName(uint32_t gid) {
   return name;
 }
 
-std::string FormatLsLine(const std::string& path, const FileAttr& attr, uint64_t size, bool human) {
-  // Alluxio 2.x LsCommand with security on: permission %-12s, owner %-15s,
-  // group %-15s, size %15s, persistence state %16s, date %24s, in-Alluxio
-  // state %5s, a space, path %-5s. Directories show their number of children
-  // (never human-readable) and "DIR".
+namespace {
+
+__attribute__((format(printf, 1, 2))) std::string Printf(const char* format, ...) {
+  va_list args;
+  va_start(args, format);
+  va_list again;
+  va_copy(again, args);
+  int n = std::vsnprintf(nullptr, 0, format, args);
+  va_end(args);
+  std::string out(n > 0 ? static_cast<size_t>(n) + 1 : 1, '\0');
+  if (n > 0) std::vsnprintf(out.data(), out.size(), format, again);
+  va_end(again);
+  out.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  return out;
+}
+
+}  // namespace
+
+std::string FormatLsLine(const std::string& path, const FileAttr& attr, uint64_t size, bool human,
+                         bool long_layout) {
+  // Alluxio's LsCommand. Without security (Alluxio 3.x's default, and the
+  // seed documentation's): size %15s, persistence state %16s (empty in
+  // DORA), date %24s, in-Alluxio state %5s (FILE or DIR), a space, path
+  // %-5s. With security (-l here; Alluxio 2.x's default): permission %-12s,
+  // owner %-15s and group %-15s first, PERSISTED, and 100% for a file.
+  // Directories show their number of children (never human-readable).
   std::string size_text = (human && !attr.is_dir) ? HumanSize(size) : std::to_string(size);
-  const char* state = attr.is_dir ? "DIR" : "100%";
-  std::string mode = FormatMode(attr.mode, attr.is_dir);
   std::string date = FormatDate(attr.mtime_ns);
-  std::string user = UserName(attr.uid);
-  std::string group = GroupName(attr.gid);
-  int n = std::snprintf(nullptr, 0, "%-12s%-15s%-15s%15s%16s%24s%5s %-5s\n", mode.c_str(),
-                        user.c_str(), group.c_str(), size_text.c_str(), "PERSISTED", date.c_str(),
-                        state, path.c_str());
-  std::string out(static_cast<size_t>(n) + 1, '\0');
-  std::snprintf(out.data(), out.size(), "%-12s%-15s%-15s%15s%16s%24s%5s %-5s\n", mode.c_str(),
-                user.c_str(), group.c_str(), size_text.c_str(), "PERSISTED", date.c_str(), state,
-                path.c_str());
-  out.resize(static_cast<size_t>(n));
+  std::string out;
+  if (long_layout) {
+    out =
+        Printf("%-12s%-15s%-15s%15s%16s%24s%5s %-5s\n", FormatMode(attr.mode, attr.is_dir).c_str(),
+               UserName(attr.uid).c_str(), GroupName(attr.gid).c_str(), size_text.c_str(),
+               "PERSISTED", date.c_str(), attr.is_dir ? "DIR" : "100%", path.c_str());
+  } else {
+    out = Printf("%15s%16s%24s%5s %-5s\n", size_text.c_str(), "", date.c_str(),
+                 attr.is_dir ? "DIR" : "FILE", path.c_str());
+  }
   return out;
 }
 

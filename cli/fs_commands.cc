@@ -27,10 +27,11 @@ int Ls(Env& env, const Args& args) {
   const bool recursive = args.Has("R");
   const bool human = args.Has("h");
   const bool dir_as_file = args.Has("d");
+  const bool long_layout = args.Has("l");
   int rc = kExitOk;
   auto print = [&](const std::string& path, const FileAttr& attr) {
     uint64_t size = attr.is_dir ? ChildCount(fs, path) : attr.size;
-    std::string line = FormatLsLine(path, attr, size, human);
+    std::string line = FormatLsLine(path, attr, size, human, long_layout);
     WriteOut(line.data(), line.size());
     return Status::OK();
   };
@@ -542,12 +543,13 @@ int Unmount(Env& env, const Args& args) {
 
 std::vector<Command> MetadataCommands() {
   return {
-      {"ls", "ls [-R] [-h] [-d] <path>...",
-       "Lists the entries of directories (or the paths themselves, for files or with -d): "
-       "permission, owner, group, size (bytes of a file, number of children of a "
-       "directory), persistence state, last modification time, in-Alluxio state and path. "
-       "-R lists subdirectories recursively, -h prints human-readable sizes.",
-       "R h d", 1, -1, Ls},
+      {"ls", "ls [-R] [-h] [-d] [-l] <path>...",
+       "Lists the entries of directories (or the paths themselves, for files or with -d) "
+       "as Alluxio 3.x does: size (bytes of a file, number of children of a directory), "
+       "last modification time, FILE or DIR, and path. -l adds permission, owner and group "
+       "first and the persistence and in-Alluxio states (Alluxio 2.x's layout). -R lists "
+       "subdirectories recursively, -h prints human-readable sizes.",
+       "R h d l", 1, -1, Ls},
       {"stat", "stat [-f <format>] <path>...",
        "Displays the metadata of files and directories. -f prints only the given format: "
        "%N name, %z size (NA for directories), %u owner, %g group, %y modification time "

@@ -46,6 +46,7 @@ Result<void*> Symbol(const Configuration& conf, const char* symbol) {
     std::vector<std::string> tries =
         configured.empty() ? Candidates() : std::vector<std::string>{configured};
     std::string errors;
+    void* loaded = nullptr;
     for (const auto& path : tries) {
       // A candidate path that does not exist is skipped quietly; the bare
       // name is left to the loader.
@@ -54,17 +55,18 @@ Result<void*> Symbol(const Configuration& conf, const char* symbol) {
         errors += "\n  " + path + ": not found";
         continue;
       }
-      void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
-      if (handle == nullptr) {
+      loaded = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+      if (loaded == nullptr) {
         const char* e = ::dlerror();
         errors += "\n  " + path + ": " + (e ? e : "dlopen failed");
         continue;
       }
-      g_handle = handle;
+      g_handle = loaded;
       g_loaded_from = path;
       break;
     }
-    if (g_handle == nullptr) {
+    // Another library loaded before is not a stand-in for the one asked for.
+    if (loaded == nullptr) {
       return Status::InvalidArgument(
           std::string("workers are configured (") + kAddressesKey + ", " + kMembershipTypeKey +
           " or " + kEtcdEndpointsKey + ") but the worker client library cannot be loaded; set " +

@@ -200,13 +200,26 @@ TEST_F(CliTest, MkdirCopyFromLocalLsPrintsAlluxioLine) {
   std::snprintf(date, sizeof(date), "%02d-%02d-%04d %02d:%02d:%02d:%03ld", tm.tm_mon + 1,
                 tm.tm_mday, tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
                 st.st_mtim.tv_nsec / 1000000);
+  // The seed's layout: size, date, FILE, path.
   char expected[512];
+  std::snprintf(expected, sizeof(expected), "%15s%16s%24s%5s %-5s\n", "14", "", date, "FILE",
+                "/a/f");
+  EXPECT_EQ(ls.out, expected);
+  EXPECT_TRUE(std::regex_search(
+      ls.out, std::regex(R"(^ +14 +\d\d-\d\d-\d{4} \d\d:\d\d:\d\d:\d{3} FILE /a/f *\n$)")))
+      << ls.out;
+  RunResult root = Run({"fs", "ls", "/"});
+  EXPECT_TRUE(std::regex_search(root.out, std::regex(R"(^ +1 +\S+ \S+  DIR /a *\n$)"))) << root.out;
+
+  // -l: Alluxio 2.x's layout, with permission, owner, group.
+  RunResult long_ls = Run({"fs", "ls", "-l", "/a"});
+  ASSERT_EQ(long_ls.code, 0) << long_ls;
   std::snprintf(expected, sizeof(expected), "%-12s%-15s%-15s%15s%16s%24s%5s %-5s\n", "-rw-r--r--",
                 NameOfUser(st.st_uid).c_str(), NameOfGroup(st.st_gid).c_str(), "14", "PERSISTED",
                 date, "100%", "/a/f");
-  EXPECT_EQ(ls.out, expected);
-  EXPECT_TRUE(
-      std::regex_search(ls.out, std::regex(R"(^-rw-r--r-- +\S+ +\S+ +14 +PERSISTED )"
+  EXPECT_EQ(long_ls.out, expected);
+  EXPECT_TRUE(std::regex_search(long_ls.out,
+                                std::regex(R"(^-rw-r--r-- +\S+ +\S+ +14 +PERSISTED )"
                                            R"(\d\d-\d\d-\d{4} \d\d:\d\d:\d\d:\d{3} 100% /a/f)")));
   EXPECT_EQ(ls.err, "");
 }
@@ -397,7 +410,7 @@ TEST_F(CliTest, ReadCommands) {
   EXPECT_THAT(Run({"fs", "stat", "/a"}).out, HasSubstr("/a is a directory path."));
   EXPECT_EQ(Run({"fs", "stat", "-f", "%N %z %a", "/a/f"}).out, "f 14 0644\n");
 
-  RunResult ls_r = Run({"fs", "ls", "-R", "/"});
+  RunResult ls_r = Run({"fs", "ls", "-l", "-R", "/"});
   EXPECT_EQ(ls_r.code, 0);
   EXPECT_TRUE(std::regex_search(ls_r.out, std::regex(R"(^drwxr-xr-x .* +2 +PERSISTED .* DIR /a)")))
       << ls_r.out;  // a directory shows its number of children
@@ -477,7 +490,7 @@ TEST_F(CliTest, MetadataCommands) {
     ::stat((root_ + "/x/y").c_str(), &st);
     EXPECT_EQ(st.st_uid, 1234u);
     EXPECT_EQ(st.st_gid, 5678u);
-    EXPECT_THAT(Run({"fs", "ls", "/x/t"}).out, HasSubstr("1234"));
+    EXPECT_THAT(Run({"fs", "ls", "-l", "/x/t"}).out, HasSubstr("1234"));
   }
 
   EXPECT_EQ(Run({"fs", "test", "-e", "/x"}).code, 0);
@@ -596,7 +609,7 @@ TEST_F(CliTest, MountSecondLocalDirectory) {
   EXPECT_THAT(table.out, HasSubstr(" /mnt "));
   EXPECT_THAT(Run({"fs", "ls", "/"}).out, HasSubstr(" DIR /mnt"));
   RunResult ls = Run({"fs", "ls", "/mnt"});
-  EXPECT_THAT(ls.out, HasSubstr(" 19       PERSISTED"));
+  EXPECT_THAT(ls.out, HasSubstr("             19                 "));
   EXPECT_THAT(ls.out, HasSubstr("/mnt/inside.txt"));
   EXPECT_EQ(Run({"fs", "cat", "/mnt/inside.txt"}).out, "from the second UFS");
   ASSERT_EQ(Run({"fs", "put", Local("n", "new"), "/mnt/new"}).code, 0);
