@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package the build, the tests, the benchmarks and
-# the demo use, moto_server (the S3 API server the S3 tests start on
-# loopback) from PyPI, and Alluxio's own 313 Java client jars from Maven
-# Central into ~/.cache (ci/alluxio-java.sh; tests/cluster runs it against
-# our worker). Runs apt-get, pip and mvn only when something is missing.
+# the demo use; from PyPI moto_server (the S3 API server the S3 tests start
+# on loopback) and alluxiofs (Alluxio's Python client, which
+# tests/worker/alluxiofs_test.sh runs against alluxio-worker); and Alluxio's
+# own 313 Java client jars from Maven Central into ~/.cache
+# (ci/alluxio-java.sh; tests/cluster runs it against our worker). Runs
+# apt-get, pip and mvn only when something is missing.
 set -euo pipefail
 
 PACKAGES=(
@@ -78,10 +80,27 @@ moto_server_works() {
 # Alluxio's Java client, cached outside the repository (quick when cached).
 echo "install-deps: Alluxio's Java client classpath in $("$(dirname "$0")/alluxio-java.sh")"
 
+# The alluxiofs release the test was written against (its client code is
+# what the worker's REST API follows); pip brings its dependencies (fsspec,
+# requests, aiohttp, pycurl, etcd3, ...).
+ALLUXIOFS_VERSION=1.1.17
+alluxiofs_works() {
+  python3 -c 'import sys, importlib.metadata as m, alluxiofs
+sys.exit(m.version("alluxiofs") != sys.argv[1])' "$ALLUXIOFS_VERSION" > /dev/null 2>&1
+}
+
+wanted=()
 if moto_server_works; then
   echo "install-deps: moto_server present"
-  exit 0
+else
+  wanted+=('moto[server]')
 fi
+if alluxiofs_works; then
+  echo "install-deps: alluxiofs $ALLUXIOFS_VERSION present"
+else
+  wanted+=("alluxiofs==$ALLUXIOFS_VERSION")
+fi
+[ ${#wanted[@]} -gt 0 ] || exit 0
 # Into the python3 on PATH, so that its moto_server lands on PATH (or among
 # pyenv's shims): a pyenv or virtualenv Python as is; Debian's own (marked
 # EXTERNALLY-MANAGED, PEP 668) with --break-system-packages, into
@@ -101,9 +120,9 @@ pip_sudo=""
 d=$("$py" -c 'import sysconfig; print(sysconfig.get_path("purelib"))')
 while [ ! -e "$d" ]; do d=$(dirname "$d"); done
 [ -w "$d" ] || pip_sudo=$SUDO
-echo "install-deps: installing moto[server] for $py: pip ${pip_args[*]}"
+echo "install-deps: installing ${wanted[*]} for $py: pip ${pip_args[*]}"
 $pip_sudo env PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore \
-  "$py" -m pip "${pip_args[@]}" 'moto[server]'
+  "$py" -m pip "${pip_args[@]}" "${wanted[@]}"
 # pyenv makes the shim for a new command only when asked.
 if command -v pyenv > /dev/null 2>&1; then pyenv rehash; fi
 hash -r
@@ -113,3 +132,9 @@ if ! moto_server_works; then
   exit 1
 fi
 echo "install-deps: moto_server installed: $(command -v moto_server || echo /root/.pyenv/shims/moto_server)"
+if ! alluxiofs_works; then
+  echo "install-deps: alluxiofs==$ALLUXIOFS_VERSION installed for $py, but python3 on PATH" \
+    "cannot import it (PATH=$PATH)" >&2
+  exit 1
+fi
+echo "install-deps: alluxiofs $ALLUXIOFS_VERSION installed"

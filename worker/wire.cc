@@ -99,26 +99,6 @@ int TrailerErrno(const ::grpc::ClientContext& ctx) {
   return std::atoi(text.c_str());
 }
 
-std::string UserName(uint32_t uid) {
-  std::vector<char> buf(4096);
-  passwd pw{};
-  passwd* found = nullptr;
-  if (getpwuid_r(uid, &pw, buf.data(), buf.size(), &found) == 0 && found != nullptr) {
-    return found->pw_name;
-  }
-  return std::to_string(uid);
-}
-
-std::string GroupName(uint32_t gid) {
-  std::vector<char> buf(4096);
-  group gr{};
-  group* found = nullptr;
-  if (getgrgid_r(gid, &gr, buf.data(), buf.size(), &found) == 0 && found != nullptr) {
-    return found->gr_name;
-  }
-  return std::to_string(gid);
-}
-
 bool ParseNumber(std::string_view text, uint64_t* out) {
   if (text.empty() || text.size() > 20) return false;
   uint64_t v = 0;
@@ -157,14 +137,6 @@ uint32_t GroupId(const std::string& name) {
   return static_cast<uint32_t>(getgid());
 }
 
-std::string Hex(uint64_t v) {
-  char s[17];
-  static const char kDigits[] = "0123456789abcdef";
-  for (int i = 15; i >= 0; --i, v >>= 4) s[i] = kDigits[v & 15];
-  s[16] = '\0';
-  return s;
-}
-
 void PutNumber(fpb::FileInfo* out, const char* key, int64_t v) {
   (*out->mutable_xattr())[std::string(kXattrPrefix) + key] = std::to_string(v);
 }
@@ -191,6 +163,34 @@ uint32_t FromBits(::alluxio::grpc::Bits b) {
 }
 
 }  // namespace
+
+std::string UserName(uint32_t uid) {
+  std::vector<char> buf(4096);
+  passwd pw{};
+  passwd* found = nullptr;
+  if (getpwuid_r(uid, &pw, buf.data(), buf.size(), &found) == 0 && found != nullptr) {
+    return found->pw_name;
+  }
+  return std::to_string(uid);
+}
+
+std::string GroupName(uint32_t gid) {
+  std::vector<char> buf(4096);
+  group gr{};
+  group* found = nullptr;
+  if (getgrgid_r(gid, &gr, buf.data(), buf.size(), &found) == 0 && found != nullptr) {
+    return found->gr_name;
+  }
+  return std::to_string(gid);
+}
+
+std::string ContentHash(uint64_t v) {
+  char s[17];
+  static const char kDigits[] = "0123456789abcdef";
+  for (int i = 15; i >= 0; --i, v >>= 4) s[i] = kDigits[v & 15];
+  s[16] = '\0';
+  return s;
+}
 
 ::grpc::Status ToGrpc(const Status& st, ::grpc::ServerContextBase* ctx) {
   if (st.ok()) return ::grpc::Status::OK;
@@ -240,7 +240,7 @@ void ToProto(const FileInfo& info, const std::string& ufs_uri, fpb::FileInfo* ou
   out->set_group(GroupName(a.gid));
   out->set_mode(static_cast<int32_t>(a.mode & 07777));
   out->set_persistencestate("PERSISTED");
-  out->set_contenthash(Hex(a.version));
+  out->set_contenthash(ContentHash(a.version));
   PutNumber(out, "mtime_ns", a.mtime_ns);
   PutNumber(out, "atime_ns", a.atime_ns);
   PutNumber(out, "ctime_ns", a.ctime_ns);

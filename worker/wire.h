@@ -65,6 +65,14 @@ void ToProto(const FileInfo& info, const std::string& ufs_uri,
              ::alluxio::grpc::file::FileInfo* out);
 FileInfo FromProto(const ::alluxio::grpc::file::FileInfo& in);
 
+// The owner and group names Alluxio's clients see: the account's name, or
+// the number when the id has none on this machine.
+std::string UserName(uint32_t uid);
+std::string GroupName(uint32_t gid);
+
+// The contentHash of a FileInfo: the content version, 16 hex digits.
+std::string ContentHash(uint64_t version);
+
 // The rwx bits of a mode, as Alluxio's PMode.
 void ToProto(uint32_t mode, ::alluxio::grpc::PMode* out);
 uint32_t FromProto(const ::alluxio::grpc::PMode& in);

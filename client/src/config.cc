@@ -198,7 +198,16 @@ const std::vector<PropertyKey>& KnownProperties() {
        "Container hostname this worker registers."},
       {"alluxio.worker.web.port", PropertyType::kInt, "30000", "Web port this worker registers."},
       {"alluxio.worker.http.server.port", PropertyType::kInt, "28080",
-       "Port of this worker's REST API (alluxiofs), as registered."},
+       "Port of this worker's REST API (the one Alluxio's Python client alluxiofs uses), "
+       "served and registered."},
+      {"alluxio.worker.page.store.page.size", PropertyType::kBytes, "1MB",
+       "Page size of the cache worker's REST API (/v1/file/{id}/page/{i})."},
+      {"alluxio.worker.s3.api.enabled", PropertyType::kBool, "false",
+       "Whether the cache worker serves object reads of Alluxio's S3 API (GET and HEAD with "
+       "Range, worker/s3_api.h): alluxiofs's open() reads byte ranges that way."},
+      {"alluxio.worker.rest.port", PropertyType::kInt, "29998",
+       "Port of the cache worker's S3 API (alluxiofs 1.1 reads ranges from 29998 whatever "
+       "this says; 0 = any)."},
       {"alluxio.user.netty.data.transmission.enabled", PropertyType::kBool, "true",
        "Alluxio's switch for its netty data path; STATIC membership lists a worker's data "
        "port as alluxio.worker.data.port when true, else as its RPC port (as Alluxio "

@@ -6,6 +6,7 @@
 //   etcd      an etcd server the ETCD membership tests can start
 //   alluxio   Alluxio's own 313 Java client (java, javac and the jars
 //             ci/alluxio-java.sh caches), for tests/cluster
+//   alluxiofs Alluxio's Python client (pip), for tests/worker/alluxiofs_test.sh
 // Where a test would skip for want of a required thing, it fails instead,
 // with the same reason. .ci/run sets it; unset (a developer's machine), tests
 // skip as before. tests/testing/require.sh is the same for the shell tests.
@@ -44,12 +45,15 @@ inline std::string RequireVariable() {
 }
 
 // The entries of ALLUXIO_TEST_REQUIRE that are none of s3, fuse, programs, etcd,
-// alluxio, comma-separated; "" when there are none. A misspelt entry must not quietly
+// alluxio, alluxiofs, comma-separated; "" when there are none. A misspelt entry must not quietly
 // let a test skip.
 inline std::string UnknownRequirements() {
   std::string unknown;
   for (const auto& e : RequireEntries(RequireVariable())) {
-    if (e == "s3" || e == "fuse" || e == "programs" || e == "etcd" || e == "alluxio") continue;
+    if (e == "s3" || e == "fuse" || e == "programs" || e == "etcd" || e == "alluxio" ||
+        e == "alluxiofs") {
+      continue;
+    }
     unknown += (unknown.empty() ? "" : ",") + e;
   }
   return unknown;
@@ -85,23 +89,24 @@ class ReportEveryTestSkipped : public ::testing::Environment {
 }  // namespace alluxio::testing
 
 // Ends the current test (a void function: the body, SetUp) for want of
-// `what` ("s3", "fuse", "programs", "etcd" or "alluxio"): skipped with `reason` (anything
-// streamable), or failed with it when ALLUXIO_TEST_REQUIRE lists `what` or
-// names something unknown.
-#define ALLUXIO_SKIP_UNLESS_REQUIRED(what, reason)                                          \
-  do {                                                                                      \
-    const std::string alluxio_unknown_ = ::alluxio::testing::UnknownRequirements();         \
-    if (!alluxio_unknown_.empty()) {                                                        \
-      GTEST_FAIL() << "ALLUXIO_TEST_REQUIRE names " << alluxio_unknown_                     \
-                   << " (known: s3, fuse, programs, etcd, alluxio); this test would skip: " \
-                   << reason;                                                               \
-    } else if (::alluxio::testing::Required(what)) {                                        \
-      GTEST_FAIL() << "ALLUXIO_TEST_REQUIRE=" << ::alluxio::testing::RequireVariable()      \
-                   << " requires " << (what)                                                \
-                   << ", so this test fails instead of skipping: " << reason;               \
-    } else {                                                                                \
-      GTEST_SKIP() << reason;                                                               \
-    }                                                                                       \
+// `what` ("s3", "fuse", "programs", "etcd", "alluxio" or "alluxiofs"): skipped with `reason`
+// (anything streamable), or failed with it when ALLUXIO_TEST_REQUIRE lists `what` or names
+// something unknown.
+#define ALLUXIO_SKIP_UNLESS_REQUIRED(what, reason)                                            \
+  do {                                                                                        \
+    const std::string alluxio_unknown_ = ::alluxio::testing::UnknownRequirements();           \
+    if (!alluxio_unknown_.empty()) {                                                          \
+      GTEST_FAIL()                                                                            \
+          << "ALLUXIO_TEST_REQUIRE names " << alluxio_unknown_                                \
+          << " (known: s3, fuse, programs, etcd, alluxio, alluxiofs); this test would skip: " \
+          << reason;                                                                          \
+    } else if (::alluxio::testing::Required(what)) {                                          \
+      GTEST_FAIL() << "ALLUXIO_TEST_REQUIRE=" << ::alluxio::testing::RequireVariable()        \
+                   << " requires " << (what)                                                  \
+                   << ", so this test fails instead of skipping: " << reason;                 \
+    } else {                                                                                  \
+      GTEST_SKIP() << reason;                                                                 \
+    }                                                                                         \
   } while (0)
 
 #endif  // ALLUXIO_TESTS_TESTING_REQUIRE_H_

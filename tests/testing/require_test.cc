@@ -71,10 +71,11 @@ TEST(RequireTest, RequiredMatchesWholeEntriesOnly) {
 }
 
 TEST(RequireTest, EveryKindIsKnown) {
-  ScopedRequire r("s3,fuse,programs,etcd,alluxio");
+  ScopedRequire r("s3,fuse,programs,etcd,alluxio,alluxiofs");
   EXPECT_EQ(UnknownRequirements(), "");
   EXPECT_TRUE(Required("alluxio"));
   EXPECT_TRUE(Required("etcd"));
+  EXPECT_TRUE(Required("alluxiofs"));
 }
 
 void LackAlluxio() { ALLUXIO_SKIP_UNLESS_REQUIRED("alluxio", "no javac"); }

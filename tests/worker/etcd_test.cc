@@ -383,6 +383,7 @@ class EtcdWorkerTest : public EtcdTest {
     pid_t pid = -1;
     int port = 0;
     int data_port = 0;
+    int http_port = 0;
   };
 
   void TearDown() override {
@@ -407,6 +408,8 @@ class EtcdWorkerTest : public EtcdTest {
         std::to_string(port),
         "--data-port",
         std::to_string(data),
+        "--http-port",
+        "0",
         "--conf",
         "alluxio.work.dir=" + tmp_.Sub("work-" + name),
         "--conf",
@@ -436,8 +439,9 @@ class EtcdWorkerTest : public EtcdTest {
     }
     ::close(err);
     ::close(fds[1]);
-    // "alluxio-worker listening on HOST:PORT", then "... data port on HOST:PORT".
-    std::string lines[2];
+    // "alluxio-worker listening on HOST:PORT", then "... data port on
+    // HOST:PORT" and "... http listening on HOST:PORT".
+    std::string lines[3];
     char c;
     for (auto& line : lines) {
       while (::read(fds[0], &c, 1) == 1 && c != '\n') line += c;
@@ -447,8 +451,14 @@ class EtcdWorkerTest : public EtcdTest {
     const std::string data_prefix = "alluxio-worker data port on ";
     EXPECT_EQ(lines[0].rfind(prefix, 0), 0u) << lines[0] << "\n" << ReadLocal(log);
     EXPECT_EQ(lines[1].rfind(data_prefix, 0), 0u) << lines[1] << "\n" << ReadLocal(log);
-    if (lines[0].rfind(prefix, 0) != 0 || lines[1].rfind(data_prefix, 0) != 0) return 0;
+    const std::string http_prefix = "alluxio-worker http listening on ";
+    EXPECT_EQ(lines[2].rfind(http_prefix, 0), 0u) << lines[2] << "\n" << ReadLocal(log);
+    if (lines[0].rfind(prefix, 0) != 0 || lines[1].rfind(data_prefix, 0) != 0 ||
+        lines[2].rfind(http_prefix, 0) != 0) {
+      return 0;
+    }
     w.data_port = std::stoi(lines[1].substr(lines[1].rfind(':') + 1));
+    w.http_port = std::stoi(lines[2].substr(lines[2].rfind(':') + 1));
     w.port = std::stoi(lines[0].substr(lines[0].rfind(':') + 1));
     return w.port;
   }
@@ -500,7 +510,8 @@ TEST_F(EtcdWorkerTest, WorkerJoinsDiesAndComesBackWithItsIdentity) {
   expect.address.data_port = data;
   expect.address.netty_data_port = data;
   expect.address.web_port = 30000;
-  expect.address.http_server_port = 28080;
+  // The REST API's port as bound (the worker was given --http-port 0).
+  expect.address.http_server_port = workers_["w"].http_port;
   EXPECT_EQ((*live)->value, EncodeWorkerEntity(expect));
 
   // kill -9: no revoke; the lease (2 s) expires and etcd drops the key.

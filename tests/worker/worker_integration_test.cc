@@ -265,6 +265,9 @@ TEST_F(WorkersTest, AnOwnerDyingMidReadCostsOnlyLatency) {
   auto values = ClientConf();
   values["alluxio.user.client.cache.enabled"] = "true";
   values["alluxio.user.client.cache.dirs"] = tmp_.Sub("client-cache");
+  // A readahead window far below the file, so that the kill lands with
+  // most of it still to fetch.
+  values["alluxio.user.file.readahead.max"] = "4MB";
   auto conf = Configuration::FromMap(values);
   ASSERT_TRUE(conf.ok()) << conf.status().ToString();
   auto fs = FileSystem::Create(*conf);
