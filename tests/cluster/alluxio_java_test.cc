@@ -260,8 +260,9 @@ class WorkerProcess {
     }
     ::close(err);
     ::close(fds[1]);
-    // "alluxio-worker listening on HOST:PORT", then "... data port on HOST:PORT".
-    std::string lines[2];
+    // "alluxio-worker listening on HOST:PORT", then "... data port on
+    // HOST:PORT", then "... http listening on HOST:PORT".
+    std::string lines[3];
     char c;
     for (auto& line : lines) {
       while (::read(fds[0], &c, 1) == 1 && c != '\n') line += c;
@@ -269,14 +270,18 @@ class WorkerProcess {
     ::close(fds[0]);
     const std::string prefix = "alluxio-worker listening on ";
     const std::string data_prefix = "alluxio-worker data port on ";
-    if (lines[0].rfind(prefix, 0) != 0 || lines[1].rfind(data_prefix, 0) != 0) {
+    const std::string http_prefix = "alluxio-worker http listening on ";
+    if (lines[0].rfind(prefix, 0) != 0 || lines[1].rfind(data_prefix, 0) != 0 ||
+        lines[2].rfind(http_prefix, 0) != 0) {
       ADD_FAILURE() << "alluxio-worker did not start: " << lines[0] << "\n"
                     << lines[1] << "\n"
+                    << lines[2] << "\n"
                     << ReadWholeFile(log_);
       return 0;
     }
     rpc_port_ = std::stoi(lines[0].substr(lines[0].rfind(':') + 1));
     data_port_ = std::stoi(lines[1].substr(lines[1].rfind(':') + 1));
+    http_port_ = std::stoi(lines[2].substr(lines[2].rfind(':') + 1));
     return rpc_port_;
   }
 
@@ -293,6 +298,7 @@ class WorkerProcess {
 
   int rpc_port() const { return rpc_port_; }
   int data_port() const { return data_port_; }
+  int http_port() const { return http_port_; }
   std::string log() const { return ReadWholeFile(log_); }
 
   // Its bytes_read counter (`alluxio-worker health`; every read it served,
@@ -319,6 +325,7 @@ class WorkerProcess {
   pid_t pid_ = -1;
   int rpc_port_ = 0;
   int data_port_ = 0;
+  int http_port_ = 0;
   std::string log_;
 };
 
@@ -379,7 +386,7 @@ TEST_F(AlluxioEtcdTest, AlluxioSeesOurWorker) {
 
   const std::string expect = id->Uuid() + " 127.0.0.1 " + std::to_string(w.rpc_port()) + " " +
                              std::to_string(w.data_port()) + " " + std::to_string(w.data_port()) +
-                             " 30000 28080 ";
+                             " 30000 " + std::to_string(w.http_port()) + " ";
   for (const char* which : {"", "--all"}) {
     std::vector<std::string> args = {"members", "--etcd", etcd_.endpoint(), "--cluster", "J"};
     if (*which) args.push_back(which);
