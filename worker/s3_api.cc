@@ -133,17 +133,6 @@ void RespondError(HttpExchange& ex, const Status& st) {
   }
 }
 
-// Reads up to n bytes at offset, short only at the end of the file.
-Result<size_t> ReadFull(FileHandle& h, uint64_t offset, char* buf, size_t n) {
-  size_t done = 0;
-  while (done < n) {
-    ASSIGN_OR_RETURN(size_t got, h.Read(offset + done, buf + done, n - done));
-    if (got == 0) break;
-    done += got;
-  }
-  return done;
-}
-
 void AddObjectHeaders(HttpExchange& ex, const FileAttr& a) {
   ex.AddHeader("Accept-Ranges", "bytes");
   ex.AddHeader("ETag", "\"" + ContentHash(a.version) + "\"");

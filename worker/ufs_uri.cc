@@ -54,4 +54,14 @@ Result<std::string> ResolveUfsUri(const std::vector<MountInfo>& mounts, const st
   return (best->alluxio_path == "/" ? std::string() : best->alluxio_path) + rest;
 }
 
+Result<size_t> ReadFull(FileHandle& h, uint64_t offset, char* buf, size_t n) {
+  size_t done = 0;
+  while (done < n) {
+    ASSIGN_OR_RETURN(size_t got, h.Read(offset + done, buf + done, n - done));
+    if (got == 0) break;
+    done += got;
+  }
+  return done;
+}
+
 }  // namespace alluxio::worker

@@ -1,4 +1,5 @@
-// ResolveUfsUri: how a worker finds the file a full UFS URI names.
+// ResolveUfsUri: how a worker finds the file a full UFS URI names (and
+// ReadFull, how its HTTP rooms read a range of it).
 //
 // Alluxio 3.x names a file by its full UFS URI (`s3://bucket/dir/file`,
 // `file:///data/dir/file`; UfsFileUri in hash_ring.h forms it): that string
@@ -8,6 +9,8 @@
 #ifndef ALLUXIO_WORKER_UFS_URI_H_
 #define ALLUXIO_WORKER_UFS_URI_H_
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -27,6 +30,11 @@ Result<std::string> ResolveUfsUri(const std::vector<MountInfo>& mounts, const st
 
 // Whether `p` is absolute with no empty, "." or ".." components ("/" is).
 bool IsNormalPath(const std::string& p);
+
+// Reads up to `n` bytes of `h` at `offset` into `buf`: short only at the end
+// of the file. For the HTTP rooms (REST API, S3 reads), which answer whole
+// ranges.
+Result<size_t> ReadFull(FileHandle& h, uint64_t offset, char* buf, size_t n);
 
 }  // namespace alluxio::worker
 
