@@ -14,6 +14,6 @@ if [ "$kind" = thread ]; then
   # Debian's gRPC and Abseil are not built with ThreadSanitizer: it reports
   # races inside them (epoll, absl::GraphCycles) in every test that runs a
   # gRPC server. Those tests run in the plain and address builds.
-  exclude=(-E '^WorkerServiceTest[.]')
+  exclude=(-E '^(WorkerServiceTest|DataServerTest)[.]')
 fi
 ctest --test-dir "$dir" -L unit --output-on-failure -j"$(nproc)" "${exclude[@]}"
